@@ -1,0 +1,124 @@
+"""BertConfig: the original `bert_config.json`, read, validated and written."""
+
+import dataclasses
+import json
+import os
+import tempfile
+
+HIDDEN_ACTIVATIONS = ("gelu", "gelu_exact", "gelu_new", "relu")
+
+
+class ConfigError(ValueError):
+    """A bert_config.json that cannot describe a model; the message names the field."""
+
+
+@dataclasses.dataclass
+class BertConfig:
+    """The hyperparameters of a BERT model, with the original field names.
+
+    Args:
+        vocab_size: int, rows of the word-embedding matrix.
+        hidden_size: int, width of every encoder layer.
+        num_hidden_layers: int, number of transformer blocks.
+        num_attention_heads: int, heads per attention layer; divides hidden_size.
+        intermediate_size: int, width of the feed-forward inner layer.
+        hidden_act: one of HIDDEN_ACTIVATIONS. "gelu" is the tanh approximation
+            of the original code (equal to "gelu_new"); "gelu_exact" is the erf form.
+        hidden_dropout_prob: float in [0, 1), dropout on embeddings and sublayer outputs.
+        attention_probs_dropout_prob: float in [0, 1), dropout on attention weights.
+        max_position_embeddings: int, the longest sequence the model accepts.
+        type_vocab_size: int, number of segment ids.
+        initializer_range: float, stddev of the truncated-normal initializer.
+    """
+
+    vocab_size: int
+    hidden_size: int = 768
+    num_hidden_layers: int = 12
+    num_attention_heads: int = 12
+    intermediate_size: int = 3072
+    hidden_act: str = "gelu"
+    hidden_dropout_prob: float = 0.1
+    attention_probs_dropout_prob: float = 0.1
+    max_position_embeddings: int = 512
+    type_vocab_size: int = 16
+    initializer_range: float = 0.02
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self, source="config"):
+        """Raises ConfigError naming `source` and the first bad field."""
+
+        def fail(field, why):
+            raise ConfigError(f"{source}: field '{field}' {why}")
+
+        for field in ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
+                      "intermediate_size", "max_position_embeddings", "type_vocab_size"):
+            value = getattr(self, field)
+            if isinstance(value, bool) or not isinstance(value, int):
+                fail(field, f"must be an integer, got {value!r}")
+            if value <= 0:
+                fail(field, f"must be positive, got {value}")
+        if self.hidden_size % self.num_attention_heads:
+            fail("hidden_size", f"({self.hidden_size}) is not divisible by "
+                 f"num_attention_heads ({self.num_attention_heads})")
+        if self.hidden_act not in HIDDEN_ACTIVATIONS:
+            fail("hidden_act", f"is {self.hidden_act!r}; expected one of {HIDDEN_ACTIVATIONS}")
+        for field in ("hidden_dropout_prob", "attention_probs_dropout_prob"):
+            value = getattr(self, field)
+            if not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
+                fail(field, f"must be a number in [0, 1), got {value!r}")
+        if not isinstance(self.initializer_range, (int, float)) or self.initializer_range <= 0:
+            fail("initializer_range", f"must be a positive number, got {self.initializer_range!r}")
+
+    @property
+    def head_size(self):
+        return self.hidden_size // self.num_attention_heads
+
+    @classmethod
+    def from_dict(cls, values, source="config"):
+        """Builds a config from a dict in the bert_config.json layout.
+
+        Keys outside the original fields (for example Hugging Face's `model_type`)
+        are ignored, so a Hugging Face `config.json` for BERT also reads.
+        """
+        if not isinstance(values, dict):
+            raise ConfigError(f"{source}: expected a JSON object, got {type(values).__name__}")
+        kwargs = {}
+        for field in dataclasses.fields(cls):
+            if field.name not in values:
+                raise ConfigError(f"{source}: missing field '{field.name}'")
+            kwargs[field.name] = values[field.name]
+        config = cls.__new__(cls)
+        for name, value in kwargs.items():
+            setattr(config, name, value)
+        config.validate(source)
+        return config
+
+    @classmethod
+    def from_json_file(cls, path):
+        """Reads a bert_config.json; errors name the file and the field."""
+        try:
+            with open(path, encoding="utf-8") as f:
+                values = json.load(f)
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: no such config file") from None
+        except json.JSONDecodeError as e:
+            raise ConfigError(f"{path}: malformed JSON at line {e.lineno} column {e.colno}: "
+                              f"{e.msg}") from None
+        return cls.from_dict(values, source=path)
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    def to_json_string(self):
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+
+    def to_json_file(self, path):
+        """Writes the config atomically (temp file in the same folder, then rename)."""
+        directory = os.path.dirname(os.path.abspath(path))
+        os.makedirs(directory, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".bert_config.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(self.to_json_string())
+        os.replace(tmp, path)

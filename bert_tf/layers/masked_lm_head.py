@@ -1,0 +1,61 @@
+"""The masked-LM head: a transform, then logits tied to the word embeddings plus a bias."""
+
+import keras
+from keras import ops
+
+from bert_tf.layers.activations import get_activation
+
+
+@keras.saving.register_keras_serializable(package="bert_tf")
+class MaskedLMHead(keras.layers.Layer):
+    """`get_masked_lm_output` of the original: logits only at the masked positions.
+
+    logits = LayerNorm(act(Dense(gather(x, positions)))) @ word_embeddings^T + output_bias
+
+    Args:
+        vocab_size: int, size of the output vocabulary.
+        hidden_size: int, width of the transform.
+        hidden_act: str, activation of the transform.
+        initializer_range: float, stddev of the truncated-normal initializer.
+
+    Call args:
+        sequence_output: float Tensor of shape [batch_size, seq_length, hidden_size].
+        masked_lm_positions: int32 Tensor of shape [batch_size, max_predictions_per_seq].
+        embedding_table: float Tensor of shape [vocab_size, hidden_size], the word
+            embeddings the output projection is tied to.
+
+    Returns:
+        float32 Tensor of shape [batch_size, max_predictions_per_seq, vocab_size].
+    """
+
+    def __init__(self, vocab_size, hidden_size, hidden_act="gelu", initializer_range=0.02, **kwargs):
+        super().__init__(**kwargs)
+        self.vocab_size = vocab_size
+        self.hidden_size = hidden_size
+        self.hidden_act = hidden_act
+        self.initializer_range = initializer_range
+        self.transform = keras.layers.Dense(
+            hidden_size, activation=get_activation(hidden_act),
+            kernel_initializer=keras.initializers.TruncatedNormal(stddev=initializer_range),
+            name="transform", dtype=self.dtype_policy)
+        self.layer_norm = keras.layers.LayerNormalization(epsilon=1e-12, name="layer_norm",
+                                                          dtype=self.dtype_policy)
+
+    def build(self, input_shape=None):
+        self.transform.build((None, None, self.hidden_size))
+        self.layer_norm.build((None, None, self.hidden_size))
+        self.output_bias = self.add_weight(name="output_bias", shape=(self.vocab_size,),
+                                           initializer="zeros")
+
+    def call(self, sequence_output, masked_lm_positions, embedding_table):
+        gathered = ops.take_along_axis(
+            sequence_output, ops.cast(masked_lm_positions, "int32")[:, :, None], axis=1)
+        transformed = self.layer_norm(self.transform(gathered))
+        logits = ops.einsum("bph,vh->bpv", transformed, ops.cast(embedding_table, self.compute_dtype))
+        return ops.cast(logits, "float32") + ops.cast(self.output_bias, "float32")
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(vocab_size=self.vocab_size, hidden_size=self.hidden_size,
+                      hidden_act=self.hidden_act, initializer_range=self.initializer_range)
+        return config

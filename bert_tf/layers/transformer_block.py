@@ -1,0 +1,88 @@
+"""One post-LN encoder block: self-attention and a feed-forward net, each with residual + LayerNorm."""
+
+import keras
+
+from bert_tf.layers.activations import get_activation
+from bert_tf.layers.self_attention import SelfAttention
+
+
+@keras.saving.register_keras_serializable(package="bert_tf")
+class TransformerBlock(keras.layers.Layer):
+    """The block of `transformer_model` in the original modeling.py (post-LN, as in the paper).
+
+    x = LayerNorm(x + Dropout(Dense(SelfAttention(x))))
+    y = LayerNorm(x + Dropout(Dense(act(Dense(x)))))
+
+    Args:
+        hidden_size: int, width of the block's input and output.
+        num_heads: int, attention heads; divides hidden_size.
+        intermediate_size: int, width of the feed-forward inner layer.
+        hidden_act: str, activation name (see `get_activation`).
+        hidden_dropout_prob: float, dropout on each sublayer's output.
+        attention_probs_dropout_prob: float, dropout on attention probabilities.
+        initializer_range: float, stddev of the truncated-normal initializer.
+
+    Call args:
+        hidden_states: float Tensor of shape [batch_size, seq_length, hidden_size].
+        attention_mask: Tensor of shape [batch_size, seq_length], 1 real, 0 padding.
+
+    Returns:
+        float Tensor of shape [batch_size, seq_length, hidden_size].
+    """
+
+    def __init__(self, hidden_size, num_heads, intermediate_size, hidden_act="gelu",
+                 hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1,
+                 initializer_range=0.02, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden_size = hidden_size
+        self.num_heads = num_heads
+        self.intermediate_size = intermediate_size
+        self.hidden_act = hidden_act
+        self.hidden_dropout_prob = hidden_dropout_prob
+        self.attention_probs_dropout_prob = attention_probs_dropout_prob
+        self.initializer_range = initializer_range
+
+        init = keras.initializers.TruncatedNormal(stddev=initializer_range)
+        policy = self.dtype_policy
+        self.attention = SelfAttention(num_heads, hidden_size // num_heads,
+                                       attention_probs_dropout_prob, initializer_range,
+                                       name="attention", dtype=policy)
+        self.attention_output = keras.layers.Dense(hidden_size, kernel_initializer=init,
+                                                   name="attention_output", dtype=policy)
+        self.attention_dropout = keras.layers.Dropout(hidden_dropout_prob, dtype=policy)
+        self.attention_layer_norm = keras.layers.LayerNormalization(
+            epsilon=1e-12, name="attention_layer_norm", dtype=policy)
+        self.intermediate = keras.layers.Dense(intermediate_size, activation=get_activation(hidden_act),
+                                               kernel_initializer=init, name="intermediate",
+                                               dtype=policy)
+        self.output_dense = keras.layers.Dense(hidden_size, kernel_initializer=init,
+                                               name="output_dense", dtype=policy)
+        self.output_dropout = keras.layers.Dropout(hidden_dropout_prob, dtype=policy)
+        self.output_layer_norm = keras.layers.LayerNormalization(
+            epsilon=1e-12, name="output_layer_norm", dtype=policy)
+
+    def build(self, input_shape=None):
+        shape = (None, None, self.hidden_size)
+        self.attention.build(shape)
+        self.attention_output.build(shape)
+        self.attention_layer_norm.build(shape)
+        self.intermediate.build(shape)
+        self.output_dense.build((None, None, self.intermediate_size))
+        self.output_layer_norm.build(shape)
+
+    def call(self, hidden_states, attention_mask, training=None):
+        context = self.attention(hidden_states, attention_mask, training=training)
+        attended = self.attention_layer_norm(
+            hidden_states + self.attention_dropout(self.attention_output(context), training=training))
+        feed_forward = self.output_dense(self.intermediate(attended))
+        return self.output_layer_norm(
+            attended + self.output_dropout(feed_forward, training=training))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(hidden_size=self.hidden_size, num_heads=self.num_heads,
+                      intermediate_size=self.intermediate_size, hidden_act=self.hidden_act,
+                      hidden_dropout_prob=self.hidden_dropout_prob,
+                      attention_probs_dropout_prob=self.attention_probs_dropout_prob,
+                      initializer_range=self.initializer_range)
+        return config

@@ -1,0 +1,31 @@
+"""BertSpanLabeler: start and end logits over the sequence (SQuAD)."""
+
+import keras
+
+from bert_tf.layers import ClassificationHead
+from bert_tf.models.encoder_model import EncoderModel
+
+
+@keras.saving.register_keras_serializable(package="bert_tf")
+class BertSpanLabeler(EncoderModel):
+    """The model of the original run_squad.py: a [hidden, 2] projection of each position.
+
+    Args:
+        encoder: a BertEncoder.
+
+    Call args:
+        inputs: dict of the encoder's inputs, each int32 [batch_size, seq_length].
+
+    Returns:
+        dict with `start_logits` and `end_logits`, float32 Tensors [batch_size, seq_length].
+    """
+
+    def __init__(self, encoder, **kwargs):
+        super().__init__(encoder, **kwargs)
+        self.span = ClassificationHead(2, 0.0, encoder.config.initializer_range, name="span",
+                                       dtype=encoder.dtype_policy)
+        self.span.build((None, None, encoder.config.hidden_size))
+
+    def call(self, inputs, training=None):
+        logits = self.span(self.encoder(inputs, training=training)["sequence_output"])
+        return {"start_logits": logits[:, :, 0], "end_logits": logits[:, :, 1]}
