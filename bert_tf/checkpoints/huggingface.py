@@ -1,0 +1,137 @@
+"""Hugging Face BERT weights (`model.safetensors` or `pytorch_model.bin`, with `config.json`).
+
+Names are renamed into the TF1 layout (see tf1.py, the only name table) and torch
+Linear weights, stored [out, in], are transposed into TF1 `kernel`s [in, out].
+"""
+
+import json
+import os
+import re
+
+import numpy as np
+
+from bert_tf.checkpoints.tf1 import CheckpointError, assign_tf1_weights
+from bert_tf.config import BertConfig, ConfigError
+
+SAFETENSORS_NAME = "model.safetensors"
+PYTORCH_NAME = "pytorch_model.bin"
+CONFIG_NAME = "config.json"
+
+# HF's "gelu" is the erf form; its "gelu_new" and "gelu_pytorch_tanh" are the tanh form.
+_HIDDEN_ACTS = {"gelu": "gelu_exact", "gelu_new": "gelu_new", "gelu_pytorch_tanh": "gelu_new",
+                "relu": "relu"}
+
+# Buffers and the decoder tied to the word embeddings: not weights of their own.
+_SKIPPED = re.compile(r"(^|\.)(position_ids|token_type_ids)$|^cls\.predictions\.decoder\.")
+
+# Applied in order to a HF name (dots) to give the TF1 name (slashes in the end).
+_RENAMES = [
+    (r"^(?:bert\.)?(embeddings|encoder|pooler)\.", r"bert.\1."),  # BertModel saves lack `bert.`
+    (r"\.layer\.(\d+)\.", r".layer_\1."),
+    (r"\.LayerNorm\.(?:weight|gamma)$", ".LayerNorm.gamma"),
+    (r"\.LayerNorm\.(?:bias|beta)$", ".LayerNorm.beta"),
+    (r"_embeddings\.weight$", "_embeddings"),
+    (r"^cls\.predictions\.bias$", "cls.predictions.output_bias"),
+    # These heads are [out, in] matrices in TF1 too (`output_weights`), so no transpose.
+    (r"^cls\.seq_relationship\.weight$", "cls.seq_relationship.output_weights"),
+    (r"^cls\.seq_relationship\.bias$", "cls.seq_relationship.output_bias"),
+    (r"^classifier\.weight$", "output_weights"),
+    (r"^classifier\.bias$", "output_bias"),
+    (r"^qa_outputs\.weight$", "cls.squad.output_weights"),
+    (r"^qa_outputs\.bias$", "cls.squad.output_bias"),
+    (r"\.weight$", ".kernel"),
+]
+
+
+def huggingface_to_tf1_name(name):
+    """Returns the TF1 name of a HF BERT weight name, or None for a skipped buffer/tied weight."""
+    if _SKIPPED.search(name):
+        return None
+    for pattern, replacement in _RENAMES:
+        name = re.sub(pattern, replacement, name)
+    return name.replace(".", "/")
+
+
+def _weights_file(path):
+    if os.path.isfile(path):
+        return path
+    for name in (SAFETENSORS_NAME, PYTORCH_NAME):
+        candidate = os.path.join(path, name)
+        if os.path.isfile(candidate):
+            return candidate
+    raise CheckpointError(f"{path}: no {SAFETENSORS_NAME} or {PYTORCH_NAME} found")
+
+
+def _read_pytorch_bin(path):
+    try:
+        import torch  # Only this legacy format needs it; safetensors does not.
+    except ImportError:
+        raise CheckpointError(f"{path}: reading pytorch_model.bin needs PyTorch, which is not "
+                              f"installed; convert it to {SAFETENSORS_NAME} or install torch") from None
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    return {name: tensor.float().numpy() if tensor.is_floating_point() else tensor.numpy()
+            for name, tensor in state.items()}
+
+
+def read_huggingface_weights(path):
+    """Reads HF BERT weights into a dict from TF1 name to numpy array (TF1 layout).
+
+    Args:
+        path: a HF model directory, or a `.safetensors` / `.bin` file.
+    """
+    weights_file = _weights_file(path)
+    if weights_file.endswith(".safetensors"):
+        from safetensors.numpy import load_file
+        state = load_file(weights_file)
+    else:
+        state = _read_pytorch_bin(weights_file)
+    tensors = {}
+    for name, value in state.items():
+        tf1_name = huggingface_to_tf1_name(name)
+        if tf1_name is not None:
+            value = np.asarray(value, np.float32)
+            tensors[tf1_name] = value.T if tf1_name.endswith("/kernel") else value
+    return tensors
+
+
+def load_huggingface_weights(model, path, heads="require"):
+    """Loads HF BERT weights (BertModel, BertForPreTraining or a fine-tuned head) into `model`.
+
+    Args:
+        model: a BertEncoder or a task model, see `tf1_weight_table`.
+        path: a HF model directory, or a `.safetensors` / `.bin` file.
+        heads: "require" or "ignore", see `assign_tf1_weights`.
+
+    Returns:
+        sorted list of TF1 names of the weights the model did not take.
+    """
+    tensors = read_huggingface_weights(path)
+    return assign_tf1_weights(model, {name: value.shape for name, value in tensors.items()},
+                              tensors.__getitem__, _weights_file(path), heads)
+
+
+def read_huggingface_config(path):
+    """Reads a HF BERT `config.json` (or the directory holding it) as a BertConfig.
+
+    Raises ConfigError naming the file and the field for settings our model does not have.
+    """
+    config_file = os.path.join(path, CONFIG_NAME) if os.path.isdir(path) else path
+    try:
+        with open(config_file, encoding="utf-8") as f:
+            values = json.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"{config_file}: no such config file") from None
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"{config_file}: malformed JSON at line {e.lineno}: {e.msg}") from None
+    act = values.get("hidden_act")
+    if act not in _HIDDEN_ACTS:
+        raise ConfigError(f"{config_file}: field 'hidden_act' is {act!r}; expected one of "
+                          f"{sorted(_HIDDEN_ACTS)}")
+    # Our LayerNorms use the original epsilon and absolute positions; others would change outputs.
+    if values.get("layer_norm_eps", 1e-12) != 1e-12:
+        raise ConfigError(f"{config_file}: field 'layer_norm_eps' is {values['layer_norm_eps']}; "
+                          "only 1e-12 (the original BERT) is supported")
+    if values.get("position_embedding_type", "absolute") != "absolute":
+        raise ConfigError(f"{config_file}: field 'position_embedding_type' is "
+                          f"{values['position_embedding_type']!r}; only 'absolute' is supported")
+    return BertConfig.from_dict({**values, "hidden_act": _HIDDEN_ACTS[act]}, source=config_file)

@@ -1,0 +1,218 @@
+"""Google's TF1 checkpoint layout (`bert_model.ckpt`): the one name table, reading and writing.
+
+The variable names of the original modeling.py / run_*.py are the spec. Every other
+foreign format (Hugging Face) is first renamed into these names, so this file holds
+the only mapping between our weights and a foreign layout.
+"""
+
+import dataclasses
+
+import numpy as np
+import tensorflow as tf
+
+from bert_tf.models import (BertClassifier, BertEncoder, BertMultipleChoice, BertPretrainer,
+                            BertSpanLabeler, BertTokenClassifier)
+
+HEAD_MODES = ("require", "ignore")
+
+# Written by the original training loop next to the weights; never part of the model.
+_OPTIMIZER_SUFFIXES = ("/adam_m", "/adam_v")
+_NON_MODEL_NAMES = ("global_step",)
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that does not fit the model; the message names the file and the variable."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Tf1Weight:
+    """One row of the name table.
+
+    Attributes:
+        name: the TF1 variable name, e.g. `bert/encoder/layer_0/attention/self/query/kernel`.
+        variable: our Keras variable holding it.
+        transposed: True where TF1 stores the matrix as [out, in] (`output_weights`)
+            while our Dense kernel is [in, out].
+        is_head: True for weights outside the encoder (MLM, NSP and fine-tuning heads).
+        optional: True where the model never uses the weight, so a checkpoint may lack it.
+    """
+
+    name: str
+    variable: object
+    transposed: bool = False
+    is_head: bool = False
+    optional: bool = False
+
+    @property
+    def tf1_shape(self):
+        shape = tuple(self.variable.shape)
+        return shape[::-1] if self.transposed else shape
+
+
+def _dense(scope, dense, is_head=False):
+    return [Tf1Weight(f"{scope}/kernel", dense.kernel, is_head=is_head),
+            Tf1Weight(f"{scope}/bias", dense.bias, is_head=is_head)]
+
+
+def _layer_norm(scope, layer_norm, is_head=False):
+    return [Tf1Weight(f"{scope}/gamma", layer_norm.gamma, is_head=is_head),
+            Tf1Weight(f"{scope}/beta", layer_norm.beta, is_head=is_head)]
+
+
+def _output_layer(scope, head):
+    """A ClassificationHead as the original `output_weights` [num_classes, hidden] + `output_bias`."""
+    return [Tf1Weight(f"{scope}output_weights", head.dense.kernel, transposed=True, is_head=True),
+            Tf1Weight(f"{scope}output_bias", head.dense.bias, is_head=True)]
+
+
+def _encoder_table(encoder):
+    embeddings = encoder.embeddings
+    table = [
+        Tf1Weight("bert/embeddings/word_embeddings", embeddings.word_embeddings),
+        Tf1Weight("bert/embeddings/position_embeddings", embeddings.position_embeddings),
+        Tf1Weight("bert/embeddings/token_type_embeddings", embeddings.token_type_embeddings),
+        *_layer_norm("bert/embeddings/LayerNorm", embeddings.layer_norm),
+    ]
+    for i, block in enumerate(encoder.transformer_layers):
+        scope = f"bert/encoder/layer_{i}"
+        table += [
+            *_dense(f"{scope}/attention/self/query", block.attention.query),
+            *_dense(f"{scope}/attention/self/key", block.attention.key),
+            *_dense(f"{scope}/attention/self/value", block.attention.value),
+            *_dense(f"{scope}/attention/output/dense", block.attention_output),
+            *_layer_norm(f"{scope}/attention/output/LayerNorm", block.attention_layer_norm),
+            *_dense(f"{scope}/intermediate/dense", block.intermediate),
+            *_dense(f"{scope}/output/dense", block.output_dense),
+            *_layer_norm(f"{scope}/output/LayerNorm", block.output_layer_norm),
+        ]
+    return table + _dense("bert/pooler/dense", encoder.pooler)
+
+
+def _without_pooler_needed(table):
+    # HF saves its token-classification and QA models without a pooler, which they never use.
+    return [dataclasses.replace(row, optional=True) if row.name.startswith("bert/pooler/") else row
+            for row in table]
+
+
+def _head_table(model):
+    if isinstance(model, BertPretrainer):
+        masked_lm = model.masked_lm
+        return [*_dense("cls/predictions/transform/dense", masked_lm.transform, is_head=True),
+                *_layer_norm("cls/predictions/transform/LayerNorm", masked_lm.layer_norm, is_head=True),
+                Tf1Weight("cls/predictions/output_bias", masked_lm.output_bias, is_head=True),
+                *_output_layer("cls/seq_relationship/", model.next_sentence)]
+    if isinstance(model, BertSpanLabeler):
+        return _output_layer("cls/squad/", model.span)  # run_squad.py
+    if isinstance(model, (BertClassifier, BertTokenClassifier, BertMultipleChoice)):
+        return _output_layer("", model.classifier)  # run_classifier.py: top-level names
+    raise CheckpointError(f"no TF1 names are known for the heads of {type(model).__name__}")
+
+
+def tf1_weight_table(model, heads="require"):
+    """Returns the list of Tf1Weight rows for `model`.
+
+    Args:
+        model: a BertEncoder, or a task model (BertPretrainer, BertClassifier,
+            BertTokenClassifier, BertSpanLabeler, BertMultipleChoice) holding one.
+        heads: "require" lists the head weights too; "ignore" lists the encoder only.
+    """
+    if heads not in HEAD_MODES:
+        raise ValueError(f"heads must be one of {HEAD_MODES}, got {heads!r}")
+    if isinstance(model, BertEncoder):
+        return _encoder_table(model)
+    table = _encoder_table(model.encoder)
+    if isinstance(model, (BertTokenClassifier, BertSpanLabeler)):
+        table = _without_pooler_needed(table)
+    return table + _head_table(model) if heads == "require" else table
+
+
+def is_model_variable(name):
+    """False for optimizer slots and the step counter the original training loop saved."""
+    return name not in _NON_MODEL_NAMES and not name.endswith(_OPTIMIZER_SUFFIXES)
+
+
+def assign_tf1_weights(model, shapes, read_tensor, source, heads="require"):
+    """Copies weights named in the TF1 layout into `model`, checking every name and shape first.
+
+    Nothing is assigned unless the whole table fits, so a failed load leaves the model as it was.
+
+    Args:
+        model: see `tf1_weight_table`.
+        shapes: dict from TF1 variable name to its shape (a sequence of ints).
+        read_tensor: function from a TF1 variable name to a numpy array.
+        source: the checkpoint path, for error messages.
+        heads: "require" (a missing head weight is an error) or "ignore" (heads keep
+            their fresh initialization, as for fine-tuning from a pretrained checkpoint).
+
+    Returns:
+        sorted list of the model variable names in `shapes` that were not used.
+    """
+    table = [row for row in tf1_weight_table(model, heads)
+             if row.name in shapes or not row.optional]
+    for row in table:
+        if row.name not in shapes:
+            raise CheckpointError(f"{source}: missing variable '{row.name}' "
+                                  f"(the model expects shape {list(row.tf1_shape)})")
+        if tuple(shapes[row.name]) != row.tf1_shape:
+            raise CheckpointError(f"{source}: variable '{row.name}' has shape "
+                                  f"{list(shapes[row.name])}, the model expects {list(row.tf1_shape)}")
+    for row in table:
+        value = np.asarray(read_tensor(row.name))
+        row.variable.assign(value.T if row.transposed else value)
+    used = {row.name for row in table}
+    return sorted(name for name in shapes if is_model_variable(name) and name not in used)
+
+
+def read_tf1_shapes(ckpt_prefix):
+    """Returns (shapes dict, reader) for a TF1 checkpoint prefix such as `.../bert_model.ckpt`."""
+    try:
+        reader = tf.train.load_checkpoint(ckpt_prefix)
+    except (ValueError, tf.errors.OpError) as e:
+        raise CheckpointError(f"{ckpt_prefix}: cannot open as a TF checkpoint: {e}") from None
+    return reader.get_variable_to_shape_map(), reader
+
+
+def load_tf1_checkpoint(model, ckpt_prefix, heads="require"):
+    """Loads a Google BERT checkpoint (`bert_model.ckpt` prefix) into `model`.
+
+    Optimizer slots (`adam_m`, `adam_v`) and `global_step` are skipped.
+
+    Returns:
+        sorted list of the checkpoint's model variables the model did not take
+        (for example `cls/...` when loading into a bare encoder).
+    """
+    shapes, reader = read_tf1_shapes(ckpt_prefix)
+    return assign_tf1_weights(model, shapes, reader.get_tensor, ckpt_prefix, heads)
+
+
+def save_tf1_checkpoint(model, ckpt_prefix):
+    """Writes `model`'s weights under the original TF1 names, readable by the original code.
+
+    Args:
+        model: see `tf1_weight_table`; all its heads are written.
+        ckpt_prefix: str, e.g. `out/bert_model.ckpt`; writes `.index` and `.data-*` files.
+    """
+    table = tf1_weight_table(model)
+    values = [np.asarray(row.variable.numpy()) for row in table]
+    tf.raw_ops.SaveV2(
+        prefix=ckpt_prefix,
+        tensor_names=[row.name for row in table],
+        shape_and_slices=[""] * len(table),
+        tensors=[value.T if row.transposed else value for row, value in zip(table, values)])
+
+
+def build_model_for_tf1_names(config, shapes):
+    """Builds the model whose heads a checkpoint holds, judged by its TF1 variable names.
+
+    `cls/predictions/...` gives a BertPretrainer, `cls/squad/...` a BertSpanLabeler,
+    top-level `output_weights` [num_labels, hidden] a BertClassifier (whose weights are
+    also what BertTokenClassifier and BertMultipleChoice read), anything else a BertEncoder.
+    """
+    encoder = BertEncoder(config)
+    if "cls/predictions/output_bias" in shapes:
+        return BertPretrainer(encoder)
+    if "cls/squad/output_weights" in shapes:
+        return BertSpanLabeler(encoder)
+    if "output_weights" in shapes:
+        return BertClassifier(encoder, num_labels=int(shapes["output_weights"][0]))
+    return encoder
