@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 
-from bert_tf.checkpoints.tf1 import CheckpointError, assign_tf1_weights
+from bert_tf.checkpoints.tf1 import CheckpointError, NamedTensors, assign_tf1_weights
 from bert_tf.config import BertConfig, ConfigError
 
 SAFETENSORS_NAME = "model.safetensors"
@@ -73,8 +73,8 @@ def _read_pytorch_bin(path):
             for name, tensor in state.items()}
 
 
-def read_huggingface_weights(path):
-    """Reads HF BERT weights into a dict from TF1 name to numpy array (TF1 layout).
+def open_huggingface_weights(path):
+    """Reads HF BERT weights as NamedTensors: TF1 names, arrays in the TF1 layout.
 
     Args:
         path: a HF model directory, or a `.safetensors` / `.bin` file.
@@ -91,7 +91,8 @@ def read_huggingface_weights(path):
         if tf1_name is not None:
             value = np.asarray(value, np.float32)
             tensors[tf1_name] = value.T if tf1_name.endswith("/kernel") else value
-    return tensors
+    return NamedTensors({name: value.shape for name, value in tensors.items()},
+                        tensors.__getitem__, weights_file)
 
 
 def load_huggingface_weights(model, path, heads="require"):
@@ -105,9 +106,7 @@ def load_huggingface_weights(model, path, heads="require"):
     Returns:
         sorted list of TF1 names of the weights the model did not take.
     """
-    tensors = read_huggingface_weights(path)
-    return assign_tf1_weights(model, {name: value.shape for name, value in tensors.items()},
-                              tensors.__getitem__, _weights_file(path), heads)
+    return assign_tf1_weights(model, open_huggingface_weights(path), heads)
 
 
 def read_huggingface_config(path):

@@ -5,6 +5,7 @@ foreign format (Hugging Face) is first renamed into these names, so this file ho
 the only mapping between our weights and a foreign layout.
 """
 
+import collections
 import dataclasses
 
 import numpy as np
@@ -18,6 +19,16 @@ HEAD_MODES = ("require", "ignore")
 # Written by the original training loop next to the weights; never part of the model.
 _OPTIMIZER_SUFFIXES = ("/adam_m", "/adam_v")
 _NON_MODEL_NAMES = ("global_step",)
+
+
+class NamedTensors(collections.namedtuple("NamedTensors", "shapes read_tensor source")):
+    """A checkpoint seen through TF1 names.
+
+    Attributes:
+        shapes: dict from TF1 variable name to its shape (a sequence of ints).
+        read_tensor: function from a TF1 variable name to a numpy array.
+        source: the file or prefix it came from, for error messages.
+    """
 
 
 class CheckpointError(ValueError):
@@ -131,22 +142,21 @@ def is_model_variable(name):
     return name not in _NON_MODEL_NAMES and not name.endswith(_OPTIMIZER_SUFFIXES)
 
 
-def assign_tf1_weights(model, shapes, read_tensor, source, heads="require"):
+def assign_tf1_weights(model, checkpoint, heads="require"):
     """Copies weights named in the TF1 layout into `model`, checking every name and shape first.
 
     Nothing is assigned unless the whole table fits, so a failed load leaves the model as it was.
 
     Args:
         model: see `tf1_weight_table`.
-        shapes: dict from TF1 variable name to its shape (a sequence of ints).
-        read_tensor: function from a TF1 variable name to a numpy array.
-        source: the checkpoint path, for error messages.
+        checkpoint: a NamedTensors.
         heads: "require" (a missing head weight is an error) or "ignore" (heads keep
             their fresh initialization, as for fine-tuning from a pretrained checkpoint).
 
     Returns:
-        sorted list of the model variable names in `shapes` that were not used.
+        sorted list of the checkpoint's model variable names that were not used.
     """
+    shapes, read_tensor, source = checkpoint
     table = [row for row in tf1_weight_table(model, heads)
              if row.name in shapes or not row.optional]
     for row in table:
@@ -163,13 +173,13 @@ def assign_tf1_weights(model, shapes, read_tensor, source, heads="require"):
     return sorted(name for name in shapes if is_model_variable(name) and name not in used)
 
 
-def read_tf1_shapes(ckpt_prefix):
-    """Returns (shapes dict, reader) for a TF1 checkpoint prefix such as `.../bert_model.ckpt`."""
+def open_tf1_checkpoint(ckpt_prefix):
+    """Returns the NamedTensors of a TF1 checkpoint prefix such as `.../bert_model.ckpt`."""
     try:
         reader = tf.train.load_checkpoint(ckpt_prefix)
     except (ValueError, tf.errors.OpError) as e:
         raise CheckpointError(f"{ckpt_prefix}: cannot open as a TF checkpoint: {e}") from None
-    return reader.get_variable_to_shape_map(), reader
+    return NamedTensors(reader.get_variable_to_shape_map(), reader.get_tensor, ckpt_prefix)
 
 
 def load_tf1_checkpoint(model, ckpt_prefix, heads="require"):
@@ -181,8 +191,7 @@ def load_tf1_checkpoint(model, ckpt_prefix, heads="require"):
         sorted list of the checkpoint's model variables the model did not take
         (for example `cls/...` when loading into a bare encoder).
     """
-    shapes, reader = read_tf1_shapes(ckpt_prefix)
-    return assign_tf1_weights(model, shapes, reader.get_tensor, ckpt_prefix, heads)
+    return assign_tf1_weights(model, open_tf1_checkpoint(ckpt_prefix), heads)
 
 
 def save_tf1_checkpoint(model, ckpt_prefix):

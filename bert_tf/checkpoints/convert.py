@@ -1,0 +1,114 @@
+"""Whole conversions, as the convert_checkpoint script runs them: foreign → ours, ours → TF1."""
+
+import contextlib
+import os
+import shutil
+import tempfile
+
+from bert_tf.checkpoints import huggingface, native, tf1
+from bert_tf.config import BertConfig
+
+FORMATS = ("tf1", "huggingface")
+# Our converted checkpoint and the TF1 export, as prefixes inside the output directory.
+MODEL_CHECKPOINT_NAME = "model.ckpt"
+TF1_CHECKPOINT_NAME = "bert_model.ckpt"
+CONFIG_NAME = "bert_config.json"
+VOCAB_NAME = "vocab.txt"
+
+
+def detect_format(path):
+    """Returns "huggingface" for a HF directory or weights file, "tf1" for a checkpoint prefix."""
+    if os.path.isdir(path) or path.endswith((".safetensors", ".bin")):
+        return "huggingface"
+    if os.path.exists(path + ".index"):
+        return "tf1"
+    raise tf1.CheckpointError(f"{path}: neither a Hugging Face directory/weights file nor a TF1 "
+                              "checkpoint prefix (no .index file); give --checkpoint_format")
+
+
+def import_checkpoint(path, checkpoint_format, bert_config_file=None):
+    """Builds the model a foreign checkpoint holds and loads it.
+
+    Args:
+        path: a TF1 checkpoint prefix, or a HF directory or weights file.
+        checkpoint_format: "tf1" or "huggingface".
+        bert_config_file: a bert_config.json (original field meanings: "gelu" is the
+            tanh form). Required for TF1; for HF, None reads the HF config.json beside
+            the weights (where "gelu" is the erf form).
+
+    Returns:
+        (config, model, unused): the BertConfig, the loaded model (a BertEncoder or the
+        task model whose heads the checkpoint holds) and the checkpoint's unused names.
+    """
+    if checkpoint_format == "tf1":
+        if not bert_config_file:
+            raise tf1.CheckpointError(f"{path}: a TF1 checkpoint needs its bert_config.json")
+        config = BertConfig.from_json_file(bert_config_file)
+        checkpoint = tf1.open_tf1_checkpoint(path)
+    elif checkpoint_format == "huggingface":
+        config = (BertConfig.from_json_file(bert_config_file) if bert_config_file else
+                  huggingface.read_huggingface_config(
+                      path if os.path.isdir(path) else os.path.dirname(path)))
+        checkpoint = huggingface.open_huggingface_weights(path)
+    else:
+        raise ValueError(f"checkpoint_format must be one of {FORMATS}, got {checkpoint_format!r}")
+    model = tf1.build_model_for_tf1_names(config, checkpoint.shapes)
+    unused = tf1.assign_tf1_weights(model, checkpoint)
+    return config, model, unused
+
+
+@contextlib.contextmanager
+def atomic_directory(output_dir):
+    """Yields a temporary directory beside `output_dir`, renamed to it when the block succeeds.
+
+    `output_dir` may exist only if empty, so a conversion never mixes with older files.
+    """
+    output_dir = os.path.abspath(output_dir)
+    if os.path.isdir(output_dir) and os.listdir(output_dir):
+        raise FileExistsError(f"{output_dir}: output directory exists and is not empty")
+    parent = os.path.dirname(output_dir)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(dir=parent, prefix=f".{os.path.basename(output_dir)}.")
+    try:
+        yield tmp
+        if os.path.isdir(output_dir):
+            os.rmdir(output_dir)
+        os.replace(tmp, output_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _copy_vocab(input_path, directory):
+    vocab = os.path.join(input_path if os.path.isdir(input_path) else os.path.dirname(input_path),
+                         VOCAB_NAME)
+    if os.path.isfile(vocab):
+        shutil.copyfile(vocab, os.path.join(directory, VOCAB_NAME))
+
+
+def convert_to_ours(path, checkpoint_format, bert_config_file, output_dir):
+    """Writes `output_dir/{model.ckpt, bert_config.json, vocab.txt if found}` from a foreign checkpoint.
+
+    Returns:
+        (prefix of our checkpoint in output_dir, the checkpoint's unused names).
+    """
+    config, model, unused = import_checkpoint(path, checkpoint_format, bert_config_file)
+    with atomic_directory(output_dir) as tmp:
+        native.write_checkpoint(model, os.path.join(tmp, MODEL_CHECKPOINT_NAME))
+        config.to_json_file(os.path.join(tmp, CONFIG_NAME))
+        _copy_vocab(path, tmp)
+    return os.path.join(output_dir, MODEL_CHECKPOINT_NAME), unused
+
+
+def convert_to_tf1(path, bert_config_file, output_dir):
+    """Writes `output_dir/{bert_model.ckpt.*, bert_config.json}` in Google's layout from our checkpoint.
+
+    Returns:
+        the TF1 checkpoint prefix in output_dir.
+    """
+    config = BertConfig.from_json_file(bert_config_file)
+    model = native.read_checkpoint(native.build_model_for_checkpoint(config, path), path)
+    with atomic_directory(output_dir) as tmp:
+        tf1.save_tf1_checkpoint(model, os.path.join(tmp, TF1_CHECKPOINT_NAME))
+        config.to_json_file(os.path.join(tmp, CONFIG_NAME))
+        _copy_vocab(path, tmp)
+    return os.path.join(output_dir, TF1_CHECKPOINT_NAME)

@@ -1,0 +1,53 @@
+"""Converts Google TF1 or Hugging Face BERT weights to our checkpoint, or ours to the TF1 layout.
+
+    python -m bert_tf.convert_checkpoint --input_checkpoint=uncased_L-12_H-768_A-12/bert_model.ckpt \
+        --bert_config_file=uncased_L-12_H-768_A-12/bert_config.json --output_dir=converted
+    python -m bert_tf.convert_checkpoint --input_checkpoint=bert-base-uncased/ --output_dir=converted
+    python -m bert_tf.convert_checkpoint --to_tf1 --input_checkpoint=converted/model.ckpt \
+        --bert_config_file=converted/bert_config.json --output_dir=google_layout
+"""
+
+from absl import app, flags, logging
+
+import bert_tf  # noqa: F401  (sets the Keras backend)
+from bert_tf.checkpoints import convert
+
+flags.DEFINE_enum("checkpoint_format", "auto", ["auto", *convert.FORMATS],
+                  "Format of --input_checkpoint: tf1 (a bert_model.ckpt prefix), huggingface "
+                  "(a directory with config.json and model.safetensors or pytorch_model.bin, or "
+                  "the weights file), or auto to tell them apart. Ignored with --to_tf1.")
+flags.DEFINE_string("input_checkpoint", None,
+                    "The checkpoint to convert: a TF1 prefix, a Hugging Face directory or weights "
+                    "file, or with --to_tf1 one of our checkpoints (e.g. converted/model.ckpt).")
+flags.DEFINE_string("bert_config_file", None,
+                    "bert_config.json of the model (original meanings: hidden_act 'gelu' is the "
+                    "tanh form). Required for tf1 and --to_tf1; for huggingface, the HF config.json "
+                    "beside the weights is read when this is not given.")
+flags.DEFINE_string("output_dir", None,
+                    "Directory to create (or an empty one) for model.ckpt (ours) or bert_model.ckpt "
+                    "(--to_tf1), plus bert_config.json and vocab.txt when the input has one.")
+flags.DEFINE_bool("to_tf1", False,
+                  "Export one of our checkpoints to Google's TF1 variable layout instead.")
+flags.mark_flags_as_required(["input_checkpoint", "output_dir"])
+
+
+def main(argv):
+    del argv
+    f = flags.FLAGS
+    if f.to_tf1:
+        if not f.bert_config_file:
+            raise app.UsageError("--to_tf1 needs --bert_config_file")
+        prefix = convert.convert_to_tf1(f.input_checkpoint, f.bert_config_file, f.output_dir)
+        logging.info("Wrote TF1 checkpoint %s", prefix)
+        return
+    checkpoint_format = (convert.detect_format(f.input_checkpoint)
+                         if f.checkpoint_format == "auto" else f.checkpoint_format)
+    prefix, unused = convert.convert_to_ours(f.input_checkpoint, checkpoint_format,
+                                             f.bert_config_file, f.output_dir)
+    if unused:
+        logging.warning("Not converted (no such weight in the model): %s", ", ".join(unused))
+    logging.info("Wrote %s", prefix)
+
+
+if __name__ == "__main__":
+    app.run(main)
