@@ -1,0 +1,155 @@
+"""tf.data readers for the pretraining TFRecords of `create_pretraining_data.py`.
+
+Each record holds int64 features `input_ids`, `input_mask`, `segment_ids`
+(length max_seq_length), `masked_lm_positions`, `masked_lm_ids` (length
+max_predictions_per_seq), `next_sentence_labels` (length 1) and float
+`masked_lm_weights` (length max_predictions_per_seq). Model Garden writes
+`input_word_ids` / `input_type_ids` instead of `input_ids` / `segment_ids`; both
+spellings are read and mapped to the model's input names.
+"""
+
+import tensorflow as tf
+
+# Record feature name -> model input name, for the two spellings in use.
+_ORIGINAL_NAMES = {"input_ids": "input_word_ids", "segment_ids": "input_type_ids"}
+_MODEL_GARDEN_NAMES = {"input_word_ids": "input_word_ids", "input_type_ids": "input_type_ids"}
+
+
+class InputError(ValueError):
+    """The input files are missing or do not match the flags."""
+
+
+def list_input_files(input_pattern):
+    """Expands a comma-separated list of glob patterns into a sorted list of files.
+
+    Raises InputError naming the pattern when it matches nothing.
+    """
+    files = []
+    for pattern in input_pattern.split(","):
+        pattern = pattern.strip()
+        if not pattern:
+            continue
+        matched = tf.io.gfile.glob(pattern)
+        if not matched:
+            raise InputError(f"--input_file pattern {pattern!r} matches no files")
+        files.extend(matched)
+    if not files:
+        raise InputError(f"--input_file {input_pattern!r} names no files")
+    return sorted(set(files))
+
+
+def _first_example(path):
+    for record in tf.data.TFRecordDataset(path).take(1):
+        return tf.train.Example.FromString(record.numpy())
+    raise InputError(f"{path} holds no records")
+
+
+def _feature_length(example, name):
+    feature = example.features.feature[name]
+    return len(feature.int64_list.value) or len(feature.float_list.value)
+
+
+def check_record_shapes(path, max_seq_length, max_predictions_per_seq):
+    """Checks the first record of `path` against the flags; returns its id-name mapping.
+
+    Returns:
+        dict record feature name -> model input name for the token and segment ids.
+
+    Raises:
+        InputError naming the file and the flag the record disagrees with.
+    """
+    example = _first_example(path)
+    keys = set(example.features.feature.keys())
+    if "input_ids" in keys:
+        names = _ORIGINAL_NAMES
+    elif "input_word_ids" in keys:
+        names = _MODEL_GARDEN_NAMES
+    else:
+        raise InputError(f"records in {path} have neither input_ids nor input_word_ids "
+                         f"(features: {sorted(keys)})")
+    ids_name = next(iter(names))
+    seq_length = _feature_length(example, ids_name)
+    if seq_length != max_seq_length:
+        raise InputError(f"records in {path} have max_seq_length={seq_length} "
+                         f"but --max_seq_length says {max_seq_length}")
+    num_predictions = _feature_length(example, "masked_lm_positions")
+    if num_predictions != max_predictions_per_seq:
+        raise InputError(f"records in {path} have max_predictions_per_seq={num_predictions} "
+                         f"but --max_predictions_per_seq says {max_predictions_per_seq}")
+    return names
+
+
+def _decoder(names, max_seq_length, max_predictions_per_seq):
+    ids_name, type_ids_name = names
+    spec = {
+        ids_name: tf.io.FixedLenFeature([max_seq_length], tf.int64),
+        "input_mask": tf.io.FixedLenFeature([max_seq_length], tf.int64),
+        type_ids_name: tf.io.FixedLenFeature([max_seq_length], tf.int64),
+        "masked_lm_positions": tf.io.FixedLenFeature([max_predictions_per_seq], tf.int64),
+        "masked_lm_ids": tf.io.FixedLenFeature([max_predictions_per_seq], tf.int64),
+        "masked_lm_weights": tf.io.FixedLenFeature([max_predictions_per_seq], tf.float32),
+        "next_sentence_labels": tf.io.FixedLenFeature([1], tf.int64),
+    }
+
+    def decode(record):
+        parsed = tf.io.parse_single_example(record, spec)
+        # int64 is what tf.train.Example stores; the model and TPUs want int32.
+        features = {names.get(key, key): (value if value.dtype == tf.float32
+                                          else tf.cast(value, tf.int32))
+                    for key, value in parsed.items()}
+        features["next_sentence_labels"] = features["next_sentence_labels"][0]
+        return features
+
+    return decode
+
+
+def pretraining_dataset(input_pattern, max_seq_length, max_predictions_per_seq, batch_size,
+                        is_training, input_context=None, shuffle=None, seed=None):
+    """Builds the (per-replica) batched dataset of pretraining examples.
+
+    Args:
+        input_pattern: str, comma-separated glob patterns of TFRecord files.
+        max_seq_length, max_predictions_per_seq: int, the lengths the records must have.
+        batch_size: int, examples per batch (per replica when used with a strategy).
+        is_training: bool; training repeats forever and reads files in parallel.
+        input_context: optional tf.distribute.InputContext; with several input
+            pipelines each reads its own shard of the files (of the records when
+            there are fewer files than pipelines).
+        shuffle: bool, whether to shuffle; defaults to `is_training`.
+        seed: optional int seed for the shuffles.
+
+    Returns:
+        tf.data.Dataset of dicts: `input_word_ids`, `input_mask`, `input_type_ids`
+        (int32 [batch_size, max_seq_length]), `masked_lm_positions`, `masked_lm_ids`
+        (int32 [batch_size, max_predictions_per_seq]), `masked_lm_weights` (float32
+        [batch_size, max_predictions_per_seq]) and `next_sentence_labels` (int32
+        [batch_size]). Batches are always full (drop_remainder), as the original's
+        input_fn makes them for TPUs; evaluation therefore skips a final partial batch.
+    """
+    shuffle = is_training if shuffle is None else shuffle
+    files = list_input_files(input_pattern)
+    names = None
+    for path in files:
+        names = check_record_shapes(path, max_seq_length, max_predictions_per_seq)
+    dataset = tf.data.Dataset.from_tensor_slices(files)
+    num_pipelines = input_context.num_input_pipelines if input_context else 1
+    shard_files = num_pipelines > 1 and len(files) >= num_pipelines
+    if shard_files:
+        dataset = dataset.shard(num_pipelines, input_context.input_pipeline_id)
+    if is_training:
+        dataset = dataset.repeat()
+    if shuffle:
+        dataset = dataset.shuffle(len(files), seed=seed)
+    # Reading several files at once mixes documents from different shards, which
+    # the original does with parallel_interleave for the same reason.
+    dataset = dataset.interleave(
+        tf.data.TFRecordDataset, cycle_length=min(len(files), 8) if shuffle else 1,
+        num_parallel_calls=tf.data.AUTOTUNE, deterministic=not shuffle)
+    if num_pipelines > 1 and not shard_files:
+        dataset = dataset.shard(num_pipelines, input_context.input_pipeline_id)
+    if shuffle:
+        dataset = dataset.shuffle(100, seed=seed)
+    dataset = dataset.map(_decoder(names, max_seq_length, max_predictions_per_seq),
+                          num_parallel_calls=tf.data.AUTOTUNE)
+    dataset = dataset.batch(batch_size, drop_remainder=True)
+    return dataset.prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,120 @@
+"""Optimizers of the original BERT: AdamW or LAMB, linear warmup and decay, decay exclusions."""
+
+import keras
+from keras import ops
+
+# Variable names (the last component of the variable path) that get no weight decay.
+# The original excluded "LayerNorm", "layer_norm" and "bias" by scope; our LayerNorm
+# variables are called gamma/beta, and "bias" also matches the MLM `output_bias`.
+NO_DECAY_VARIABLE_NAMES = ("gamma", "beta", "bias")
+
+
+@keras.saving.register_keras_serializable(package="bert_tf")
+class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """The original's learning rate: linear warmup, then linear decay to 0.
+
+    lr(step) = learning_rate * step / num_warmup_steps           if step < num_warmup_steps
+             = learning_rate * (1 - min(step, num_train_steps) / num_train_steps)  otherwise
+
+    The decay counts from step 0, not from the end of warmup, as the original's
+    polynomial_decay does. `step` is the number of updates already applied, so
+    the first update (step 0) of a run with warmup uses a learning rate of 0.
+
+    Args:
+        learning_rate: float, the peak learning rate.
+        num_train_steps: int, the step at which the rate reaches 0.
+        num_warmup_steps: int, warmup length; 0 for none.
+    """
+
+    def __init__(self, learning_rate, num_train_steps, num_warmup_steps=0):
+        self.learning_rate = float(learning_rate)
+        self.num_train_steps = int(num_train_steps)
+        self.num_warmup_steps = int(num_warmup_steps)
+
+    def __call__(self, step):
+        step = ops.cast(step, "float32")
+        decayed = self.learning_rate * (
+            1.0 - ops.minimum(step, float(self.num_train_steps)) / max(self.num_train_steps, 1))
+        if not self.num_warmup_steps:
+            return decayed
+        warmup = self.learning_rate * step / self.num_warmup_steps
+        return ops.where(step < self.num_warmup_steps, warmup, decayed)
+
+    def get_config(self):
+        return {"learning_rate": self.learning_rate, "num_train_steps": self.num_train_steps,
+                "num_warmup_steps": self.num_warmup_steps}
+
+
+@keras.saving.register_keras_serializable(package="bert_tf")
+class AdamWeightDecay(keras.optimizers.AdamW):
+    """Keras AdamW that can update exactly as the original AdamWeightDecayOptimizer.
+
+    The original has no bias correction:
+        m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
+        w = w - lr * (m / (sqrt(v) + eps) + weight_decay * w)
+    With `bias_correction=False` (the default, faithful to the original and to the
+    published BERT checkpoints) this is the update. With `bias_correction=True` it
+    is Keras' AdamW, which scales lr by sqrt(1 - b2^t) / (1 - b1^t) as Model
+    Garden's BERT optimizer (built on Keras Adam) does; early steps then move
+    further, so warmup matters less. Keras applies the decay term before the Adam
+    term, which is the same update since the Adam term does not read w.
+
+    Args:
+        bias_correction: bool, see above.
+        Other arguments as keras.optimizers.AdamW.
+    """
+
+    def __init__(self, bias_correction=False, **kwargs):
+        super().__init__(**kwargs)
+        self.bias_correction = bias_correction
+
+    def update_step(self, gradient, variable, learning_rate):
+        if self.bias_correction:
+            return super().update_step(gradient, variable, learning_rate)
+        lr = ops.cast(learning_rate, variable.dtype)
+        gradient = ops.cast(gradient, variable.dtype)
+        m = self._momentums[self._get_variable_index(variable)]
+        v = self._velocities[self._get_variable_index(variable)]
+        self.assign_add(m, (gradient - m) * (1 - self.beta_1))
+        self.assign_add(v, (ops.square(gradient) - v) * (1 - self.beta_2))
+        self.assign_sub(variable, lr * m / (ops.sqrt(v) + self.epsilon))
+
+    def get_config(self):
+        config = super().get_config()
+        config["bias_correction"] = self.bias_correction
+        return config
+
+
+def create_optimizer(optimizer_type, learning_rate, num_train_steps, num_warmup_steps,
+                     weight_decay_rate=0.01, adam_bias_correction=False):
+    """The pretraining/fine-tuning optimizer of the original, with its schedule.
+
+    Gradient clipping (global norm 1.0) is not set here: the training loop clips
+    after summing the gradients of all replicas and micro-batches, which Keras'
+    `global_clipnorm` would do per replica.
+
+    Args:
+        optimizer_type: "adamw" (the original's AdamWeightDecayOptimizer) or "lamb"
+            (keras.optimizers.Lamb; its weight decay is decoupled, applied as in AdamW,
+            and its trust ratio covers every variable).
+        learning_rate: float, peak learning rate.
+        num_train_steps: int, steps until the rate decays to 0.
+        num_warmup_steps: int, linear warmup steps.
+        weight_decay_rate: float, decoupled weight decay; LayerNorm and bias
+            variables are excluded.
+        adam_bias_correction: bool, see AdamWeightDecay.
+
+    Returns:
+        a keras.optimizers.Optimizer.
+    """
+    schedule = WarmupLinearDecay(learning_rate, num_train_steps, num_warmup_steps)
+    common = dict(learning_rate=schedule, weight_decay=weight_decay_rate, beta_1=0.9,
+                  beta_2=0.999, epsilon=1e-6)
+    if optimizer_type == "adamw":
+        optimizer = AdamWeightDecay(bias_correction=adam_bias_correction, **common)
+    elif optimizer_type == "lamb":
+        optimizer = keras.optimizers.Lamb(**common)
+    else:
+        raise ValueError(f"--optimizer must be adamw or lamb, got {optimizer_type!r}")
+    optimizer.exclude_from_weight_decay(var_names=list(NO_DECAY_VARIABLE_NAMES))
+    return optimizer

@@ -1,0 +1,323 @@
+"""A custom training loop over tf.distribute, shared by pretraining and fine-tuning.
+
+The loop runs `steps_per_loop` updates per call of one tf.function; each update
+is one `strategy.run` of a (optionally XLA-compiled) replica step that
+accumulates the gradients of k micro-batches, sums them over replicas, clips
+their global norm and applies them. Checkpoints, TensorBoard summaries,
+preemption (SIGTERM) saves and evaluation hooks happen between loops.
+"""
+
+import os
+import time
+
+import keras
+import tensorflow as tf
+from absl import logging
+from tensorflow.core.framework import summary_pb2
+
+from bert_tf.training.strategy import is_chief
+
+
+# What tensorboard.summary.scalar attaches to a scalar, written with TF's own
+# tf.summary.write so that training does not need the tensorboard package.
+_SCALAR_METADATA = summary_pb2.SummaryMetadata(
+    plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")).SerializeToString()
+
+
+class NonFiniteLossError(RuntimeError):
+    """The training loss became NaN or infinite."""
+
+
+def load_init_checkpoint(model, path, encoder_only=False):
+    """Reads one of our checkpoints (`model/...` object paths) into `model`.
+
+    Args:
+        model: a Keras model; an EncoderModel (with `.encoder`) when encoder_only.
+        path: checkpoint prefix or a directory holding checkpoints.
+        encoder_only: bool, read only `model/encoder/...` (e.g. a pretraining
+            checkpoint into a fine-tuning model, or the reverse).
+
+    Raises:
+        ValueError naming `path` when it holds no checkpoint or nothing in it matches.
+    """
+    if tf.io.gfile.isdir(path):
+        path = tf.train.latest_checkpoint(path) or path
+    if not tf.io.gfile.glob(path + ".index"):
+        raise ValueError(f"--init_checkpoint {path!r} is not a checkpoint (no {path}.index)")
+    target = tf.train.Checkpoint(encoder=model.encoder) if encoder_only else model
+    status = tf.train.Checkpoint(model=target).read(path).expect_partial()
+    try:
+        status.assert_nontrivial_match()
+    except AssertionError as error:
+        raise ValueError(f"--init_checkpoint {path}: no variable matches the model") from error
+    logging.info("Initialized %s from %s", "encoder" if encoder_only else "model", path)
+
+
+class Trainer:
+    """Trains a Keras model with a custom loop under a tf.distribute strategy.
+
+    Build the model and the optimizer inside `strategy.scope()` (after
+    `set_precision`); for mixed_float16 wrap the optimizer in
+    keras.optimizers.LossScaleOptimizer. On construction the trainer resumes
+    from the latest checkpoint in `output_dir` (same step, hence the same
+    learning-rate schedule position), or else reads `init_checkpoint`.
+
+    Args:
+        strategy: a tf.distribute.Strategy.
+        model: a Keras model taking the batch dict and returning a dict of outputs.
+        optimizer: a Keras optimizer, gradient clipping not set (the trainer clips).
+        loss_fn: callable(batch dict, outputs dict) -> dict of float32 scalars with
+            key "loss" (the mean loss of the batch) plus any metrics to log.
+        output_dir: str, where checkpoints and summaries (train/, eval/) go.
+        global_batch_size: int, examples per update, over all replicas and micro-batches.
+        gradient_accumulation_steps: int k; each replica computes k micro-batches of
+            global_batch_size / (replicas * k) examples and averages their gradients,
+            so one update equals one of the whole global batch when every
+            micro-batch's loss has the same normalizer.
+        steps_per_loop: int, updates per tf.function call (the original's iterations_per_loop).
+        log_steps: int, updates between progress logs and train summaries.
+        save_checkpoints_steps: int, updates between checkpoints.
+        keep_checkpoint_max: int, checkpoints kept.
+        enable_xla: bool, compile the replica step with XLA.
+        clip_norm: float, global gradient norm clip (the original's 1.0).
+        init_checkpoint: optional str, read when output_dir has no checkpoint.
+        init_encoder_only: bool, read only the encoder from init_checkpoint.
+    """
+
+    def __init__(self, strategy, model, optimizer, loss_fn, output_dir, global_batch_size,
+                 gradient_accumulation_steps=1, steps_per_loop=100, log_steps=100,
+                 save_checkpoints_steps=1000, keep_checkpoint_max=5, enable_xla=False,
+                 clip_norm=1.0, init_checkpoint=None, init_encoder_only=False):
+        self.strategy = strategy
+        self.model = model
+        self.optimizer = optimizer
+        self.loss_fn = loss_fn
+        self.output_dir = output_dir
+        self.global_batch_size = global_batch_size
+        self.accumulation_steps = gradient_accumulation_steps
+        self.steps_per_loop = steps_per_loop
+        self.log_steps = log_steps
+        self.save_checkpoints_steps = save_checkpoints_steps
+        self.enable_xla = enable_xla
+        self.clip_norm = clip_norm
+        divisor = strategy.num_replicas_in_sync * gradient_accumulation_steps
+        if global_batch_size % divisor:
+            raise ValueError(
+                f"batch size {global_batch_size} is not divisible by replicas "
+                f"({strategy.num_replicas_in_sync}) x --gradient_accumulation_steps "
+                f"({gradient_accumulation_steps})")
+        self.is_chief = is_chief(strategy)
+        with strategy.scope():
+            self.global_step = tf.Variable(
+                0, dtype=tf.int64, trainable=False, name="global_step",
+                aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+            optimizer.build(model.trainable_variables)
+        self.checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer,
+                                              step=self.global_step)
+        # Every worker must take part in a save (it may run collectives); the
+        # non-chief ones write to a private directory that is deleted afterwards.
+        resolver = getattr(strategy, "cluster_resolver", None)
+        self._write_dir = output_dir if self.is_chief else os.path.join(
+            output_dir, f".tmp_worker_{resolver.task_type}_{resolver.task_id}")
+        self.manager = tf.train.CheckpointManager(
+            self.checkpoint, self._write_dir, max_to_keep=keep_checkpoint_max,
+            step_counter=self.global_step, checkpoint_name="ckpt")
+        self._restore(init_checkpoint, init_encoder_only)
+        with strategy.scope():
+            # Installs a SIGTERM handler; save_checkpoint_if_preempted() between
+            # loops then saves and exits (code 42). An empty cluster means local mode.
+            self._preemption = tf.distribute.experimental.PreemptionCheckpointHandler(
+                resolver if resolver and resolver.cluster_spec().as_dict() else None,
+                self.manager)
+        if self.is_chief:
+            self.train_writer = tf.summary.create_file_writer(os.path.join(output_dir, "train"))
+            self.eval_writer = tf.summary.create_file_writer(os.path.join(output_dir, "eval"))
+        else:
+            self.train_writer = self.eval_writer = tf.summary.create_noop_writer()
+        self._train_loop = None
+
+    def _restore(self, init_checkpoint, init_encoder_only):
+        latest = tf.train.latest_checkpoint(self.output_dir)
+        if latest:
+            self.checkpoint.restore(latest).assert_existing_objects_matched()
+            logging.info("Resumed from %s at step %d", latest, int(self.global_step.numpy()))
+        elif init_checkpoint:
+            load_init_checkpoint(self.model, init_checkpoint, init_encoder_only)
+
+    @property
+    def _loss_scale(self):
+        if isinstance(self.optimizer, keras.optimizers.LossScaleOptimizer):
+            return self.optimizer.dynamic_scale
+        return None
+
+    def _gradients(self, batch):
+        variables = self.model.trainable_variables
+        with tf.GradientTape() as tape:
+            outputs = self.model(batch, training=True)
+            metrics = self.loss_fn(batch, outputs)
+            # Summed over replicas below, so each contributes 1/n of the mean.
+            loss = metrics["loss"] / self.strategy.num_replicas_in_sync
+            if self._loss_scale is not None:
+                loss = self.optimizer.scale_loss(loss)
+        grads = tape.gradient(loss, variables)
+        # Dense, so they can be loop-carried and all-reduced; None (a variable the
+        # loss does not use, e.g. the pooler of a token classifier) stays None so
+        # the optimizer skips it, as the original's optimizer did.
+        return [None if g is None else tf.convert_to_tensor(g) for g in grads], metrics
+
+    def _replica_step(self, batch):
+        """One update on this replica's batch; returns (metrics, global gradient norm)."""
+        if self.accumulation_steps == 1:
+            grads, metrics = self._gradients(batch)
+        else:
+            grads, metrics = self._gradients(tf.nest.map_structure(lambda t: t[0], batch))
+            for i in tf.range(1, self.accumulation_steps):
+                more_grads, more_metrics = self._gradients(
+                    tf.nest.map_structure(lambda t: t[i], batch))  # pylint: disable=cell-var-from-loop
+                grads = [g if g is None else g + h for g, h in zip(grads, more_grads)]
+                metrics = {key: metrics[key] + more_metrics[key] for key in metrics}
+            grads = [g if g is None else g / self.accumulation_steps for g in grads]
+            metrics = {key: value / self.accumulation_steps for key, value in metrics.items()}
+        pairs = [(g, v) for g, v in zip(grads, self.model.trainable_variables) if g is not None]
+        grads, variables = [g for g, _ in pairs], [v for _, v in pairs]
+        num_replicas = self.strategy.num_replicas_in_sync
+        if num_replicas > 1:
+            grads = tf.distribute.get_replica_context().all_reduce(
+                tf.distribute.ReduceOp.SUM, grads)
+        # The original clips the global norm of the full gradient before the update.
+        # Scaled gradients clip at the scaled norm: clipping is linear in the scale.
+        scale = 1.0 if self._loss_scale is None else tf.cast(self._loss_scale, tf.float32)
+        grads, grad_norm = tf.clip_by_global_norm(grads, self.clip_norm * scale)
+        if num_replicas > 1:
+            # Keras' TF optimizers sum the gradients of all replicas inside apply()
+            # (after their own clipping, which would be per replica); each replica
+            # hands it 1/n of the reduced, clipped gradient so that sum restores it.
+            grads = [g / num_replicas for g in grads]
+        self.optimizer.apply(grads, variables)
+        return metrics, grad_norm / scale
+
+    def _build_train_loop(self):
+        replica_step = tf.function(self._replica_step, jit_compile=self.enable_xla)
+        strategy = self.strategy
+
+        def one_update(iterator):
+            metrics, grad_norm = strategy.run(replica_step, args=(next(iterator),))
+            metrics = {key: strategy.reduce(tf.distribute.ReduceOp.MEAN, value, axis=None)
+                       for key, value in metrics.items()}
+            metrics["gradient_norm"] = strategy.reduce(tf.distribute.ReduceOp.MEAN, grad_norm,
+                                                       axis=None)
+            self.global_step.assign_add(1)
+            return metrics
+
+        def bad_step_of(metrics, bad_step):
+            finite = tf.math.is_finite(metrics["loss"])
+            return tf.where(tf.logical_or(finite, bad_step >= 0), bad_step, self.global_step)
+
+        @tf.function
+        def train_loop(iterator, num_steps):
+            """Runs up to num_steps updates, stopping after a non-finite loss.
+
+            Returns (mean metrics over the updates run, last gradient norm, the step
+            of the first non-finite loss or -1).
+            """
+            metrics = one_update(iterator)
+            totals = dict(metrics)
+            bad_step = bad_step_of(metrics, tf.constant(-1, tf.int64))
+            steps_run = tf.constant(1.0)
+            for _ in tf.range(num_steps - 1):
+                if bad_step >= 0:
+                    break
+                metrics = one_update(iterator)
+                totals = {key: totals[key] + metrics[key] for key in totals}
+                bad_step = bad_step_of(metrics, bad_step)
+                steps_run += 1.0
+            means = {key: value / steps_run for key, value in totals.items()}
+            means["gradient_norm"] = metrics["gradient_norm"]
+            return means, bad_step
+
+        return train_loop
+
+    def distribute_dataset(self, dataset_fn):
+        """Distributes `dataset_fn(batch_size, input_context)` (per-replica micro-batches)."""
+        def per_worker(input_context):
+            batch_size = input_context.get_per_replica_batch_size(self.global_batch_size)
+            dataset = dataset_fn(batch_size // self.accumulation_steps, input_context)
+            if self.accumulation_steps > 1:
+                dataset = dataset.batch(self.accumulation_steps, drop_remainder=True)
+            return dataset
+        return self.strategy.distribute_datasets_from_function(per_worker)
+
+    def current_learning_rate(self):
+        rate = self.optimizer.learning_rate
+        return float(rate() if callable(rate) else rate)
+
+    def train(self, dataset_fn, num_train_steps, eval_fn=None):
+        """Trains until the global step reaches num_train_steps.
+
+        Args:
+            dataset_fn: callable(batch_size, input_context) -> a repeating tf.data.Dataset
+                of per-replica batches of `batch_size` examples.
+            num_train_steps: int, total updates (counting those of earlier runs).
+            eval_fn: optional callable(step) -> dict[str, float], run after each
+                checkpoint save; its results go to the eval summaries.
+
+        Returns:
+            dict of the metrics of the last loop (floats), with `global_step`.
+
+        Raises:
+            NonFiniteLossError naming the step whose loss was NaN or Inf; the
+            checkpoints already written are kept and the bad state is not saved.
+        """
+        if self._train_loop is None:
+            self._train_loop = self._build_train_loop()
+        step = int(self.global_step.numpy())
+        if step >= num_train_steps:
+            logging.info("Step %d already reaches num_train_steps=%d", step, num_train_steps)
+            return {"global_step": step}
+        iterator = iter(self.distribute_dataset(dataset_fn))
+        last_log_step, last_log_time = step, time.time()
+        results = {}
+        while step < num_train_steps:
+            next_save = (step // self.save_checkpoints_steps + 1) * self.save_checkpoints_steps
+            num_steps = min(self.steps_per_loop, num_train_steps - step, next_save - step)
+            metrics, bad_step = self._train_loop(iterator, tf.constant(num_steps))
+            step = int(self.global_step.numpy())
+            results = {key: float(value) for key, value in metrics.items()}
+            if int(bad_step) >= 0:
+                raise NonFiniteLossError(
+                    f"loss is {results['loss']} (not finite) at step {int(bad_step)}; training "
+                    f"stopped. The last good checkpoint, {tf.train.latest_checkpoint(self.output_dir)}, "
+                    "is kept.")
+            if step // self.log_steps > last_log_step // self.log_steps or step == num_train_steps:
+                now = time.time()
+                results["learning_rate"] = self.current_learning_rate()
+                results["examples_per_second"] = (
+                    (step - last_log_step) * self.global_batch_size / max(now - last_log_time, 1e-9))
+                self._write_summaries(self.train_writer, results, step)
+                logging.info("step %d/%d: %s", step, num_train_steps,
+                             ", ".join(f"{k} = {v:.4g}" for k, v in sorted(results.items())))
+                last_log_step, last_log_time = step, now
+            if step % self.save_checkpoints_steps == 0 or step == num_train_steps:
+                self.save(eval_fn)
+            self._preemption.save_checkpoint_if_preempted(checkpoint_number=step)
+        results["global_step"] = step
+        return results
+
+    def save(self, eval_fn=None):
+        """Writes a checkpoint at the current step, then runs eval_fn(step) if given."""
+        step = int(self.global_step.numpy())
+        path = self.manager.save(checkpoint_number=step)
+        if not self.is_chief:
+            tf.io.gfile.rmtree(self._write_dir)
+        logging.info("Saved checkpoint %s", path)
+        if eval_fn is not None:
+            eval_results = eval_fn(step)
+            self._write_summaries(self.eval_writer, eval_results, step)
+            logging.info("eval at step %d: %s", step, eval_results)
+
+    @staticmethod
+    def _write_summaries(writer, values, step):
+        with writer.as_default(step=step):
+            for key, value in values.items():
+                tf.summary.write(key, tf.constant(value, tf.float32), metadata=_SCALAR_METADATA)
+        writer.flush()
