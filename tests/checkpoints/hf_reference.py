@@ -52,11 +52,11 @@ def tf1_names_of_hf(num_layers):
     return names
 
 
-def random_hf_pretraining_model(seed=0, **overrides):
-    """A BertForPreTraining in eval mode with noise on every weight (biases and LayerNorms too)."""
+def random_hf_model(model_class=transformers.BertForPreTraining, seed=0, **overrides):
+    """A HF BERT model in eval mode with noise on every weight (biases and LayerNorms too), so a
+    weight that is mapped to the wrong place or left unloaded shows in the outputs."""
     torch.manual_seed(seed)
-    model = transformers.BertForPreTraining(
-        transformers.BertConfig(**{**HF_CONFIG, **overrides})).eval()
+    model = model_class(transformers.BertConfig(**{**HF_CONFIG, **overrides})).eval()
     with torch.no_grad():
         for parameter in model.parameters():
             parameter.add_(torch.randn_like(parameter) * 0.05)

@@ -57,7 +57,7 @@ def _index_variables(path):
 
 @pytest.fixture(scope="module")
 def hf_model():
-    return hf_reference.random_hf_pretraining_model()
+    return hf_reference.random_hf_model()
 
 
 @pytest.fixture(scope="module")
