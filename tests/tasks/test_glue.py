@@ -7,11 +7,13 @@ import tensorflow as tf
 from bert_tf.models import BertEncoder
 from bert_tf.tasks.glue import TASK_NAMES, GlueTask
 from tests.keras_helpers import tiny_config
+from tests.tasks.original_packing import original_features
 
 SHARED_GLUE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "glue")
 
 MNLI_HEADER_PREFIX = ("index\tpromptID\tpairID\tgenre\tsentence1_binary_parse\t"
-                      "sentence2_binary_parse\tsentence1_parse\tsentence2_parse\tsentence1\tsentence2")
+                      "sentence2_binary_parse\tsentence1_parse\tsentence2_parse\t"
+                      "sentence1\tsentence2")
 STSB_TEST_HEADER = ("index\tgenre\tfilename\tyear\told_index\tsource1\tsource2\tsentence1\t"
                     "sentence2")
 
@@ -213,36 +215,6 @@ def test_bad_rows_raise_with_file_and_line(task_name, files, message, tmp_path, 
         task.read_examples(split)
 
 
-def truncate_seq_pair(tokens_a, tokens_b, max_length):
-    """google-research/bert run_classifier.py's _truncate_seq_pair, verbatim."""
-    while True:
-        total_length = len(tokens_a) + len(tokens_b)
-        if total_length <= max_length:
-            break
-        if len(tokens_a) > len(tokens_b):
-            tokens_a.pop()
-        else:
-            tokens_b.pop()
-
-
-def original_features(tokenizer, text_a, text_b, max_seq_length):
-    """run_classifier.py's convert_single_example on our word pieces."""
-    tokens_a = tokenizer.tokenize(text_a)
-    tokens_b = tokenizer.tokenize(text_b) if text_b is not None else None
-    if tokens_b is not None:
-        truncate_seq_pair(tokens_a, tokens_b, max_seq_length - 3)
-    else:
-        tokens_a = tokens_a[:max_seq_length - 2]
-    tokens = ["[CLS]"] + tokens_a + ["[SEP]"]
-    segment_ids = [0] * len(tokens)
-    if tokens_b is not None:
-        tokens += tokens_b + ["[SEP]"]
-        segment_ids += [1] * (len(tokens_b) + 1)
-    ids = tokenizer.convert_tokens_to_ids(tokens)
-    padding = [0] * (max_seq_length - len(ids))
-    return ids + padding, [1] * len(ids) + padding, segment_ids + padding
-
-
 def random_text(rng, max_words):
     words = ["the", "cat", "sat", "on", "mat", "dog", "walks", "xyz", "quux", ".", ","]
     return " ".join(rng.choice(words, size=rng.integers(0, max_words + 1)))
@@ -277,6 +249,18 @@ def test_single_sentences_are_truncated_like_the_original(tmp_path, tokenizer):
         assert features["input_mask"][i].tolist() == mask
         assert features["input_type_ids"][i].tolist() == types
     assert features["label_ids"].tolist() == [1] * 20
+
+
+def test_no_examples_give_empty_features(tmp_path, tokenizer):
+    features = GlueTask("rte", tokenizer, 8, data_dir=str(tmp_path)).make_features([], False)
+    assert features["input_word_ids"].shape == (0, 8)
+    assert features["label_ids"].shape == (0,)
+
+
+def test_max_seq_length_too_short_for_the_special_tokens_is_an_error(tmp_path, tokenizer):
+    task = GlueTask("rte", tokenizer, 3, data_dir=str(tmp_path))
+    with pytest.raises(ValueError, match="max_seq_length 3 is too short"):
+        task.make_features(task_examples(task, [("a", "b")], "entailment"), False)
 
 
 def task_examples(task, pairs, label, split="train"):
@@ -409,7 +393,7 @@ def test_write_predictions_file_names_and_labels(task_name, file_name, logits, e
 
 
 def test_tfds_source_reads_glue_with_the_original_labels(tokenizer):
-    tfds = pytest.importorskip("tensorflow_datasets")
+    import tensorflow_datasets as tfds  # slow to import; only this test needs it
     with tfds.testing.mock_data(num_examples=6):
         records = list(tfds.as_numpy(tfds.load("glue/mnli", split="validation_mismatched")))
         task = GlueTask("mnli", tokenizer, 16, data_source="tfds")
