@@ -179,7 +179,7 @@ _METRIC_FUNCTIONS = {
 
 
 def canonical_task_name(task_name):
-    """"SST-2", "sst2", "STS-B", "MNLI" ... -> the key of the task table ("sst2", "stsb", ...)."""
+    """Maps a GLUE spelling ("SST-2", "sst2", "STS-B", "MNLI") to its table key ("sst2", ...)."""
     name = task_name.lower().replace("-", "").replace("_", "")
     if name not in _TASKS:
         raise ValueError(f"unknown GLUE task {task_name!r}; expected one of {', '.join(_TASKS)}")
