@@ -1,0 +1,58 @@
+"""Our checkpoint format: writing, reading back, the encoder out of any model, the model type."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import bert_tf  # noqa: F401  (sets the Keras backend)
+from bert_tf.checkpoints import build_model_for_checkpoint, read_checkpoint, write_checkpoint
+from bert_tf.config import BertConfig
+from bert_tf.models import (BertClassifier, BertEncoder, BertMultipleChoice, BertPretrainer,
+                            BertSpanLabeler, BertTokenClassifier)
+
+CONFIG = BertConfig(vocab_size=40, hidden_size=16, num_hidden_layers=2, num_attention_heads=4,
+                    intermediate_size=32, max_position_embeddings=16, type_vocab_size=2)
+
+
+def _assert_same_weights(a, b):
+    assert len(a.weights) == len(b.weights)
+    for x, y in zip(a.weights, b.weights):
+        np.testing.assert_array_equal(x.numpy(), y.numpy())
+
+
+@pytest.mark.parametrize("build", [lambda e: e, BertPretrainer, lambda e: BertClassifier(e, 3),
+                                   BertSpanLabeler])
+def test_written_checkpoint_restores_every_weight(build, tmp_path):
+    model = build(BertEncoder(CONFIG))
+    path = write_checkpoint(model, str(tmp_path / "model.ckpt"))
+    restored = read_checkpoint(build(BertEncoder(CONFIG)), path)
+    _assert_same_weights(model, restored)
+
+
+def test_encoder_reads_from_any_checkpoint_by_the_documented_path(tmp_path):
+    for i, model in enumerate([BertEncoder(CONFIG), BertPretrainer(BertEncoder(CONFIG))]):
+        path = write_checkpoint(model, str(tmp_path / f"model{i}.ckpt"))
+        encoder = BertEncoder(CONFIG)
+        tf.train.Checkpoint(model=tf.train.Checkpoint(encoder=encoder)).read(path).expect_partial()
+        _assert_same_weights(model if isinstance(model, BertEncoder) else model.encoder, encoder)
+
+
+def test_reading_heads_the_checkpoint_lacks_fails(tmp_path):
+    path = write_checkpoint(BertEncoder(CONFIG), str(tmp_path / "model.ckpt"))
+    with pytest.raises(AssertionError):
+        read_checkpoint(BertPretrainer(BertEncoder(CONFIG)), path)
+
+
+@pytest.mark.parametrize("model, expected", [
+    (lambda: BertEncoder(CONFIG), BertEncoder),
+    (lambda: BertPretrainer(BertEncoder(CONFIG)), BertPretrainer),
+    (lambda: BertSpanLabeler(BertEncoder(CONFIG)), BertSpanLabeler),
+    (lambda: BertTokenClassifier(BertEncoder(CONFIG), 5), BertClassifier),
+    (lambda: BertMultipleChoice(BertEncoder(CONFIG)), BertClassifier),
+])
+def test_model_for_checkpoint_has_the_heads_it_holds(model, expected, tmp_path):
+    written = model()
+    path = write_checkpoint(written, str(tmp_path / "model.ckpt"))
+    built = build_model_for_checkpoint(CONFIG, path)
+    assert type(built) is expected
+    _assert_same_weights(written, read_checkpoint(built, path))
