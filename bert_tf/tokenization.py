@@ -49,6 +49,38 @@ def load_vocab(vocab_file):
     return [line.rstrip("\n").rstrip("\r") for line in f]
 
 
+def split_words(texts, do_lower_case):
+  """Normalizes and splits texts into the words WordPiece sees (steps 1-4 of the original).
+
+  Args:
+    texts: tf.string Tensor of shape [batch_size].
+    do_lower_case: lower-case, NFD and strip accents.
+
+  Returns:
+    tf.string RaggedTensor of shape [batch_size, (words)].
+  """
+  texts = tf.strings.regex_replace(texts, _DROPPED_CHARS, "")
+  if do_lower_case:
+    texts = tf.strings.lower(texts, encoding="utf-8")
+    texts = tf_text.normalize_utf8(texts, "NFD")
+    texts = tf.strings.regex_replace(texts, r"\p{Mn}", "")
+  # Spacing out punctuation and ideographs, then one whitespace split, is twice as fast as
+  # tf_text.regex_split with kept delimiters and gives the same words.
+  texts = tf.strings.regex_replace(texts, _SPLIT_OFF, r" \1 ")
+  texts = tf.strings.regex_replace(texts, _WHITESPACE, " ")
+  return tf.strings.split(texts)
+
+
+class _VocabLookup:
+  """Tokens by id and ids by token (the first id of a repeated token)."""
+
+  def __init__(self, tokens):
+    self.tokens = tokens
+    self.token_to_id = {}
+    for i, token in enumerate(tokens):
+      self.token_to_id.setdefault(token, i)
+
+
 class Tokenizer(tf.Module):
   """BERT WordPiece tokenizer with the exact behaviour of the original, on tensorflow-text.
 
@@ -69,20 +101,19 @@ class Tokenizer(tf.Module):
     self.vocab_file = vocab_file
     self.do_lower_case = do_lower_case
     self.max_chars_per_token = max_chars_per_token
-    self.vocab = load_vocab(vocab_file)
+    # Kept in a plain object: a list or dict attribute of a tf.Module is wrapped for
+    # checkpoint tracking, which costs seconds for a 30k-token vocab.
+    self._lookup = _VocabLookup(load_vocab(vocab_file))
     self.vocab_size = len(self.vocab)
-    self._token_to_id = {}
-    for i, token in enumerate(self.vocab):
-      self._token_to_id.setdefault(token, i)
-    missing = [t for t in (CLS_TOKEN, SEP_TOKEN, MASK_TOKEN, UNK_TOKEN) if t not in self._token_to_id]
+    missing = [t for t in (CLS_TOKEN, SEP_TOKEN, MASK_TOKEN, UNK_TOKEN) if t not in self._lookup.token_to_id]
     if missing:
       raise ValueError(f"vocab file {vocab_file} lacks the special token(s) {', '.join(missing)}")
-    self.cls_id = self._token_to_id[CLS_TOKEN]
-    self.sep_id = self._token_to_id[SEP_TOKEN]
-    self.mask_id = self._token_to_id[MASK_TOKEN]
-    self.unk_id = self._token_to_id[UNK_TOKEN]
+    self.cls_id = self._lookup.token_to_id[CLS_TOKEN]
+    self.sep_id = self._lookup.token_to_id[SEP_TOKEN]
+    self.mask_id = self._lookup.token_to_id[MASK_TOKEN]
+    self.unk_id = self._lookup.token_to_id[UNK_TOKEN]
     # Google's vocabs put [PAD] at id 0; a vocab without it pads with 0 like the original does.
-    self.pad_id = self._token_to_id.get(PAD_TOKEN, 0)
+    self.pad_id = self._lookup.token_to_id.get(PAD_TOKEN, 0)
     self._wordpiece = tf_text.FastWordpieceTokenizer(
         vocab=self.vocab,
         suffix_indicator="##",
@@ -95,25 +126,10 @@ class Tokenizer(tf.Module):
     self._tokenize_ids_fn = tf.function(
         self.tokenize_ids, input_signature=[tf.TensorSpec([None], tf.string)])
 
-  def split_words(self, texts):
-    """Normalizes and splits texts into the words WordPiece sees (steps 1-4 of the original).
-
-    Args:
-      texts: tf.string Tensor of shape [batch_size].
-
-    Returns:
-      tf.string RaggedTensor of shape [batch_size, (words)].
-    """
-    texts = tf.strings.regex_replace(texts, _DROPPED_CHARS, "")
-    if self.do_lower_case:
-      texts = tf.strings.lower(texts, encoding="utf-8")
-      texts = tf_text.normalize_utf8(texts, "NFD")
-      texts = tf.strings.regex_replace(texts, r"\p{Mn}", "")
-    # Spacing out punctuation and ideographs, then one whitespace split, is twice as fast as
-    # tf_text.regex_split with kept delimiters and gives the same words.
-    texts = tf.strings.regex_replace(texts, _SPLIT_OFF, r" \1 ")
-    texts = tf.strings.regex_replace(texts, _WHITESPACE, " ")
-    return tf.strings.split(texts)
+  @property
+  def vocab(self):
+    """list of str: the token of each id."""
+    return self._lookup.tokens
 
   def tokenize_ids(self, texts):
     """Tokenizes texts into WordPiece ids, in-graph.
@@ -124,7 +140,7 @@ class Tokenizer(tf.Module):
     Returns:
       int32 RaggedTensor of shape [batch_size, (pieces)].
     """
-    words = self.split_words(tf.convert_to_tensor(texts, tf.string))
+    words = split_words(tf.convert_to_tensor(texts, tf.string), self.do_lower_case)
     word_values = words.flat_values
     too_long = tf.strings.length(word_values, unit="UTF8_CHAR") > self.max_chars_per_token
     word_values = tf.where(too_long, UNK_TOKEN, word_values)
@@ -132,11 +148,13 @@ class Tokenizer(tf.Module):
     return tf.RaggedTensor.from_row_splits(pieces.values,
                                            tf.gather(pieces.row_splits, words.row_splits))
 
+  def tokenize_ids_ragged(self, texts):
+    """Python list of texts -> eager int32 RaggedTensor [len(texts), (pieces)], in one TF call."""
+    return self._tokenize_ids_fn(tf.constant(list(texts), tf.string, shape=[len(texts)]))
+
   def tokenize_ids_batch(self, texts):
     """Python list of texts -> list of lists of int ids, in one TF call."""
-    if not texts:
-      return []
-    return self._tokenize_ids_fn(tf.constant(list(texts), tf.string)).to_list()
+    return self.tokenize_ids_ragged(texts).to_list()
 
   def tokenize_batch(self, texts):
     """Python list of texts -> list of lists of word pieces, in one TF call."""
@@ -154,10 +172,11 @@ class Tokenizer(tf.Module):
     return self.tokenize_batch(words)
 
   def convert_tokens_to_ids(self, tokens):
-    return [self._token_to_id[token] for token in tokens]
+    return [self._lookup.token_to_id[token] for token in tokens]
 
   def convert_ids_to_tokens(self, ids):
-    return [self.vocab[i] for i in ids]
+    tokens = self._lookup.tokens
+    return [tokens[i] for i in ids]
 
 
 def pack_inputs(segments, max_seq_length, cls_id, sep_id):

@@ -1,0 +1,1 @@
+"""Pretraining data preparation: vocab learning, pretraining TFRecords, dynamic masking."""

@@ -1,0 +1,123 @@
+"""Segment pairs for masked LM + next sentence prediction, as the original create_pretraining_data.py.
+
+Each document is cut into chunks of whole sentences up to a target length (sometimes shorter, so
+the model also sees short inputs); a chunk is split into segment A and B at a random sentence
+boundary. Half of the time (always for one-sentence chunks) B is replaced by text from another
+document (next_sentence_label 1), and the sentences of the chunk not used are put back so they
+start the next chunk. Packing whole sentences instead of cutting text at random keeps segment A
+and B on sentence boundaries, which next sentence prediction needs.
+
+Differences from the original, for scale: the random document is drawn from the same input
+shard, not from the whole corpus; truncation draws the number of tokens cut from the front of a
+segment as Binomial(cut, 0.5), which is the distribution of the original's one coin per popped
+token.
+"""
+
+import dataclasses
+
+import numpy as np
+
+
+@dataclasses.dataclass
+class SegmentPairs:
+  """Segment pairs as slices of TokenizedShard.tokens, before truncation.
+
+  Every field is an int64 array [num_pairs] except is_random_next (bool).
+  """
+  a_start: np.ndarray
+  a_length: np.ndarray
+  b_start: np.ndarray
+  b_length: np.ndarray
+  is_random_next: np.ndarray
+
+
+def _randint(rng, low, high):
+  """Uniform integer in [low, high]; random.Random.randint costs 4x more, and this loop is hot."""
+  return low + int(rng.random() * (high - low + 1))
+
+
+def create_segment_pairs(shard, max_seq_length, short_seq_prob, rng):
+  """One pass over the shard's documents (in a random order), as the original's
+  create_instances_from_document for each document.
+
+  Args:
+    shard: TokenizedShard.
+    max_seq_length: length of the packed sequence, [CLS] and two [SEP] included.
+    short_seq_prob: probability that a document uses a random shorter target length.
+    rng: random.Random (scalar draws are much faster there than in numpy).
+
+  Returns:
+    SegmentPairs.
+  """
+  max_num_tokens = max_seq_length - 3
+  sentence_starts = shard.sentence_starts.tolist()
+  document_starts = shard.document_starts.tolist()
+  num_documents = len(document_starts) - 1
+  out = ([], [], [], [], [])
+  a_start, a_length, b_start, b_length, is_random = out
+  order = list(range(num_documents))
+  rng.shuffle(order)
+  for doc in order:
+    first, end = document_starts[doc], document_starts[doc + 1]
+    target_seq_length = max_num_tokens
+    if rng.random() < short_seq_prob:
+      target_seq_length = _randint(rng, 2, max_num_tokens)
+    chunk_start = i = first
+    while i < end:
+      chunk_length = sentence_starts[i + 1] - sentence_starts[chunk_start]
+      if i == end - 1 or chunk_length >= target_seq_length:
+        num_sentences = i + 1 - chunk_start
+        a_end = chunk_start + (_randint(rng, 1, num_sentences - 1) if num_sentences >= 2 else 1)
+        a_start.append(sentence_starts[chunk_start])
+        a_length.append(sentence_starts[a_end] - sentence_starts[chunk_start])
+        if num_sentences == 1 or rng.random() < 0.5:
+          target_b_length = target_seq_length - a_length[-1]
+          for _ in range(10):
+            other = _randint(rng, 0, num_documents - 1)
+            if other != doc:
+              break
+          other_first, other_end = document_starts[other], document_starts[other + 1]
+          j = other_first + _randint(rng, 0, other_end - other_first - 1)
+          b_start.append(sentence_starts[j])
+          # Whole sentences from j on until the target length is reached.
+          limit = sentence_starts[j] + max(target_b_length, 1)
+          k = j
+          while k < other_end - 1 and sentence_starts[k + 1] < limit:
+            k += 1
+          b_length.append(sentence_starts[k + 1] - sentence_starts[j])
+          is_random.append(True)
+          i = a_end - 1  # the unused sentences start the next chunk
+        else:
+          b_start.append(sentence_starts[a_end])
+          b_length.append(sentence_starts[i + 1] - sentence_starts[a_end])
+          is_random.append(False)
+        chunk_start = i + 1
+      i += 1
+  return SegmentPairs(*(np.asarray(x, np.int64) for x in out[:4]), np.asarray(is_random, bool))
+
+
+def truncate_pairs(pairs, max_num_tokens, rng):
+  """The original truncate_seq_pair, vectorized: tokens are cut from the longer segment (B on a
+  tie) until the pair fits, each cut from the front or the back with probability 1/2.
+
+  Args:
+    pairs: SegmentPairs.
+    max_num_tokens: budget for A + B.
+    rng: numpy Generator.
+
+  Returns:
+    (a_start, a_length, b_start, b_length), int64 arrays [num_pairs] after truncation.
+  """
+  la, lb = pairs.a_length, pairs.b_length
+  short = np.minimum(la, lb)
+  over = la + lb > max_num_tokens
+  # Popping from the longer one until it fits either only shortens the longer segment, or,
+  # once both are equal, alternates B, A, B, ... which leaves A with the extra token.
+  one_sided = 2 * short <= max_num_tokens
+  new_a = np.where(one_sided, np.where(la > lb, max_num_tokens - lb, la), (max_num_tokens + 1) // 2)
+  new_b = np.where(one_sided, np.where(la > lb, lb, max_num_tokens - la), max_num_tokens // 2)
+  new_a = np.where(over, new_a, la)
+  new_b = np.where(over, new_b, lb)
+  a_front = rng.binomial(la - new_a, 0.5)
+  b_front = rng.binomial(lb - new_b, 0.5)
+  return pairs.a_start + a_front, new_a, pairs.b_start + b_front, new_b
