@@ -31,7 +31,7 @@ import tempfile
 import numpy as np
 import tensorflow as tf
 
-from bert_tf import models
+from bert_tf import models, tokenization
 from bert_tf.tasks import squad_evaluation
 
 
@@ -244,7 +244,7 @@ def get_final_text(pred_text, orig_text, orig_basic_tokens):
     Args:
       pred_text: the predicted pieces joined, "##" removed.
       orig_text: the original words of the span joined by spaces.
-      orig_basic_tokens: the pre-WordPiece tokens of orig_text (Tokenizer.split_words).
+      orig_basic_tokens: the pre-WordPiece tokens of orig_text (tokenization.split_words).
 
     Returns:
       str, a substring of orig_text.
@@ -522,7 +522,8 @@ class SquadTask:
         # Pre-WordPiece tokens of every doc word, for get_final_text: the tokenization of a span
         # joined by spaces is that of its words one after the other.
         words = sorted({w for example in examples for w in example.doc_tokens})
-        split = self.tokenizer.split_words(tf.constant(words, tf.string)).to_list() if words else []
+        split = (tokenization.split_words(tf.constant(words, tf.string),
+                                          self.tokenizer.do_lower_case).to_list() if words else [])
         basic_tokens_of_word = {w: [t.decode("utf-8") for t in tokens]
                                 for w, tokens in zip(words, split)}
 

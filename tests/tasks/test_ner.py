@@ -150,3 +150,28 @@ def test_token_classifier_loss_is_cross_entropy_on_first_pieces(tmp_path, tokeni
     weights = features["label_weights"]
     assert np.isfinite(loss)
     assert loss == pytest.approx(-(picked * weights).sum() / weights.sum(), rel=1e-5)
+
+
+def test_tfds_source_reads_the_conll2003_builder(tokenizer):
+    tfds = pytest.importorskip("tensorflow_datasets")
+    with tfds.testing.mock_data(num_examples=3):
+        records = list(tfds.as_numpy(tfds.load("conll2003", split="dev")))
+        examples = NerTask(tokenizer, data_source="tfds").read_examples("dev")
+    assert [e.words for e in examples] == [[w.decode() for w in r["tokens"]] for r in records]
+    assert [e.labels for e in examples] == [[CONLL2003_LABELS[t] for t in r["ner"]] for r in records]
+
+
+@pytest.mark.shared_data
+def test_original_conll2003_train_file_has_the_published_entity_counts(tokenizer):
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "conll2003")
+    if not os.path.exists(os.path.join(path, "eng.train")):
+        pytest.skip("../shared/data/conll2003 is absent")
+    task = NerTask(tokenizer, data_dir=path)
+    examples = task.read_examples("train")
+    assert task.detected_tag_schemes["train"] == "IOB1"
+    # Tjong Kim Sang and De Meulder (2003), tables 1 and 2: 203,621 tokens in the English
+    # training set, and 6,600 PER, 7,140 LOC, 6,321 ORG, 3,438 MISC entities.
+    assert sum(len(e.words) for e in examples) == 203621
+    counts = conlleval.count_chunks(
+        pair for e in examples for pair in [*zip(e.labels, e.labels), None])
+    assert dict(counts.gold_by_type) == {"PER": 6600, "LOC": 7140, "ORG": 6321, "MISC": 3438}

@@ -199,3 +199,18 @@ def test_span_labeler_loss_is_the_mean_of_start_and_end_cross_entropy(tmp_path, 
                 + cross_entropy(outputs["end_logits"], features["end_positions"][:4])) / 2
     assert np.isfinite(loss)
     assert loss == pytest.approx(expected, rel=1e-5)
+
+
+def test_tfds_source_reads_the_squad_builder(tokenizer):
+    tfds = pytest.importorskip("tensorflow_datasets")
+    with tfds.testing.mock_data(num_examples=3):
+        records = list(tfds.as_numpy(tfds.load("squad/v2.0", split="validation")))
+        task = SquadTask(tokenizer, version_2_with_negative=True, data_source="tfds")
+        examples = task.read_examples("dev")
+        assert [e.qas_id for e in examples] == [r["id"].decode() for r in records]
+        assert [e.question_text for e in examples] == [r["question"].decode() for r in records]
+        assert [e.is_impossible for e in examples] == [bool(r["is_impossible"]) for r in records]
+        assert examples[0].answers == tuple(t.decode() for t in records[0]["answers"]["text"])
+        # Mock answers are random text at random offsets: training names the source and question.
+        with pytest.raises(ValueError, match=r"tfds:squad/v1\.1:train: question"):
+            SquadTask(tokenizer, data_source="tfds").read_examples("train")
