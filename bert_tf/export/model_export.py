@@ -1,0 +1,97 @@
+"""Builds the model of an export type, reads its weights, and writes its SavedModel version."""
+
+import os
+
+import tensorflow as tf
+
+from bert_tf.checkpoints.native import read_checkpoint
+from bert_tf.export import serving_modules
+from bert_tf.export.saved_model_writer import next_version, write_version
+from bert_tf.models import (BertClassifier, BertEncoder, BertMultipleChoice, BertPretrainer,
+                            BertSpanLabeler, BertTokenClassifier)
+
+SERVING_MODULES = {
+    "encoder": serving_modules.EncoderServing,
+    "pretrainer": serving_modules.PretrainerServing,
+    "classifier": serving_modules.ClassifierServing,
+    "squad": serving_modules.SquadServing,
+    "swag": serving_modules.SwagServing,
+    "ner": serving_modules.NerServing,
+}
+MODEL_TYPES = tuple(SERVING_MODULES)
+
+# Where the encoder export puts its text -> input ids SavedModel, inside the version.
+PREPROCESSING_DIR = "preprocessing"
+
+
+def build_model(model_type, config, num_labels=None):
+    """The Keras model of `model_type` on a new BertEncoder(config).
+
+    Args:
+        model_type: one of MODEL_TYPES.
+        config: a BertConfig.
+        num_labels: int, for classifier (1 = regression) and ner.
+    """
+    encoder = BertEncoder(config)
+    if model_type == "encoder":
+        return encoder
+    if model_type == "pretrainer":
+        return BertPretrainer(encoder)
+    if model_type == "squad":
+        return BertSpanLabeler(encoder)
+    if model_type == "swag":
+        return BertMultipleChoice(encoder)
+    if model_type in ("classifier", "ner"):
+        if not num_labels:
+            raise ValueError(f"--model_type={model_type} needs --num_labels or --label_list")
+        model_class = BertClassifier if model_type == "classifier" else BertTokenClassifier
+        return model_class(encoder, num_labels=num_labels)
+    raise ValueError(f"--model_type must be one of {', '.join(MODEL_TYPES)}, got {model_type!r}")
+
+
+def load_weights(model, init_checkpoint):
+    """Reads every weight of `model` from our checkpoint (a prefix or a directory of them).
+
+    An encoder reads `model/encoder/...` of any of our checkpoints; a task model needs its
+    head in the checkpoint, else the AssertionError names what is missing.
+    """
+    path = init_checkpoint
+    if tf.io.gfile.isdir(path):
+        path = tf.train.latest_checkpoint(path) or path
+    if not tf.io.gfile.exists(path + ".index"):
+        raise FileNotFoundError(f"--init_checkpoint {init_checkpoint}: no checkpoint there "
+                                f"({path}.index does not exist)")
+    return read_checkpoint(model, path)
+
+
+def make_serving_module(model_type, model, tokenizer, max_seq_length, **options):
+    """The serving module of `model_type`; options are its constructor's own arguments."""
+    max_positions = model.encoder.config.max_position_embeddings if hasattr(
+        model, "encoder") else model.config.max_position_embeddings
+    if not 3 <= max_seq_length <= max_positions:
+        raise ValueError(f"--max_seq_length={max_seq_length} must be between 3 and the model's "
+                         f"max_position_embeddings ({max_positions})")
+    return SERVING_MODULES[model_type](model, tokenizer, max_seq_length, **options)
+
+
+def export_saved_model(module, export_dir, version=None, overwrite=False):
+    """Writes `module` as <export_dir>/<version>/ (the next free version if None).
+
+    An EncoderServing module also gets the preprocessing SavedModel (text -> input ids)
+    at <export_dir>/<version>/preprocessing/.
+
+    Returns:
+        str, the version directory.
+    """
+    if version is None:
+        version = next_version(export_dir)
+
+    def write(path):
+        tf.saved_model.save(module, path, signatures=module.signatures())
+        if isinstance(module, serving_modules.EncoderServing):
+            preprocessing = serving_modules.PreprocessingModule(module.tokenizer,
+                                                                module.max_seq_length)
+            tf.saved_model.save(preprocessing, os.path.join(path, PREPROCESSING_DIR),
+                                signatures=preprocessing.signatures())
+
+    return write_version(export_dir, version, write, overwrite)

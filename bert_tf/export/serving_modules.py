@@ -1,0 +1,352 @@
+"""tf.Modules whose signatures TF Serving calls: raw text in, task outputs out.
+
+Each module has two signatures (see `signatures()`):
+  serving_default   tf.string inputs [batch_size], tokenized and packed in-graph exactly
+                    as in training (Tokenizer + pack_inputs), with the task's post-processing
+                    in TF ops, so a client needs neither bert_tf nor the vocab;
+  serve_token_ids   int32 input_word_ids, input_mask, input_type_ids for clients that
+                    tokenize themselves; returns the model's raw outputs.
+The vocab is saved with every module as the asset `assets/vocab.txt`.
+"""
+
+import tensorflow as tf
+
+from bert_tf.export import text_inputs
+from bert_tf.export.span_decoding import best_spans
+from bert_tf.tokenization import pack_inputs
+
+_TEXTS = tf.TensorSpec([None], tf.string)
+_IDS = tf.TensorSpec([None, None], tf.int32)
+_TEXT_PAIR = {"text_a": _TEXTS, "text_b": _TEXTS}
+_TOKEN_IDS = {"input_word_ids": _IDS, "input_mask": _IDS, "input_type_ids": _IDS}
+
+
+def _concrete_function(fn, specs):
+    """Traces fn(**inputs) with one named input per entry of specs (name -> TensorSpec).
+
+    Signature inputs take the names of the TensorSpecs, so every name is set here.
+    """
+    names = list(specs)
+
+    def call(*tensors):
+        return fn(**dict(zip(names, tensors)))
+
+    signature = [tf.TensorSpec(spec.shape, spec.dtype, name=name) for name, spec in specs.items()]
+    return tf.function(call, input_signature=signature).get_concrete_function()
+
+
+def _untracked(module, name, value):
+    # tf.Module would save the model as an object, and Keras 3 adds a float-input default
+    # signature to any Model saved as one; the graphs only need its variables, which are
+    # tracked as `model_variables`.
+    object.__setattr__(module, name, value)
+
+
+class TextModule(tf.Module):
+    """Holds the Tokenizer and max_seq_length, and saves the vocab as an asset.
+
+    Args:
+        tokenizer: the Tokenizer the model was trained with.
+        max_seq_length: int, length of the packed sequences.
+    """
+
+    text_inputs = _TEXT_PAIR
+
+    def __init__(self, tokenizer, max_seq_length):
+        super().__init__()
+        # Saved with the module: the WordPiece model is a constant of the Tokenizer.
+        self.tokenizer = tokenizer
+        self.max_seq_length = max_seq_length
+        self.vocab_file = tf.saved_model.Asset(tokenizer.vocab_file)
+
+    def pack_text(self, text_a, text_b):
+        """text_a, text_b: tf.string [batch_size] -> the three int32 inputs [batch_size, max_seq_length]."""
+        return text_inputs.pack_single_or_pair(
+            self.tokenizer.tokenize_ids(text_a), self.tokenizer.tokenize_ids(text_b),
+            self.max_seq_length, self.tokenizer)
+
+    def signatures(self):
+        return {"serving_default": _concrete_function(self.serve_text, self.text_inputs)}
+
+
+class PreprocessingModule(TextModule):
+    """Text -> model inputs only, like TF Hub's BERT preprocessors.
+
+    serving_default: text_a, text_b (tf.string [batch_size]; an empty text_b means a
+    single sentence) -> input_word_ids, input_mask, input_type_ids (int32
+    [batch_size, max_seq_length]). The attribute `tokenize` (tf.string [batch_size] ->
+    int32 RaggedTensor [batch_size, (pieces)]) is there for callers in TF.
+    """
+
+    def __init__(self, tokenizer, max_seq_length):
+        super().__init__(tokenizer, max_seq_length)
+        self.tokenize = tf.function(tokenizer.tokenize_ids, input_signature=[_TEXTS])
+
+    def serve_text(self, text_a, text_b):
+        return self.pack_text(text_a, text_b)
+
+
+class ServingModule(TextModule):
+    """A model with its tokenizer; subclasses define serve_text for their task.
+
+    Args:
+        model: the Keras model (a BertEncoder or a task model), weights loaded.
+        tokenizer: the Tokenizer the model was trained with.
+        max_seq_length: int, length of the packed sequences.
+    """
+
+    token_id_inputs = _TOKEN_IDS
+
+    def __init__(self, model, tokenizer, max_seq_length):
+        super().__init__(tokenizer, max_seq_length)
+        _untracked(self, "model", model)
+        self.model_variables = list(model.variables)
+
+    def call_model(self, inputs):
+        return self.model(inputs, training=False)
+
+    def serve_token_ids(self, **inputs):
+        return dict(self.call_model(inputs))
+
+    def signatures(self):
+        return {**super().signatures(),
+                "serve_token_ids": _concrete_function(self.serve_token_ids, self.token_id_inputs)}
+
+
+class EncoderServing(ServingModule):
+    """serving_default: text_a, text_b -> sequence_output [batch, max_seq_length, hidden],
+    pooled_output [batch, hidden], input_mask [batch, max_seq_length] (1 = real token).
+
+    serve_token_ids also returns encoder_outputs [batch, num_layers, seq, hidden], every
+    layer's output (batch first, as TF Serving's row format needs).
+    """
+
+    def serve_text(self, text_a, text_b):
+        inputs = self.pack_text(text_a, text_b)
+        outputs = self.call_model(inputs)
+        return {"sequence_output": outputs["sequence_output"],
+                "pooled_output": outputs["pooled_output"], "input_mask": inputs["input_mask"]}
+
+    def serve_token_ids(self, **inputs):
+        outputs = self.call_model(inputs)
+        return {"sequence_output": outputs["sequence_output"],
+                "pooled_output": outputs["pooled_output"],
+                "encoder_outputs": tf.stack(outputs["encoder_outputs"], axis=1)}
+
+
+class PretrainerServing(ServingModule):
+    """Fills in each literal "[MASK]" of text_a and text_b.
+
+    serving_default outputs, P = the most [MASK]s of a row in the batch:
+      masked_positions: int32 [batch, P], position of each [MASK] in the packed
+          sequence, -1 for padding;
+      top_k_tokens: tf.string [batch, P, top_k], the likeliest tokens, "" for padding;
+      top_k_probabilities: float32 [batch, P, top_k], 0 for padding;
+      nsp_probabilities: float32 [batch, 2], index 1 = text_b is a random sentence.
+    serve_token_ids takes masked_lm_positions (int32 [batch, P]) as a fourth input.
+    """
+
+    token_id_inputs = {**_TOKEN_IDS, "masked_lm_positions": _IDS}
+
+    def __init__(self, model, tokenizer, max_seq_length, top_k=5):
+        super().__init__(model, tokenizer, max_seq_length)
+        self.top_k = min(top_k, tokenizer.vocab_size)
+
+    def serve_text(self, text_a, text_b):
+        tokenizer = self.tokenizer
+        inputs = text_inputs.pack_single_or_pair(
+            text_inputs.tokenize_with_mask_tokens(tokenizer, text_a),
+            text_inputs.tokenize_with_mask_tokens(tokenizer, text_b),
+            self.max_seq_length, tokenizer)
+        ids = inputs["input_word_ids"]
+        all_positions = tf.broadcast_to(tf.range(tf.shape(ids)[1]), tf.shape(ids))
+        positions = tf.ragged.boolean_mask(all_positions, tf.equal(ids, tokenizer.mask_id))
+        positions = positions.to_tensor(default_value=-1)
+        outputs = self.call_model(dict(inputs, masked_lm_positions=tf.maximum(positions, 0)))
+        top = tf.math.top_k(tf.nn.softmax(outputs["mlm_logits"]), k=self.top_k)
+        real = (positions >= 0)[:, :, None]
+        tokens = tf.gather(tf.constant(tokenizer.vocab), top.indices)
+        return {"masked_positions": positions,
+                "top_k_tokens": tf.where(real, tokens, ""),
+                "top_k_probabilities": tf.where(real, top.values, 0.0),
+                "nsp_probabilities": tf.nn.softmax(outputs["nsp_logits"])}
+
+
+class ClassifierServing(ServingModule):
+    """Sentence (pair) classification; an empty text_b means a single sentence.
+
+    serving_default outputs: logits and probabilities (float32 [batch, num_labels]),
+    label_id (int32 [batch]) and, with a label list, label (tf.string [batch]).
+    With num_labels 1 (regression, e.g. STS-B): score (float32 [batch]) only.
+
+    Args (besides ServingModule's):
+        num_labels: int, width of the model's logits.
+        labels: list of num_labels strings, or None.
+    """
+
+    def __init__(self, model, tokenizer, max_seq_length, num_labels, labels=None):
+        super().__init__(model, tokenizer, max_seq_length)
+        if labels is not None and len(labels) != num_labels:
+            raise ValueError(f"{len(labels)} labels given for a model with {num_labels} outputs")
+        self.num_labels = num_labels
+        self.labels = None if labels is None else list(labels)
+
+    def serve_text(self, text_a, text_b):
+        logits = self.call_model(self.pack_text(text_a, text_b))["logits"]
+        if self.num_labels == 1:
+            return {"score": logits[:, 0]}
+        label_id = tf.argmax(logits, axis=-1, output_type=tf.int32)
+        outputs = {"logits": logits, "probabilities": tf.nn.softmax(logits), "label_id": label_id}
+        if self.labels is not None:
+            outputs["label"] = tf.gather(tf.constant(self.labels), label_id)
+        return outputs
+
+
+class SquadServing(ServingModule):
+    """Extractive QA: the best span of `context` for `question`, as text of the original context.
+
+    The question is cut to max_query_length pieces and [CLS] question [SEP] context [SEP]
+    holds what fits of the context: the first doc_stride window of run_squad.py; the rest
+    of a longer context is not searched. The answer is the original text from the first
+    to the last word (the Tokenizer's words: whitespace-separated, punctuation and CJK
+    characters apart) of the best span, so it keeps the context's case, accents and
+    spacing; a span that starts or ends inside a word gets the whole word.
+
+    serving_default: question, context (tf.string [batch]) -> answer (tf.string [batch],
+    "" when there is none), score (float32 [batch], start + end logit of the span; the
+    lowest float32 when the context has no tokens). With version_2_with_negative also
+    null_score ([CLS] start + end logit) and is_impossible (bool; null_score - score >
+    null_score_diff_threshold, as run_squad.py decides; the answer is then "").
+    """
+
+    text_inputs = {"question": _TEXTS, "context": _TEXTS}
+
+    def __init__(self, model, tokenizer, max_seq_length, max_query_length=64,
+                 max_answer_length=30, version_2_with_negative=False,
+                 null_score_diff_threshold=0.0):
+        super().__init__(model, tokenizer, max_seq_length)
+        self.max_query_length = max_query_length
+        self.max_answer_length = max_answer_length
+        self.version_2_with_negative = version_2_with_negative
+        self.null_score_diff_threshold = null_score_diff_threshold
+
+    def serve_text(self, question, context):
+        tokenizer, seq_length = self.tokenizer, self.max_seq_length
+        question_ids = tokenizer.tokenize_ids(question)[:, :self.max_query_length]
+        words, begin, end = text_inputs.split_with_offsets(context, keep_punctuation=True)
+        word_pieces = text_inputs.tokenize_words(tokenizer, words)
+        question_length = tf.minimum(question_ids.row_lengths(), seq_length - 3)
+        room = tf.maximum(seq_length - 3 - question_length, 0)
+        context_ids = text_inputs.truncate_rows(word_pieces.merge_dims(1, 2), room)
+        context_words = text_inputs.truncate_rows(text_inputs.piece_word_index(word_pieces), room)
+        inputs = pack_inputs([question_ids, context_ids], seq_length, tokenizer.cls_id,
+                             tokenizer.sep_id)
+        word_at = text_inputs.scatter_to_positions(
+            context_words, tf.cast(question_length, tf.int32) + 2, seq_length, -1)
+        outputs = self.call_model(inputs)
+        start, stop, score, found = best_spans(outputs["start_logits"], outputs["end_logits"],
+                                               word_at >= 0, self.max_answer_length)
+        first_word = tf.gather(word_at, start, batch_dims=1)
+        last_word = tf.gather(word_at, stop, batch_dims=1)
+        begin_byte = _row_value(begin, first_word, found)
+        end_byte = _row_value(end, last_word, found)
+        answer = tf.strings.substr(context, begin_byte, end_byte - begin_byte)
+        result = {"answer": answer, "score": score}
+        if self.version_2_with_negative:
+            null_score = outputs["start_logits"][:, 0] + outputs["end_logits"][:, 0]
+            impossible = ~found | (null_score - score > self.null_score_diff_threshold)
+            result.update(answer=tf.where(impossible, "", answer), null_score=null_score,
+                          is_impossible=impossible)
+        return result
+
+
+def _row_value(ragged, index, valid):
+    """ragged[i][index[i]] where valid[i], else 0.
+
+    Args:
+        ragged: int64 RaggedTensor of shape [batch_size, (n)].
+        index: int32 Tensor of shape [batch_size].
+        valid: bool Tensor of shape [batch_size].
+
+    Returns:
+        int64 Tensor of shape [batch_size].
+    """
+    values = tf.concat([ragged.flat_values, tf.zeros([1], ragged.dtype)], axis=0)
+    flat_index = tf.where(valid, ragged.row_splits[:-1] + tf.cast(index, tf.int64),
+                          tf.size(ragged.flat_values, out_type=tf.int64))
+    return tf.gather(values, flat_index)
+
+
+class SwagServing(ServingModule):
+    """Multiple choice: scores each (context, ending) pair.
+
+    As run_swag.py builds a choice from the start of the ending (SWAG's sent2) and the
+    ending, a client passes each ending with that start prepended ("sent2 ending_i").
+
+    serving_default: context (tf.string [batch]), endings (tf.string [batch, num_choices])
+    -> scores (float32 [batch, num_choices], logits), probabilities (softmax of scores),
+    choice (int32 [batch], argmax). serve_token_ids takes int32 [batch, num_choices, seq].
+
+    Args (besides ServingModule's):
+        num_choices: int, number of endings per example.
+    """
+
+    token_id_inputs = {name: tf.TensorSpec([None, None, None], tf.int32) for name in _TOKEN_IDS}
+
+    def __init__(self, model, tokenizer, max_seq_length, num_choices=4):
+        super().__init__(model, tokenizer, max_seq_length)
+        self.num_choices = num_choices
+        self.text_inputs = {"context": _TEXTS,
+                            "endings": tf.TensorSpec([None, num_choices], tf.string)}
+
+    def serve_text(self, context, endings):
+        tokenizer, num_choices = self.tokenizer, self.num_choices
+        context_ids = tokenizer.tokenize_ids(context)
+        context_ids = tf.gather(context_ids, tf.repeat(tf.range(tf.shape(context)[0]), num_choices))
+        ending_ids = tokenizer.tokenize_ids(tf.reshape(endings, [-1]))
+        inputs = pack_inputs([context_ids, ending_ids], self.max_seq_length, tokenizer.cls_id,
+                             tokenizer.sep_id)
+        inputs = {name: tf.reshape(value, [-1, num_choices, self.max_seq_length])
+                  for name, value in inputs.items()}
+        scores = self.call_model(inputs)["logits"]
+        return {"scores": scores, "probabilities": tf.nn.softmax(scores),
+                "choice": tf.argmax(scores, axis=-1, output_type=tf.int32)}
+
+
+class NerServing(ServingModule):
+    """Tags each whitespace-separated word of `text` (pass pre-tokenized text, as CoNLL's).
+
+    Each word is tokenized on its own, and its tag is the prediction at its first piece,
+    as the model was trained. serving_default: text (tf.string [batch]) -> words and tags,
+    tf.string [batch, max_words], padded with "". A word gets the tag "" when it has no
+    piece inside max_seq_length (words past the truncation, or a word the Tokenizer
+    drops entirely, such as a lone zero-width space).
+
+    Args (besides ServingModule's):
+        labels: list of the tag strings, in the order of the model's logits.
+    """
+
+    text_inputs = {"text": _TEXTS}
+
+    def __init__(self, model, tokenizer, max_seq_length, labels):
+        super().__init__(model, tokenizer, max_seq_length)
+        self.labels = list(labels)
+
+    def serve_text(self, text):
+        words, _, _ = text_inputs.split_with_offsets(text, keep_punctuation=False)
+        word_pieces = text_inputs.tokenize_words(self.tokenizer, words)
+        pieces = word_pieces.merge_dims(1, 2)
+        inputs = pack_inputs([pieces], self.max_seq_length, self.tokenizer.cls_id,
+                             self.tokenizer.sep_id)
+        predicted = tf.argmax(self.call_model(inputs)["logits"], axis=-1, output_type=tf.int32)
+        word_rows = words.value_rowids()
+        # Index of each word's first piece within its row, +1 for [CLS].
+        first_piece = word_pieces.values.row_splits[:-1] - tf.gather(pieces.row_splits, word_rows)
+        position = tf.cast(first_piece, tf.int32) + 1
+        tagged = ((word_pieces.values.row_lengths() > 0)
+                  & (position <= self.max_seq_length - 2))
+        tag_ids = tf.gather_nd(predicted, tf.stack(
+            [tf.cast(word_rows, tf.int32), tf.minimum(position, self.max_seq_length - 1)], axis=1))
+        tags = tf.where(tagged, tf.gather(tf.constant(self.labels), tag_ids), "")
+        return {"words": words.to_tensor(default_value=""),
+                "tags": words.with_flat_values(tags).to_tensor(default_value="")}

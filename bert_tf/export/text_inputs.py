@@ -1,0 +1,151 @@
+"""In-graph text -> model inputs for the serving signatures, on the project's Tokenizer.
+
+Everything here is TF ops, so it runs inside an exported SavedModel. Packing is
+`tokenization.pack_inputs`, as in training; the helpers add what serving needs on top:
+an optional second segment per row, the literal "[MASK]" in masked-LM text, and the map
+from word pieces back to the words (and byte offsets) of the original text.
+"""
+
+import tensorflow as tf
+import tensorflow_text as tf_text
+
+# The Tokenizer's own word boundaries, applied to the raw text (see `split_with_offsets`).
+from bert_tf.tokenization import _CJK, _PUNCTUATION, _WHITESPACE, MASK_TOKEN, pack_inputs
+
+_MASK_PATTERN = r"\[MASK\]"
+_SPLIT_OFF = _PUNCTUATION + "|" + _CJK
+
+
+def pack_single_or_pair(segments_a, segments_b, max_seq_length, tokenizer):
+    """Packs [CLS] a [SEP] where b has no tokens, else [CLS] a [SEP] b [SEP].
+
+    That is the original run_classifier.py rule (`if tokens_b:`), so an empty or
+    all-whitespace text_b gives the single-sentence input, truncated to max_seq_length - 2.
+
+    Args:
+        segments_a, segments_b: int32 RaggedTensors of shape [batch_size, (tokens)].
+        max_seq_length: int, length of the packed sequences.
+        tokenizer: the Tokenizer (for the [CLS] and [SEP] ids).
+
+    Returns:
+        dict of int32 Tensors of shape [batch_size, max_seq_length]: input_word_ids,
+        input_mask, input_type_ids.
+    """
+    single = pack_inputs([segments_a], max_seq_length, tokenizer.cls_id, tokenizer.sep_id)
+    pair = pack_inputs([segments_a, segments_b], max_seq_length, tokenizer.cls_id,
+                       tokenizer.sep_id)
+    is_pair = (segments_b.row_lengths() > 0)[:, None]
+    return {name: tf.where(is_pair, pair[name], single[name]) for name in single}
+
+
+def tokenize_with_mask_tokens(tokenizer, texts):
+    """Tokenizes texts in which each literal "[MASK]" stands for the [MASK] token.
+
+    The plain Tokenizer splits "[MASK]" into "[", "mask", "]" (as the original does).
+    Cutting the text at "[MASK]" first changes nothing else: the brackets are punctuation,
+    so "[MASK]" is always a word boundary for the Tokenizer.
+
+    Args:
+        tokenizer: the Tokenizer.
+        texts: tf.string Tensor of shape [batch_size].
+
+    Returns:
+        int32 RaggedTensor of shape [batch_size, (pieces)].
+    """
+    parts = tf_text.regex_split(texts, _MASK_PATTERN, _MASK_PATTERN)  # [batch, (parts)]
+    flat_parts = parts.flat_values
+    is_mask = tf.equal(flat_parts, MASK_TOKEN)
+    pieces = tokenizer.tokenize_ids(tf.where(is_mask, "", flat_parts))  # [parts, (pieces)]
+    masks = tf.RaggedTensor.from_row_lengths(
+        tf.fill([tf.reduce_sum(tf.cast(is_mask, tf.int32))], tf.constant(tokenizer.mask_id, tf.int32)),
+        tf.cast(is_mask, tf.int64))
+    # A mask part has no pieces of its own, so appending its [MASK] id puts it in place.
+    per_part = tf.concat([pieces, masks], axis=1)
+    return tf.RaggedTensor.from_row_splits(per_part.values,
+                                           tf.gather(per_part.row_splits, parts.row_splits))
+
+
+def split_with_offsets(texts, keep_punctuation):
+    """Splits raw texts at the Tokenizer's word boundaries, with byte offsets into the raw text.
+
+    With keep_punctuation, these are the Tokenizer's own words before normalization
+    (whitespace splits, punctuation and CJK characters are words of their own); without,
+    only whitespace splits (the words of pre-tokenized text such as CoNLL's). Either way,
+    tokenizing each word on its own gives the pieces the Tokenizer gives the whole text:
+    normalization (cleaning, lower case, accent stripping) never moves a boundary.
+
+    Args:
+        texts: tf.string Tensor of shape [batch_size].
+        keep_punctuation: bool, also split off punctuation and CJK characters.
+
+    Returns:
+        (words, begin, end): RaggedTensors of shape [batch_size, (words)]; tf.string words
+        and int64 byte offsets, words[i][j] == texts[i][begin[i][j]:end[i][j]].
+    """
+    if keep_punctuation:
+        return tf_text.regex_split_with_offsets(texts, _WHITESPACE + "|" + _SPLIT_OFF,
+                                                 _SPLIT_OFF)
+    return tf_text.regex_split_with_offsets(texts, _WHITESPACE)
+
+
+def tokenize_words(tokenizer, words):
+    """Tokenizes each word on its own, keeping the words apart.
+
+    Args:
+        tokenizer: the Tokenizer.
+        words: tf.string RaggedTensor of shape [batch_size, (words)].
+
+    Returns:
+        int32 RaggedTensor of shape [batch_size, (words), (pieces)].
+    """
+    return words.with_flat_values(tokenizer.tokenize_ids(words.flat_values))
+
+
+def piece_word_index(word_pieces):
+    """For each piece of each row, the index of its word in the row.
+
+    Args:
+        word_pieces: RaggedTensor of shape [batch_size, (words), (pieces)].
+
+    Returns:
+        int32 RaggedTensor of shape [batch_size, (pieces)].
+    """
+    global_word = word_pieces.values.value_rowids()  # word index over the whole batch
+    row_start = tf.gather(word_pieces.row_splits, word_pieces.value_rowids())
+    in_row = global_word - tf.gather(row_start, global_word)
+    return tf.cast(word_pieces.merge_dims(1, 2).with_flat_values(in_row), tf.int32)
+
+
+def truncate_rows(ragged, lengths):
+    """Keeps the first lengths[i] values of row i.
+
+    Args:
+        ragged: RaggedTensor of shape [batch_size, (values)].
+        lengths: int Tensor of shape [batch_size].
+
+    Returns:
+        RaggedTensor of shape [batch_size, (values)].
+    """
+    rows = ragged.value_rowids()
+    index_in_row = tf.range(tf.size(rows, out_type=tf.int64)) - tf.gather(ragged.row_splits, rows)
+    keep = index_in_row < tf.gather(tf.cast(lengths, tf.int64), rows)
+    return tf.ragged.boolean_mask(ragged, ragged.with_flat_values(keep))
+
+
+def scatter_to_positions(values, start, seq_length, default):
+    """Places row i of `values` at positions start[i], start[i] + 1, ... of a dense row.
+
+    Args:
+        values: RaggedTensor of shape [batch_size, (n)].
+        start: int32 Tensor of shape [batch_size].
+        seq_length: int, width of the result.
+        default: value of the positions no value lands on.
+
+    Returns:
+        Tensor of shape [batch_size, seq_length].
+    """
+    dense = values.to_tensor(default_value=default, shape=[None, seq_length])
+    index = tf.range(seq_length)[None, :] - start[:, None]
+    inside = (index >= 0) & (index < seq_length)
+    moved = tf.gather(dense, tf.clip_by_value(index, 0, seq_length - 1), batch_dims=1)
+    return tf.where(inside, moved, tf.cast(default, dense.dtype))
