@@ -187,6 +187,11 @@ def load_tf1_checkpoint(model, ckpt_prefix, heads="require"):
 
     Optimizer slots (`adam_m`, `adam_v`) and `global_step` are skipped.
 
+    Args:
+        model: see `tf1_weight_table`.
+        ckpt_prefix: str, the checkpoint prefix (the files are `<prefix>.index`, `<prefix>.data-*`).
+        heads: "require" or "ignore", see `assign_tf1_weights`.
+
     Returns:
         sorted list of the checkpoint's model variables the model did not take
         (for example `cls/...` when loading into a bare encoder).
@@ -202,12 +207,9 @@ def save_tf1_checkpoint(model, ckpt_prefix):
         ckpt_prefix: str, e.g. `out/bert_model.ckpt`; writes `.index` and `.data-*` files.
     """
     table = tf1_weight_table(model)
-    values = [np.asarray(row.variable.numpy()) for row in table]
-    tf.raw_ops.SaveV2(
-        prefix=ckpt_prefix,
-        tensor_names=[row.name for row in table],
-        shape_and_slices=[""] * len(table),
-        tensors=[value.T if row.transposed else value for row, value in zip(table, values)])
+    tensors = [row.variable.numpy().T if row.transposed else row.variable.numpy() for row in table]
+    tf.raw_ops.SaveV2(prefix=ckpt_prefix, tensor_names=[row.name for row in table],
+                      shape_and_slices=[""] * len(table), tensors=tensors)
 
 
 def build_model_for_tf1_names(config, shapes):

@@ -95,6 +95,15 @@ def test_export_writes_the_original_names_and_reads_back_identical(tf1_prefix, t
         np.testing.assert_array_equal(tf.train.load_checkpoint(exported).get_tensor(name),
                                       original.get_tensor(name))
 
+    # The original code's way in: a TF1 graph of variables under these names, a v1 Saver.
+    with tf.Graph().as_default():
+        variables = {name: tf.compat.v1.get_variable(name, shape)
+                     for name, shape in written.items()}
+        with tf.compat.v1.Session() as session:
+            tf.compat.v1.train.Saver(variables).restore(session, exported)
+            kernel = session.run(variables["bert/encoder/layer_1/intermediate/dense/kernel"])
+    np.testing.assert_array_equal(kernel, original.get_tensor("bert/encoder/layer_1/intermediate/dense/kernel"))
+
     restored = BertPretrainer(BertEncoder(_our_config()))
     load_tf1_checkpoint(restored, exported)
     for a, b in zip(source.weights, restored.weights):
