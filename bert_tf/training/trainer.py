@@ -215,7 +215,7 @@ class Trainer:
 
         @tf.function
         def train_loop(iterator, num_steps):
-            """Runs up to num_steps updates, stopping after a non-finite loss.
+            """Runs num_steps updates.
 
             Returns (mean metrics over the updates run, last gradient norm, the step
             of the first non-finite loss or -1).
@@ -224,9 +224,9 @@ class Trainer:
             totals = dict(metrics)
             bad_step = bad_step_of(metrics, tf.constant(-1, tf.int64))
             steps_run = tf.constant(1.0)
+            # No early `break` after a NaN: MirroredStrategy cannot run the optimizer's
+            # cross-replica updates under the tf.cond a break would put around them.
             for _ in tf.range(num_steps - 1):
-                if bad_step >= 0:
-                    break
                 metrics = one_update(iterator)
                 totals = {key: totals[key] + metrics[key] for key in totals}
                 bad_step = bad_step_of(metrics, bad_step)
