@@ -1,4 +1,4 @@
-"""Converts Google TF1 or Hugging Face BERT weights to our checkpoint, or ours to the TF1 layout.
+r"""Converts Google TF1 or Hugging Face BERT weights to our checkpoint, or ours to the TF1 layout.
 
     python -m bert_tf.convert_checkpoint --input_checkpoint=uncased_L-12_H-768_A-12/bert_model.ckpt \
         --bert_config_file=uncased_L-12_H-768_A-12/bert_config.json --output_dir=converted
