@@ -1,0 +1,114 @@
+"""Per-token (or pooled) encoder features, in the JSON-lines format of the original extract_features.py.
+
+Input: one example per line, "text_a" or "text_a ||| text_b" (the original's rule, blank
+lines included). Output, one JSON object per input line:
+  pooling "none": {"linex_index": i, "features": [{"token": "[CLS]", "layers":
+                  [{"index": -1, "values": [...]}, ...]}, ...]}, one entry per real token;
+  pooling "cls" / "mean": {"linex_index": i, "embedding": [...]}, the [CLS] vector or the
+                  mean over the real tokens ([CLS] and [SEP] included) of each requested
+                  layer, concatenated in the order of `layers`.
+Values are rounded to 6 decimals as the original does.
+"""
+
+import json
+import os
+import re
+import tempfile
+
+import numpy as np
+import tensorflow as tf
+
+from bert_tf.export.text_inputs import pack_single_or_pair
+
+POOLING_MODES = ("none", "cls", "mean")
+_PAIR = re.compile(r"^(.*) \|\|\| (.*)$")
+
+
+def read_examples(input_file):
+    """Lines of input_file -> list of (text_a, text_b) with text_b "" for a single text."""
+    examples = []
+    with tf.io.gfile.GFile(input_file, "r") as reader:
+        for line in reader:
+            match = _PAIR.match(line.strip())
+            examples.append(match.groups() if match else (line.strip(), ""))
+    return examples
+
+
+class FeatureExtractor:
+    """Runs the encoder on packed text and returns every layer's output.
+
+    Args:
+        encoder: a BertEncoder with its weights.
+        tokenizer: the Tokenizer.
+        max_seq_length: int, length of the packed sequences.
+    """
+
+    def __init__(self, encoder, tokenizer, max_seq_length):
+        self.encoder = encoder
+        self.tokenizer = tokenizer
+        self.max_seq_length = max_seq_length
+        self._run = tf.function(self._features, input_signature=[
+            tf.TensorSpec([None], tf.string), tf.TensorSpec([None], tf.string)])
+
+    def _features(self, text_a, text_b):
+        inputs = pack_single_or_pair(self.tokenizer.tokenize_ids(text_a),
+                                     self.tokenizer.tokenize_ids(text_b),
+                                     self.max_seq_length, self.tokenizer)
+        outputs = self.encoder(inputs, training=False)
+        return inputs["input_word_ids"], inputs["input_mask"], tf.stack(
+            outputs["encoder_outputs"], axis=0)
+
+    def extract(self, examples):
+        """examples: list of (text_a, text_b) -> (input_word_ids [batch, seq] int32,
+        input_mask [batch, seq] int32, layers [num_layers, batch, seq, hidden] float32), numpy."""
+        text_a = tf.constant([a for a, _ in examples], tf.string, shape=[len(examples)])
+        text_b = tf.constant([b for _, b in examples], tf.string, shape=[len(examples)])
+        return tuple(t.numpy() for t in self._run(text_a, text_b))
+
+
+def feature_records(extractor, examples, layer_indexes, pooling="none", batch_size=8):
+    """Yields one JSON-ready dict per example (see the module docstring)."""
+    if pooling not in POOLING_MODES:
+        raise ValueError(f"--pooling must be one of {', '.join(POOLING_MODES)}, got {pooling!r}")
+    tokens = extractor.tokenizer.vocab
+    for start in range(0, len(examples), batch_size):
+        word_ids, mask, layers = extractor.extract(examples[start:start + batch_size])
+        num_layers = layers.shape[0]
+        for layer_index in layer_indexes:
+            if not -num_layers <= layer_index < num_layers:
+                raise ValueError(f"--layers: {layer_index} is not a layer of a "
+                                 f"{num_layers}-layer model")
+        for row in range(word_ids.shape[0]):
+            length = int(mask[row].sum())
+            record = {"linex_index": start + row}
+            if pooling == "none":
+                record["features"] = [
+                    {"token": tokens[word_ids[row, position]],
+                     "layers": [{"index": index, "values": _rounded(layers[index, row, position])}
+                                for index in layer_indexes]}
+                    for position in range(length)]
+            else:
+                pooled = [layers[index, row, 0] if pooling == "cls"
+                          else layers[index, row, :length].mean(axis=0)
+                          for index in layer_indexes]
+                record["embedding"] = _rounded(np.concatenate(pooled))
+            yield record
+
+
+def _rounded(values):
+    return [round(float(x), 6) for x in values]
+
+
+def write_json_lines(records, output_file):
+    """Writes one JSON object per line, atomically (a temp file beside output_file, then rename)."""
+    directory = os.path.dirname(os.path.abspath(output_file))
+    os.makedirs(directory, exist_ok=True)
+    fd, temp_path = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as writer:
+            for record in records:
+                writer.write(json.dumps(record) + "\n")
+        os.replace(temp_path, output_file)
+    except BaseException:
+        os.unlink(temp_path)
+        raise

@@ -1,0 +1,98 @@
+"""Exports a model as a TF Serving SavedModel: raw text in, task outputs out.
+
+    python -m bert_tf.export_saved_model --model_type=classifier --label_list=0,1 \
+        --init_checkpoint=mrpc_output/best/model.ckpt --bert_config_file=bert_config.json \
+        --vocab_file=vocab.txt --max_seq_length=128 --export_dir=serving/mrpc
+
+writes serving/mrpc/<version>/ (TF Serving's layout). The signatures of each model type
+are documented in bert_tf/export/serving_modules.py.
+"""
+
+from absl import app, flags, logging
+
+import bert_tf  # noqa: F401  (sets the Keras backend)
+from bert_tf.config import BertConfig
+from bert_tf.export import model_export
+from bert_tf.tokenization import Tokenizer
+
+flags.DEFINE_enum("model_type", None, list(model_export.MODEL_TYPES),
+                  "What to export: encoder (sequence and pooled output; also writes "
+                  "<version>/preprocessing/, a text -> input ids SavedModel), pretrainer "
+                  "(top-k tokens at each [MASK]), classifier, squad, swag or ner.")
+flags.DEFINE_string("init_checkpoint", None,
+                    "Our checkpoint (prefix, or a directory: its latest checkpoint). For task "
+                    "types it must hold the task head; encoder reads the encoder of any of ours.")
+flags.DEFINE_string("bert_config_file", None, "bert_config.json of the model.")
+flags.DEFINE_string("vocab_file", None, "The vocab file the model was trained with; saved in "
+                    "the SavedModel as assets/vocab.txt.")
+flags.DEFINE_bool("do_lower_case", True, "Lower-case and strip accents (uncased models); as "
+                  "in training.")
+flags.DEFINE_integer("max_seq_length", 128, "Packed sequence length, [CLS]/[SEP] included; "
+                     "longer inputs are truncated as in training.")
+flags.DEFINE_string("export_dir", None, "The model's base directory (TF Serving's "
+                    "--model_base_path); the version is written in <export_dir>/<version>/.")
+flags.DEFINE_integer("version", None, "Version number (the subdirectory name). Default: one "
+                     "more than the highest existing version, or 1.")
+flags.DEFINE_bool("overwrite", False, "Replace an existing --version instead of refusing.")
+flags.DEFINE_integer("num_labels", None, "classifier: number of classes (1 = regression, "
+                     "output 'score'); ner: number of tags. Implied by --label_list.")
+flags.DEFINE_list("label_list", None, "classifier: class names in logit order (adds the "
+                  "'label' output); ner: tag names in logit order (required).")
+flags.DEFINE_integer("max_query_length", 64, "squad: question pieces kept, as run_squad.py.")
+flags.DEFINE_integer("max_answer_length", 30, "squad: longest answer, in word pieces.")
+flags.DEFINE_bool("version_2_with_negative", False, "squad: SQuAD 2.0 model; adds null_score "
+                  "and is_impossible outputs.")
+flags.DEFINE_float("null_score_diff_threshold", 0.0, "squad 2.0: predict no answer when "
+                   "null_score - best span score exceeds this.")
+flags.DEFINE_integer("num_choices", 4, "swag: endings per example.")
+flags.DEFINE_integer("top_k", 5, "pretrainer: tokens returned per [MASK].")
+flags.mark_flags_as_required(["model_type", "init_checkpoint", "bert_config_file", "vocab_file",
+                              "export_dir"])
+
+
+def _head_options(f):
+    """The serving module's own arguments for --model_type, from the flags."""
+    labels = f.label_list
+    if labels and f.num_labels and len(labels) != f.num_labels:
+        raise app.UsageError(f"--label_list has {len(labels)} names but --num_labels="
+                             f"{f.num_labels}")
+    num_labels = len(labels) if labels else f.num_labels
+    if f.model_type == "classifier":
+        if not num_labels:
+            raise app.UsageError("--model_type=classifier needs --num_labels or --label_list")
+        return {"num_labels": num_labels, "labels": labels}
+    if f.model_type == "ner":
+        if not labels:
+            raise app.UsageError("--model_type=ner needs --label_list (the tag names)")
+        return {"labels": labels}
+    if f.model_type == "squad":
+        return {"max_query_length": f.max_query_length, "max_answer_length": f.max_answer_length,
+                "version_2_with_negative": f.version_2_with_negative,
+                "null_score_diff_threshold": f.null_score_diff_threshold}
+    if f.model_type == "swag":
+        return {"num_choices": f.num_choices}
+    if f.model_type == "pretrainer":
+        return {"top_k": f.top_k}
+    return {}
+
+
+def main(argv):
+    del argv
+    f = flags.FLAGS
+    options = _head_options(f)
+    num_labels = options.get("num_labels") or len(options.get("labels") or [])
+    model = model_export.build_model(f.model_type, BertConfig.from_json_file(f.bert_config_file),
+                                     num_labels=num_labels)
+    model_export.load_weights(model, f.init_checkpoint)
+    tokenizer = Tokenizer(f.vocab_file, do_lower_case=f.do_lower_case)
+    module = model_export.make_serving_module(f.model_type, model, tokenizer, f.max_seq_length,
+                                              **options)
+    try:
+        path = model_export.export_saved_model(module, f.export_dir, f.version, f.overwrite)
+    except FileExistsError as error:
+        raise app.UsageError(str(error)) from error
+    logging.info("Exported %s to %s", f.model_type, path)
+
+
+if __name__ == "__main__":
+    app.run(main)

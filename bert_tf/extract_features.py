@@ -1,0 +1,61 @@
+"""Writes BERT activations for each line of a text file, as the original extract_features.py.
+
+    python -m bert_tf.extract_features --input_file=input.txt --output_file=output.jsonl \
+        --vocab_file=vocab.txt --bert_config_file=bert_config.json \
+        --init_checkpoint=model.ckpt --layers=-1,-2,-3,-4 --max_seq_length=128
+
+Each input line is "text" or "text_a ||| text_b". See bert_tf/export/feature_extraction.py
+for the output format.
+"""
+
+from absl import app, flags, logging
+
+import bert_tf  # noqa: F401  (sets the Keras backend)
+from bert_tf.config import BertConfig
+from bert_tf.export import feature_extraction
+from bert_tf.export.model_export import load_weights
+from bert_tf.models import BertEncoder
+from bert_tf.tokenization import Tokenizer
+
+flags.DEFINE_string("input_file", None, "Text file, one example per line: 'text' or "
+                    "'text_a ||| text_b'.")
+flags.DEFINE_string("output_file", None, "JSON-lines file to write (atomically).")
+flags.DEFINE_string("layers", "-1,-2,-3,-4", "Comma-separated encoder layers to output; "
+                    "-1 is the last transformer layer.")
+flags.DEFINE_string("bert_config_file", None, "bert_config.json of the model.")
+flags.DEFINE_string("vocab_file", None, "The vocab file the model was trained with.")
+flags.DEFINE_string("init_checkpoint", None, "Our checkpoint (prefix or directory); the "
+                    "encoder is read from any of them (pretraining or fine-tuned).")
+flags.DEFINE_integer("max_seq_length", 128, "Packed sequence length, [CLS] and [SEP] "
+                     "included; longer texts are truncated as in training.")
+flags.DEFINE_integer("batch_size", 32, "Examples per encoder call.")
+flags.DEFINE_bool("do_lower_case", True, "Lower-case and strip accents (uncased models).")
+flags.DEFINE_enum("pooling", "none", list(feature_extraction.POOLING_MODES),
+                  "none: per-token features (the original format); cls or mean: one "
+                  "'embedding' per line, the [CLS] vector or the mean over real tokens of "
+                  "each of --layers, concatenated.")
+flags.mark_flags_as_required(["input_file", "output_file", "bert_config_file", "vocab_file",
+                              "init_checkpoint"])
+
+
+def main(argv):
+    del argv
+    f = flags.FLAGS
+    try:
+        layer_indexes = [int(x) for x in f.layers.split(",")]
+    except ValueError as error:
+        raise app.UsageError(f"--layers={f.layers!r} is not a comma-separated list of "
+                             "integers") from error
+    encoder = load_weights(BertEncoder(BertConfig.from_json_file(f.bert_config_file)),
+                           f.init_checkpoint)
+    extractor = feature_extraction.FeatureExtractor(
+        encoder, Tokenizer(f.vocab_file, do_lower_case=f.do_lower_case), f.max_seq_length)
+    examples = feature_extraction.read_examples(f.input_file)
+    records = feature_extraction.feature_records(extractor, examples, layer_indexes,
+                                                 f.pooling, f.batch_size)
+    feature_extraction.write_json_lines(records, f.output_file)
+    logging.info("Wrote features of %d lines to %s", len(examples), f.output_file)
+
+
+if __name__ == "__main__":
+    app.run(main)

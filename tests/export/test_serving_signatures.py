@@ -1,0 +1,228 @@
+"""Exported SavedModels, loaded in a fresh process without bert_tf, equal the Keras models.
+
+References tokenize with the Tokenizer, pack with pack_inputs row by row (the original
+single/pair rule in Python) and call the in-process Keras model; SQuAD answers are cut from
+the context with Hugging Face's fast tokenizer offsets, NER words come from str.split().
+"""
+
+import os
+import pickle
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from bert_tf.tokenization import pack_inputs
+from tests.export.conftest import CLASSIFIER_LABELS, EXPORT_OPTIONS, MAX_SEQ_LENGTH, NER_TAGS, python_env
+
+# Empty, whitespace-only, far longer than max_seq_length, mixed scripts, emoji, no [UNK]-free.
+TEXTS_A = ["The cat sat on the mat.", "", "Unaffable cafés in 日本 — привет мир 😀👍🏽!",
+           "where is paris " * 40, " \t ", "CATS"]
+TEXTS_B = ["", "who is the cat?", "", "the mat " * 30, "cat", " "]
+QUESTIONS = ["where is the cat?", "", "who is unaffable?", "what is the capital of france",
+             "cat " * 20, "日本?"]
+CONTEXTS = ["The cat sat on the mat (in Paris).", "", "Unaffable cafés: 日本, привет мир 😀!",
+            "Paris is the capital of France. " * 10, "the cats", "  "]
+MASKED_A = ["the [MASK] sat on the [MASK].", "", "[MASK]", "no mask here", "[MASK][MASK] 日本",
+            "x [MASK] " * 20]
+ENDINGS = [["sat on the mat", "", "in paris 😀"], ["a", "b", "c"], ["日本", "the " * 30, "cat"],
+           ["", "", ""], ["mat", "cats", "city"], ["é", "привет", "x"]]
+ATOL = 1e-5
+
+
+def ids_of(tokenizer, texts):
+    return tokenizer.tokenize_ids_batch(list(texts))
+
+
+def masked_ids(tokenizer, text):
+    """The original tokenization of text with each literal "[MASK]" as the [MASK] id."""
+    ids = []
+    for part in re.split(r"(\[MASK\])", text):
+        ids += [tokenizer.mask_id] if part == "[MASK]" else ids_of(tokenizer, [part])[0]
+    return ids
+
+
+def pack_rows(tokenizer, rows):
+    """rows: list of [ids_a] or [ids_a, ids_b] -> packed numpy inputs [len(rows), seq]."""
+    packed = []
+    for segments in rows:
+        ragged = [tf.RaggedTensor.from_row_lengths(tf.constant(s, tf.int32, [len(s)]), [len(s)])
+                  for s in segments]
+        packed.append(pack_inputs(ragged, MAX_SEQ_LENGTH, tokenizer.cls_id, tokenizer.sep_id))
+    return {name: np.concatenate([p[name].numpy() for p in packed]) for name in packed[0]}
+
+
+def single_or_pair(ids_a, ids_b):
+    # run_classifier.py: a pair only when text_b has tokens.
+    return [[a, b] if b else [a] for a, b in zip(ids_a, ids_b)]
+
+
+def softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@pytest.fixture(scope="module")
+def served(export_root, tmp_path_factory):
+    """Calls every signature of every export in one fresh process; returns its results."""
+    strings = lambda texts: np.array(texts, dtype=object)  # noqa: E731
+    text_pair = {"text_a": strings(TEXTS_A), "text_b": strings(TEXTS_B)}
+    requests = {
+        "encoder": (export_root["encoder"], "serving_default", text_pair),
+        "preprocessing": (os.path.join(export_root["encoder"], "preprocessing"),
+                          "serving_default", text_pair),
+        "classifier": (export_root["classifier"], "serving_default", text_pair),
+        "classifier_one": (export_root["classifier"], "serving_default",
+                           {"text_a": strings(["cat"]), "text_b": strings([""])}),
+        "pretrainer": (export_root["pretrainer"], "serving_default",
+                       {"text_a": strings(MASKED_A), "text_b": strings(TEXTS_B)}),
+        "squad": (export_root["squad"], "serving_default",
+                  {"question": strings(QUESTIONS), "context": strings(CONTEXTS)}),
+        "swag": (export_root["swag"], "serving_default",
+                 {"context": strings(TEXTS_A), "endings": strings(ENDINGS)}),
+        "ner": (export_root["ner"], "serving_default", {"text": strings(TEXTS_A)}),
+    }
+    directory = tmp_path_factory.mktemp("served")
+    with open(directory / "requests.pkl", "wb") as f:
+        pickle.dump(requests, f)
+    script = os.path.join(os.path.dirname(__file__), "load_and_call.py")
+    done = subprocess.run([sys.executable, script, str(directory / "requests.pkl"),
+                           str(directory / "results.pkl")], env=python_env(),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with open(directory / "results.pkl", "rb") as f:
+        return pickle.load(f)
+
+
+def decoded(array):
+    return np.vectorize(lambda b: b.decode("utf-8"), otypes=[object])(array).tolist()
+
+
+def test_loader_process_never_imports_bert_tf(served):
+    assert served["bert_tf_imported"] is False
+
+
+def test_encoder_and_preprocessing_equal_keras(served, models, tokenizer):
+    inputs = pack_rows(tokenizer, single_or_pair(ids_of(tokenizer, TEXTS_A),
+                                                 ids_of(tokenizer, TEXTS_B)))
+    for name in inputs:
+        np.testing.assert_array_equal(served["preprocessing"][name], inputs[name])
+    assert served["tokenize"] == ids_of(tokenizer, TEXTS_A)
+    expected = models["encoder"](inputs)
+    for name in ("sequence_output", "pooled_output"):
+        np.testing.assert_allclose(served["encoder"][name], expected[name], atol=ATOL)
+    np.testing.assert_array_equal(served["encoder"]["input_mask"], inputs["input_mask"])
+    # Truncation: the long pair fills the sequence, the empty text is [CLS] [SEP].
+    assert inputs["input_mask"][3].sum() == MAX_SEQ_LENGTH
+    assert inputs["input_mask"][1].sum() > 2 and inputs["input_word_ids"][1][:2].tolist() == [
+        tokenizer.cls_id, tokenizer.sep_id]
+
+
+def test_classifier_labels_and_probabilities(served, models, tokenizer):
+    inputs = pack_rows(tokenizer, single_or_pair(ids_of(tokenizer, TEXTS_A),
+                                                 ids_of(tokenizer, TEXTS_B)))
+    logits = np.asarray(models["classifier"](inputs)["logits"])
+    out = served["classifier"]
+    np.testing.assert_allclose(out["logits"], logits, atol=ATOL)
+    np.testing.assert_allclose(out["probabilities"], softmax(logits), atol=ATOL)
+    np.testing.assert_array_equal(out["label_id"], logits.argmax(-1))
+    assert decoded(out["label"]) == [CLASSIFIER_LABELS[i] for i in logits.argmax(-1)]
+    np.testing.assert_allclose(served["classifier_one"]["logits"],
+                               models["classifier"](pack_rows(tokenizer, [[ids_of(tokenizer, ["cat"])[0]]]))["logits"],
+                               atol=ATOL)
+
+
+def test_pretrainer_top_k_at_each_mask(served, models, tokenizer):
+    ids_a = [masked_ids(tokenizer, t) for t in MASKED_A]
+    inputs = pack_rows(tokenizer, single_or_pair(ids_a, [masked_ids(tokenizer, t) for t in TEXTS_B]))
+    out = served["pretrainer"]
+    k = EXPORT_OPTIONS["pretrainer"]["top_k"]
+    for row, word_ids in enumerate(inputs["input_word_ids"]):
+        positions = np.flatnonzero(word_ids == tokenizer.mask_id)
+        served_positions = out["masked_positions"][row]
+        assert served_positions[:len(positions)].tolist() == positions.tolist()
+        assert (served_positions[len(positions):] == -1).all()
+        if not len(positions):
+            assert decoded(out["top_k_tokens"][row]) == [[""] * k] * len(served_positions)
+            continue
+        row_inputs = {name: value[row:row + 1] for name, value in inputs.items()}
+        logits = models["pretrainer"](dict(row_inputs, masked_lm_positions=positions[None]))
+        probabilities = softmax(np.asarray(logits["mlm_logits"])[0])
+        best = np.argsort(-probabilities, axis=-1)[:, :k]
+        np.testing.assert_allclose(out["top_k_probabilities"][row, :len(positions)],
+                                   np.take_along_axis(probabilities, best, -1), atol=ATOL)
+        assert decoded(out["top_k_tokens"][row, :len(positions)]) == [
+            tokenizer.convert_ids_to_tokens(ids) for ids in best]
+        np.testing.assert_allclose(out["nsp_probabilities"][row],
+                                   softmax(np.asarray(logits["nsp_logits"]))[0], atol=ATOL)
+    assert out["masked_positions"][2].tolist()[:1] == [1]  # "[MASK]" alone
+
+
+def test_squad_answer_is_original_context_text(served, models, tokenizer, vocab_file):
+    from transformers import BertTokenizerFast
+    hf = BertTokenizerFast(vocab_file, do_lower_case=True)
+    options = EXPORT_OPTIONS["squad"]
+    out = served["squad"]
+    for row, (question, context) in enumerate(zip(QUESTIONS, CONTEXTS)):
+        encoding = hf(context, add_special_tokens=False, return_offsets_mapping=True)
+        assert encoding["input_ids"] == ids_of(tokenizer, [context])[0]
+        q = ids_of(tokenizer, [question])[0][:options["max_query_length"]]
+        room = max(MAX_SEQ_LENGTH - 3 - len(q), 0)
+        context_ids = encoding["input_ids"][:room]
+        inputs = pack_rows(tokenizer, [[q, context_ids]])
+        logits = models["squad"](inputs)
+        start, end = np.asarray(logits["start_logits"])[0], np.asarray(logits["end_logits"])[0]
+        first = 2 + min(len(q), MAX_SEQ_LENGTH - 3)
+        spans = [(start[i] + end[j], i, j) for i in range(first, first + len(context_ids))
+                 for j in range(i, min(i + options["max_answer_length"], first + len(context_ids)))]
+        null_score = start[0] + end[0]
+        np.testing.assert_allclose(out["null_score"][row], null_score, atol=ATOL)
+        if not spans:
+            assert out["is_impossible"][row] and out["answer"][row] == b""
+            continue
+        score, i, j = max(spans)
+        np.testing.assert_allclose(out["score"][row], score, atol=ATOL)
+        assert out["is_impossible"][row] == (null_score - score > 0)
+        words = encoding.word_ids()
+        offsets = encoding["offset_mapping"]
+        first_word, last_word = words[i - first], words[j - first]
+        begin = min(o[0] for o, w in zip(offsets, words) if w == first_word)
+        stop = max(o[1] for o, w in zip(offsets, words) if w == last_word)
+        expected = "" if out["is_impossible"][row] else context[begin:stop]
+        assert out["answer"][row].decode("utf-8") == expected
+
+
+def test_swag_scores_each_choice(served, models, tokenizer):
+    num_choices = EXPORT_OPTIONS["swag"]["num_choices"]
+    rows = [[ids_of(tokenizer, [context])[0], ids_of(tokenizer, [ending])[0]]
+            for context, endings in zip(TEXTS_A, ENDINGS) for ending in endings]
+    inputs = {name: value.reshape(len(TEXTS_A), num_choices, MAX_SEQ_LENGTH)
+              for name, value in pack_rows(tokenizer, rows).items()}
+    logits = np.asarray(models["swag"](inputs)["logits"])
+    np.testing.assert_allclose(served["swag"]["scores"], logits, atol=ATOL)
+    np.testing.assert_allclose(served["swag"]["probabilities"], softmax(logits), atol=ATOL)
+    np.testing.assert_array_equal(served["swag"]["choice"], logits.argmax(-1))
+
+
+def test_ner_tags_each_word_at_its_first_piece(served, models, tokenizer):
+    out = served["ner"]
+    max_words = max(len(t.split()) for t in TEXTS_A)
+    assert out["words"].shape == out["tags"].shape == (len(TEXTS_A), max_words)
+    for row, text in enumerate(TEXTS_A):
+        words = text.split()
+        pieces = ids_of(tokenizer, words) if words else []
+        flat = [p for word in pieces for p in word]
+        inputs = pack_rows(tokenizer, [[flat]])
+        predicted = np.asarray(models["ner"](inputs)["logits"])[0].argmax(-1)
+        expected, position = [], 1
+        for word in pieces:
+            inside = word and position <= MAX_SEQ_LENGTH - 2
+            expected.append(NER_TAGS[predicted[position]] if inside else "")
+            position += len(word)
+        pad = [""] * (max_words - len(words))
+        assert decoded(out["words"][row]) == words + pad
+        assert decoded(out["tags"][row]) == expected + pad
+    assert decoded(out["tags"][3])[-1] == ""  # words past max_seq_length get no tag
