@@ -183,6 +183,8 @@ class Finetuner:
     def _keep_best(self, step):
         """Evaluates on the first dev split; saves the model to best/ when the task metric improves."""
         results = self._evaluate_split(self._eval_splits()[0])
+        if self.task.metric_name not in results:  # e.g. a SQuAD predict file without answers
+            return results
         metric = results[self.task.metric_name]
         best_file = os.path.join(self.options.output_dir, BEST_DIR, "eval_results.txt")
         previous = _read_results(best_file).get(self.task.metric_name, -math.inf)
@@ -221,6 +223,9 @@ class Finetuner:
             split_results = self._evaluate_split(split)
             prefix = "" if split == self._eval_splits()[0] else f"{split}_"
             results.update({prefix + key: value for key, value in split_results.items()})
+        if not results:
+            logging.warning("%s: the dev data has no labels; nothing to evaluate", self.task.name)
+            return results
         results["global_step"] = _step_of(checkpoint)
         if is_chief(self.strategy):
             write_eval_results(os.path.join(self.options.output_dir, "eval_results.txt"), results)

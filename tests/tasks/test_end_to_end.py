@@ -8,6 +8,8 @@ import sys
 import pytest
 
 from bert_tf.tasks.glue import GlueTask
+from bert_tf.tasks.ner import NerTask
+from bert_tf.tasks.squad import SquadTask
 from bert_tf.tasks.swag import SwagTask
 from bert_tf.training.finetuning import FinetuningOptions, Finetuner
 from tests.tasks.test_glue import GLUE_FILES, write_files
@@ -23,15 +25,18 @@ SUBMISSION_FILES = {"cola": ["CoLA.tsv"], "sst2": ["SST-2.tsv"], "mrpc": ["MRPC.
                     "qnli": ["QNLI.tsv"], "rte": ["RTE.tsv"], "wnli": ["WNLI.tsv"], "ax": ["AX.tsv"]}
 
 
+def write_config(path, vocab_size, hidden_size=16, num_hidden_layers=1, dropout=0.1):
+    path.write_text(json.dumps(dict(
+        vocab_size=vocab_size, hidden_size=hidden_size, num_hidden_layers=num_hidden_layers,
+        num_attention_heads=2, intermediate_size=2 * hidden_size, hidden_act="gelu",
+        hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout,
+        max_position_embeddings=64, type_vocab_size=2, initializer_range=0.02)))
+    return str(path)
+
+
 @pytest.fixture(scope="module")
 def bert_config_file(tmp_path_factory, tokenizer):
-    path = tmp_path_factory.mktemp("config") / "bert_config.json"
-    path.write_text(json.dumps(dict(
-        vocab_size=tokenizer.vocab_size, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-        intermediate_size=32, hidden_act="gelu", hidden_dropout_prob=0.1,
-        attention_probs_dropout_prob=0.1, max_position_embeddings=64, type_vocab_size=2,
-        initializer_range=0.02)))
-    return str(path)
+    return write_config(tmp_path_factory.mktemp("config") / "bert_config.json", tokenizer.vocab_size)
 
 
 def options(config, output_dir, **overrides):
@@ -123,3 +128,45 @@ def test_run_classifier_script_learns_a_separable_task(tmp_path, tiny_vocab_file
         check=True, cwd=REPO, capture_output=True)
     assert read_results(output_dir / "eval_results.txt")["accuracy"] == 1.0
     assert submission_rows(output_dir / "SST-2.tsv") == [["0", "1"], ["1", "0"]]
+
+
+@pytest.mark.parametrize("version_2", [False, True])
+def test_squad_model_learns_its_training_questions_exactly(version_2, tmp_path, tokenizer):
+    from tests.tasks.test_squad import QUESTIONS, squad_json, write_json
+    impossible = [("q-none", "Who drank tea?")] if version_2 else []
+    data = write_json(tmp_path, squad_json(QUESTIONS, impossible=impossible))
+    task = SquadTask(tokenizer, 64, train_file=data, predict_file=data,
+                     version_2_with_negative=version_2, doc_stride=32, max_query_length=16)
+    output_dir = tmp_path / "out"
+    config = write_config(tmp_path / "bert_config.json", tokenizer.vocab_size, hidden_size=32,
+                          num_hidden_layers=2, dropout=0.0)
+    Finetuner(task, options(config, output_dir, max_seq_length=64, train_batch_size=4,
+                            learning_rate=1e-3, num_train_epochs=400, warmup_proportion=0.1,
+                            save_checkpoints_steps=1000, steps_per_loop=50, log_steps=50)).run()
+    results = read_results(output_dir / "eval_results.txt")
+    assert results["exact_match"] == 100.0
+    if version_2:
+        assert results["HasAns_exact"] == results["NoAns_exact"] == 100.0
+    names = {"predictions.json", "nbest_predictions.json"} | ({"null_odds.json"} if version_2 else set())
+    assert names <= set(os.listdir(output_dir))
+    with open(output_dir / "predictions.json") as f:
+        predictions = json.load(f)
+    assert {qid: text for qid, text in predictions.items()} == dict(
+        [(qid, answer) for qid, _, answer, _ in QUESTIONS] + [(qid, "") for qid, _ in impossible])
+
+
+def test_ner_trains_evaluates_and_writes_conll_predictions(tmp_path, tokenizer, bert_config_file):
+    from bert_tf.tasks.conlleval import evaluate_file, scores
+    from tests.tasks.test_ner import TRAIN
+    for name in ("eng.train", "eng.testa", "eng.testb"):
+        (tmp_path / name).write_text(TRAIN, encoding="utf-8")
+    task = NerTask(tokenizer, 24, data_dir=str(tmp_path))
+    output_dir = tmp_path / "out"
+    Finetuner(task, options(bert_config_file, output_dir)).run()
+    results = read_results(output_dir / "eval_results.txt")
+    assert {"precision", "recall", "f1"} <= set(results)
+    with open(output_dir / "predictions.txt") as f:
+        lines = [line.split() for line in f.read().splitlines() if line]
+    assert [line[:2] for line in lines] == [
+        line.split()[::3] for line in TRAIN.splitlines() if line and not line.startswith("-DOCSTART-")]
+    assert scores(evaluate_file(str(output_dir / "predictions.txt")))["f1"] == pytest.approx(results["f1"])
