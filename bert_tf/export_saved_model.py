@@ -13,6 +13,7 @@ from absl import app, flags, logging
 import bert_tf  # noqa: F401  (sets the Keras backend)
 from bert_tf.config import BertConfig
 from bert_tf.export import model_export
+from bert_tf.export.saved_model_writer import existing_versions
 from bert_tf.tokenization import Tokenizer
 
 flags.DEFINE_enum("model_type", None, list(model_export.MODEL_TYPES),
@@ -80,6 +81,10 @@ def main(argv):
     del argv
     f = flags.FLAGS
     options = _head_options(f)
+    if f.version is not None and not f.overwrite and f.version in existing_versions(f.export_dir):
+        # Refused before the model is built; write_version checks again when it renames.
+        raise app.UsageError(f"version {f.version} already exists in {f.export_dir}; pass "
+                             "--overwrite to replace it or choose another --version")
     num_labels = options.get("num_labels") or len(options.get("labels") or [])
     model = model_export.build_model(f.model_type, BertConfig.from_json_file(f.bert_config_file),
                                      num_labels=num_labels)

@@ -7,16 +7,15 @@ the context with Hugging Face's fast tokenizer offsets, NER words come from str.
 
 import os
 import pickle
-import re
 import subprocess
 import sys
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
-from bert_tf.tokenization import pack_inputs
-from tests.export.conftest import CLASSIFIER_LABELS, EXPORT_OPTIONS, MAX_SEQ_LENGTH, NER_TAGS, python_env
+from tests.export.conftest import (CLASSIFIER_LABELS, EXPORT_OPTIONS, MAX_SEQ_LENGTH, NER_TAGS,
+                                   python_env)
+from tests.export.references import ids_of, masked_ids, pack_rows, single_or_pair
 
 # Empty, whitespace-only, far longer than max_seq_length, mixed scripts, emoji, no [UNK]-free.
 TEXTS_A = ["The cat sat on the mat.", "", "Unaffable cafés in 日本 — привет мир 😀👍🏽!",
@@ -33,40 +32,23 @@ ENDINGS = [["sat on the mat", "", "in paris 😀"], ["a", "b", "c"], ["日本", 
 ATOL = 1e-5
 
 
-def ids_of(tokenizer, texts):
-    return tokenizer.tokenize_ids_batch(list(texts))
-
-
-def masked_ids(tokenizer, text):
-    """The original tokenization of text with each literal "[MASK]" as the [MASK] id."""
-    ids = []
-    for part in re.split(r"(\[MASK\])", text):
-        ids += [tokenizer.mask_id] if part == "[MASK]" else ids_of(tokenizer, [part])[0]
-    return ids
-
-
-def pack_rows(tokenizer, rows):
-    """rows: list of [ids_a] or [ids_a, ids_b] -> packed numpy inputs [len(rows), seq]."""
-    packed = []
-    for segments in rows:
-        ragged = [tf.RaggedTensor.from_row_lengths(tf.constant(s, tf.int32, [len(s)]), [len(s)])
-                  for s in segments]
-        packed.append(pack_inputs(ragged, MAX_SEQ_LENGTH, tokenizer.cls_id, tokenizer.sep_id))
-    return {name: np.concatenate([p[name].numpy() for p in packed]) for name in packed[0]}
-
-
-def single_or_pair(ids_a, ids_b):
-    # run_classifier.py: a pair only when text_b has tokens.
-    return [[a, b] if b else [a] for a, b in zip(ids_a, ids_b)]
-
-
 def softmax(x):
     e = np.exp(x - x.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def token_id_requests(export_root, tokenizer):
+    """serve_token_ids requests: {key: (dir, signature, inputs)}; inputs packed by the reference."""
+    pair = pack_rows(tokenizer, single_or_pair(ids_of(tokenizer, TEXTS_A), ids_of(tokenizer, TEXTS_B)))
+    positions = np.array([[1, 2], [3, 0], [5, 5], [1, 1], [0, 2], [7, 8]], np.int32)
+    choices = {name: np.stack([value, value[::-1], value], axis=1) for name, value in pair.items()}
+    inputs = {"encoder": pair, "classifier": pair, "ner": pair, "squad": pair,
+              "pretrainer": dict(pair, masked_lm_positions=positions), "swag": choices}
+    return {f"{t}_ids": (export_root[t], "serve_token_ids", value) for t, value in inputs.items()}
+
+
 @pytest.fixture(scope="module")
-def served(export_root, tmp_path_factory):
+def served(export_root, tmp_path_factory, tokenizer):
     """Calls every signature of every export in one fresh process; returns its results."""
     strings = lambda texts: np.array(texts, dtype=object)  # noqa: E731
     text_pair = {"text_a": strings(TEXTS_A), "text_b": strings(TEXTS_B)}
@@ -84,6 +66,9 @@ def served(export_root, tmp_path_factory):
         "swag": (export_root["swag"], "serving_default",
                  {"context": strings(TEXTS_A), "endings": strings(ENDINGS)}),
         "ner": (export_root["ner"], "serving_default", {"text": strings(TEXTS_A)}),
+        "classifier_empty_batch": (export_root["classifier"], "serving_default",
+                                   {"text_a": strings([]), "text_b": strings([])}),
+        **token_id_requests(export_root, tokenizer),
     }
     directory = tmp_path_factory.mktemp("served")
     with open(directory / "requests.pkl", "wb") as f:
@@ -130,9 +115,9 @@ def test_classifier_labels_and_probabilities(served, models, tokenizer):
     np.testing.assert_allclose(out["probabilities"], softmax(logits), atol=ATOL)
     np.testing.assert_array_equal(out["label_id"], logits.argmax(-1))
     assert decoded(out["label"]) == [CLASSIFIER_LABELS[i] for i in logits.argmax(-1)]
+    one = pack_rows(tokenizer, [[ids_of(tokenizer, ["cat"])[0]]])
     np.testing.assert_allclose(served["classifier_one"]["logits"],
-                               models["classifier"](pack_rows(tokenizer, [[ids_of(tokenizer, ["cat"])[0]]]))["logits"],
-                               atol=ATOL)
+                               models["classifier"](one)["logits"], atol=ATOL)
 
 
 def test_pretrainer_top_k_at_each_mask(served, models, tokenizer):
@@ -226,3 +211,22 @@ def test_ner_tags_each_word_at_its_first_piece(served, models, tokenizer):
         assert decoded(out["words"][row]) == words + pad
         assert decoded(out["tags"][row]) == expected + pad
     assert decoded(out["tags"][3])[-1] == ""  # words past max_seq_length get no tag
+
+
+def test_any_batch_size(served):
+    assert served["classifier_one"]["logits"].shape == (1, len(CLASSIFIER_LABELS))
+    assert served["classifier_empty_batch"]["logits"].shape == (0, len(CLASSIFIER_LABELS))
+    assert served["classifier_empty_batch"]["label"].shape == (0,)
+
+
+@pytest.mark.parametrize("model_type", ["encoder", "classifier", "ner", "squad", "pretrainer",
+                                        "swag"])
+def test_serve_token_ids_returns_raw_outputs(served, models, export_root, tokenizer, model_type):
+    _, _, inputs = token_id_requests(export_root, tokenizer)[f"{model_type}_ids"]
+    expected = models[model_type](inputs)
+    out = served[f"{model_type}_ids"]
+    if model_type == "encoder":
+        expected = dict(expected, encoder_outputs=np.stack(expected["encoder_outputs"], axis=1))
+    assert sorted(out) == sorted(expected)
+    for name, value in expected.items():
+        np.testing.assert_allclose(out[name], value, atol=ATOL)
