@@ -1,6 +1,7 @@
 """The masked-LM head: a transform, then logits tied to the word embeddings plus a bias."""
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 from bert_tf.layers.activations import get_activation
@@ -51,7 +52,13 @@ class MaskedLMHead(keras.layers.Layer):
         gathered = ops.take_along_axis(
             sequence_output, ops.cast(masked_lm_positions, "int32")[:, :, None], axis=1)
         transformed = self.layer_norm(self.transform(gathered))
-        logits = ops.einsum("bph,vh->bpv", transformed, ops.cast(embedding_table, self.compute_dtype))
+        # One 2-D MatMul with transpose_b, whose table gradient is one [vocab, hidden]
+        # MatMul: a batched einsum's would be a [batch, vocab, hidden] product summed
+        # over the batch, and Keras' 2-D einsum transposes the table and its gradient.
+        batch_size, num_predictions = ops.shape(transformed)[0], ops.shape(transformed)[1]
+        logits = tf.linalg.matmul(ops.reshape(transformed, (-1, self.hidden_size)),
+                                  ops.cast(embedding_table, self.compute_dtype), transpose_b=True)
+        logits = ops.reshape(logits, (batch_size, num_predictions, self.vocab_size))
         return ops.cast(logits, "float32") + ops.cast(self.output_bias, "float32")
 
     def get_config(self):
