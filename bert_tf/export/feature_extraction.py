@@ -47,16 +47,24 @@ class FeatureExtractor:
         self.encoder = encoder
         self.tokenizer = tokenizer
         self.max_seq_length = max_seq_length
-        self._run = tf.function(self._features, input_signature=[
-            tf.TensorSpec([None], tf.string), tf.TensorSpec([None], tf.string)])
+        self._run = tf.function(
+            self._features,
+            input_signature=[tf.TensorSpec([None], tf.string), tf.TensorSpec([None], tf.string)],
+        )
 
     def _features(self, text_a, text_b):
-        inputs = pack_single_or_pair(self.tokenizer.tokenize_ids(text_a),
-                                     self.tokenizer.tokenize_ids(text_b),
-                                     self.max_seq_length, self.tokenizer)
+        inputs = pack_single_or_pair(
+            self.tokenizer.tokenize_ids(text_a),
+            self.tokenizer.tokenize_ids(text_b),
+            self.max_seq_length,
+            self.tokenizer,
+        )
         outputs = self.encoder(inputs, training=False)
-        return inputs["input_word_ids"], inputs["input_mask"], tf.stack(
-            outputs["encoder_outputs"], axis=0)
+        return (
+            inputs["input_word_ids"],
+            inputs["input_mask"],
+            tf.stack(outputs["encoder_outputs"], axis=0),
+        )
 
     def extract(self, examples):
         """examples: list of (text_a, text_b) -> (input_word_ids [batch, seq] int32,
@@ -72,25 +80,34 @@ def feature_records(extractor, examples, layer_indexes, pooling="none", batch_si
         raise ValueError(f"--pooling must be one of {', '.join(POOLING_MODES)}, got {pooling!r}")
     tokens = extractor.tokenizer.vocab
     for start in range(0, len(examples), batch_size):
-        word_ids, mask, layers = extractor.extract(examples[start:start + batch_size])
+        word_ids, mask, layers = extractor.extract(examples[start : start + batch_size])
         num_layers = layers.shape[0]
         for layer_index in layer_indexes:
             if not -num_layers <= layer_index < num_layers:
-                raise ValueError(f"--layers: {layer_index} is not a layer of a "
-                                 f"{num_layers}-layer model")
+                raise ValueError(
+                    f"--layers: {layer_index} is not a layer of a {num_layers}-layer model"
+                )
         for row in range(word_ids.shape[0]):
             length = int(mask[row].sum())
             record = {"linex_index": start + row}
             if pooling == "none":
                 record["features"] = [
-                    {"token": tokens[word_ids[row, position]],
-                     "layers": [{"index": index, "values": _rounded(layers[index, row, position])}
-                                for index in layer_indexes]}
-                    for position in range(length)]
+                    {
+                        "token": tokens[word_ids[row, position]],
+                        "layers": [
+                            {"index": index, "values": _rounded(layers[index, row, position])}
+                            for index in layer_indexes
+                        ],
+                    }
+                    for position in range(length)
+                ]
             else:
-                pooled = [layers[index, row, 0] if pooling == "cls"
-                          else layers[index, row, :length].mean(axis=0)
-                          for index in layer_indexes]
+                pooled = [
+                    layers[index, row, 0]
+                    if pooling == "cls"
+                    else layers[index, row, :length].mean(axis=0)
+                    for index in layer_indexes
+                ]
                 record["embedding"] = _rounded(np.concatenate(pooled))
             yield record
 

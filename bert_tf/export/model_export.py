@@ -7,8 +7,14 @@ import tensorflow as tf
 from bert_tf.checkpoints.native import read_checkpoint
 from bert_tf.export import serving_modules
 from bert_tf.export.saved_model_writer import next_version, write_version
-from bert_tf.models import (BertClassifier, BertEncoder, BertMultipleChoice, BertPretrainer,
-                            BertSpanLabeler, BertTokenClassifier)
+from bert_tf.models import (
+    BertClassifier,
+    BertEncoder,
+    BertMultipleChoice,
+    BertPretrainer,
+    BertSpanLabeler,
+    BertTokenClassifier,
+)
 
 SERVING_MODULES = {
     "encoder": serving_modules.EncoderServing,
@@ -59,18 +65,25 @@ def load_weights(model, init_checkpoint):
     if tf.io.gfile.isdir(path):
         path = tf.train.latest_checkpoint(path) or path
     if not tf.io.gfile.exists(path + ".index"):
-        raise FileNotFoundError(f"--init_checkpoint {init_checkpoint}: no checkpoint there "
-                                f"({path}.index does not exist)")
+        raise FileNotFoundError(
+            f"--init_checkpoint {init_checkpoint}: no checkpoint there "
+            f"({path}.index does not exist)"
+        )
     return read_checkpoint(model, path)
 
 
 def make_serving_module(model_type, model, tokenizer, max_seq_length, **options):
     """The serving module of `model_type`; options are its constructor's own arguments."""
-    max_positions = model.encoder.config.max_position_embeddings if hasattr(
-        model, "encoder") else model.config.max_position_embeddings
+    max_positions = (
+        model.encoder.config.max_position_embeddings
+        if hasattr(model, "encoder")
+        else model.config.max_position_embeddings
+    )
     if not 3 <= max_seq_length <= max_positions:
-        raise ValueError(f"--max_seq_length={max_seq_length} must be between 3 and the model's "
-                         f"max_position_embeddings ({max_positions})")
+        raise ValueError(
+            f"--max_seq_length={max_seq_length} must be between 3 and the model's "
+            f"max_position_embeddings ({max_positions})"
+        )
     return SERVING_MODULES[model_type](model, tokenizer, max_seq_length, **options)
 
 
@@ -89,9 +102,13 @@ def export_saved_model(module, export_dir, version=None, overwrite=False):
     def write(path):
         tf.saved_model.save(module, path, signatures=module.signatures())
         if isinstance(module, serving_modules.EncoderServing):
-            preprocessing = serving_modules.PreprocessingModule(module.tokenizer,
-                                                                module.max_seq_length)
-            tf.saved_model.save(preprocessing, os.path.join(path, PREPROCESSING_DIR),
-                                signatures=preprocessing.signatures())
+            preprocessing = serving_modules.PreprocessingModule(
+                module.tokenizer, module.max_seq_length
+            )
+            tf.saved_model.save(
+                preprocessing,
+                os.path.join(path, PREPROCESSING_DIR),
+                signatures=preprocessing.signatures(),
+            )
 
     return write_version(export_dir, version, write, overwrite)

@@ -16,8 +16,11 @@ def existing_versions(export_dir):
     """Sorted int versions (all-digit subdirectories) under export_dir; [] if it does not exist."""
     if not os.path.isdir(export_dir):
         return []
-    return sorted(int(name) for name in os.listdir(export_dir)
-                  if name.isdigit() and os.path.isdir(os.path.join(export_dir, name)))
+    return sorted(
+        int(name)
+        for name in os.listdir(export_dir)
+        if name.isdigit() and os.path.isdir(os.path.join(export_dir, name))
+    )
 
 
 def next_version(export_dir):
@@ -45,8 +48,10 @@ def write_version(export_dir, version, write_fn, overwrite=False):
         raise ValueError(f"--version must be >= 0, got {version}")
     target = os.path.join(export_dir, str(int(version)))
     if os.path.exists(target) and not overwrite:
-        raise FileExistsError(f"version {version} already exists at {target}; pass --overwrite "
-                              "to replace it or choose another --version")
+        raise FileExistsError(
+            f"version {version} already exists at {target}; pass --overwrite "
+            "to replace it or choose another --version"
+        )
     os.makedirs(export_dir, exist_ok=True)
     temp_dir = tempfile.mkdtemp(prefix=f".tmp-{int(version)}-", dir=export_dir)
     try:

@@ -62,8 +62,11 @@ class TextModule(tf.Module):
     def pack_text(self, text_a, text_b):
         """text_a, text_b: tf.string [batch_size] -> the three int32 inputs [batch_size, max_seq_length]."""
         return text_inputs.pack_single_or_pair(
-            self.tokenizer.tokenize_ids(text_a), self.tokenizer.tokenize_ids(text_b),
-            self.max_seq_length, self.tokenizer)
+            self.tokenizer.tokenize_ids(text_a),
+            self.tokenizer.tokenize_ids(text_b),
+            self.max_seq_length,
+            self.tokenizer,
+        )
 
     def signatures(self):
         return {"serving_default": _concrete_function(self.serve_text, self.text_inputs)}
@@ -109,8 +112,10 @@ class ServingModule(TextModule):
         return dict(self.call_model(inputs))
 
     def signatures(self):
-        return {**super().signatures(),
-                "serve_token_ids": _concrete_function(self.serve_token_ids, self.token_id_inputs)}
+        return {
+            **super().signatures(),
+            "serve_token_ids": _concrete_function(self.serve_token_ids, self.token_id_inputs),
+        }
 
 
 class EncoderServing(ServingModule):
@@ -124,14 +129,19 @@ class EncoderServing(ServingModule):
     def serve_text(self, text_a, text_b):
         inputs = self.pack_text(text_a, text_b)
         outputs = self.call_model(inputs)
-        return {"sequence_output": outputs["sequence_output"],
-                "pooled_output": outputs["pooled_output"], "input_mask": inputs["input_mask"]}
+        return {
+            "sequence_output": outputs["sequence_output"],
+            "pooled_output": outputs["pooled_output"],
+            "input_mask": inputs["input_mask"],
+        }
 
     def serve_token_ids(self, **inputs):
         outputs = self.call_model(inputs)
-        return {"sequence_output": outputs["sequence_output"],
-                "pooled_output": outputs["pooled_output"],
-                "encoder_outputs": tf.stack(outputs["encoder_outputs"], axis=1)}
+        return {
+            "sequence_output": outputs["sequence_output"],
+            "pooled_output": outputs["pooled_output"],
+            "encoder_outputs": tf.stack(outputs["encoder_outputs"], axis=1),
+        }
 
 
 class PretrainerServing(ServingModule):
@@ -157,7 +167,9 @@ class PretrainerServing(ServingModule):
         inputs = text_inputs.pack_single_or_pair(
             text_inputs.tokenize_with_mask_tokens(tokenizer, text_a),
             text_inputs.tokenize_with_mask_tokens(tokenizer, text_b),
-            self.max_seq_length, tokenizer)
+            self.max_seq_length,
+            tokenizer,
+        )
         ids = inputs["input_word_ids"]
         all_positions = tf.broadcast_to(tf.range(tf.shape(ids)[1]), tf.shape(ids))
         positions = tf.ragged.boolean_mask(all_positions, tf.equal(ids, tokenizer.mask_id))
@@ -166,10 +178,12 @@ class PretrainerServing(ServingModule):
         top = tf.math.top_k(tf.nn.softmax(outputs["mlm_logits"]), k=self.top_k)
         real = (positions >= 0)[:, :, None]
         tokens = tf.gather(tf.constant(tokenizer.vocab), top.indices)
-        return {"masked_positions": positions,
-                "top_k_tokens": tf.where(real, tokens, ""),
-                "top_k_probabilities": tf.where(real, top.values, 0.0),
-                "nsp_probabilities": tf.nn.softmax(outputs["nsp_logits"])}
+        return {
+            "masked_positions": positions,
+            "top_k_tokens": tf.where(real, tokens, ""),
+            "top_k_probabilities": tf.where(real, top.values, 0.0),
+            "nsp_probabilities": tf.nn.softmax(outputs["nsp_logits"]),
+        }
 
 
 class ClassifierServing(ServingModule):
@@ -221,9 +235,16 @@ class SquadServing(ServingModule):
 
     text_inputs = {"question": _TEXTS, "context": _TEXTS}
 
-    def __init__(self, model, tokenizer, max_seq_length, max_query_length=64,
-                 max_answer_length=30, version_2_with_negative=False,
-                 null_score_diff_threshold=0.0):
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        max_seq_length,
+        max_query_length=64,
+        max_answer_length=30,
+        version_2_with_negative=False,
+        null_score_diff_threshold=0.0,
+    ):
         super().__init__(model, tokenizer, max_seq_length)
         self.max_query_length = max_query_length
         self.max_answer_length = max_answer_length
@@ -232,20 +253,23 @@ class SquadServing(ServingModule):
 
     def serve_text(self, question, context):
         tokenizer, seq_length = self.tokenizer, self.max_seq_length
-        question_ids = tokenizer.tokenize_ids(question)[:, :self.max_query_length]
+        question_ids = tokenizer.tokenize_ids(question)[:, : self.max_query_length]
         words, begin, end = text_inputs.split_with_offsets(context, keep_punctuation=True)
         word_pieces = text_inputs.tokenize_words(tokenizer, words)
         question_length = tf.minimum(question_ids.row_lengths(), seq_length - 3)
         room = tf.maximum(seq_length - 3 - question_length, 0)
         context_ids = text_inputs.truncate_rows(word_pieces.merge_dims(1, 2), room)
         context_words = text_inputs.truncate_rows(text_inputs.piece_word_index(word_pieces), room)
-        inputs = pack_inputs([question_ids, context_ids], seq_length, tokenizer.cls_id,
-                             tokenizer.sep_id)
+        inputs = pack_inputs(
+            [question_ids, context_ids], seq_length, tokenizer.cls_id, tokenizer.sep_id
+        )
         word_at = text_inputs.scatter_to_positions(
-            context_words, tf.cast(question_length, tf.int32) + 2, seq_length, -1)
+            context_words, tf.cast(question_length, tf.int32) + 2, seq_length, -1
+        )
         outputs = self.call_model(inputs)
-        start, stop, score, found = best_spans(outputs["start_logits"], outputs["end_logits"],
-                                               word_at >= 0, self.max_answer_length)
+        start, stop, score, found = best_spans(
+            outputs["start_logits"], outputs["end_logits"], word_at >= 0, self.max_answer_length
+        )
         first_word = tf.gather(word_at, start, batch_dims=1)
         last_word = tf.gather(word_at, stop, batch_dims=1)
         begin_byte = _row_value(begin, first_word, found)
@@ -255,8 +279,11 @@ class SquadServing(ServingModule):
         if self.version_2_with_negative:
             null_score = outputs["start_logits"][:, 0] + outputs["end_logits"][:, 0]
             impossible = ~found | (null_score - score > self.null_score_diff_threshold)
-            result.update(answer=tf.where(impossible, "", answer), null_score=null_score,
-                          is_impossible=impossible)
+            result.update(
+                answer=tf.where(impossible, "", answer),
+                null_score=null_score,
+                is_impossible=impossible,
+            )
         return result
 
 
@@ -272,8 +299,11 @@ def _row_value(ragged, index, valid):
         int64 Tensor of shape [batch_size].
     """
     values = tf.concat([ragged.flat_values, tf.zeros([1], ragged.dtype)], axis=0)
-    flat_index = tf.where(valid, ragged.row_splits[:-1] + tf.cast(index, tf.int64),
-                          tf.size(ragged.flat_values, out_type=tf.int64))
+    flat_index = tf.where(
+        valid,
+        ragged.row_splits[:-1] + tf.cast(index, tf.int64),
+        tf.size(ragged.flat_values, out_type=tf.int64),
+    )
     return tf.gather(values, flat_index)
 
 
@@ -296,21 +326,29 @@ class SwagServing(ServingModule):
     def __init__(self, model, tokenizer, max_seq_length, num_choices=4):
         super().__init__(model, tokenizer, max_seq_length)
         self.num_choices = num_choices
-        self.text_inputs = {"context": _TEXTS,
-                            "endings": tf.TensorSpec([None, num_choices], tf.string)}
+        self.text_inputs = {
+            "context": _TEXTS,
+            "endings": tf.TensorSpec([None, num_choices], tf.string),
+        }
 
     def serve_text(self, context, endings):
         tokenizer, num_choices = self.tokenizer, self.num_choices
         context_ids = tokenizer.tokenize_ids(context)
         context_ids = tf.gather(context_ids, tf.repeat(tf.range(tf.shape(context)[0]), num_choices))
         ending_ids = tokenizer.tokenize_ids(tf.reshape(endings, [-1]))
-        inputs = pack_inputs([context_ids, ending_ids], self.max_seq_length, tokenizer.cls_id,
-                             tokenizer.sep_id)
-        inputs = {name: tf.reshape(value, [-1, num_choices, self.max_seq_length])
-                  for name, value in inputs.items()}
+        inputs = pack_inputs(
+            [context_ids, ending_ids], self.max_seq_length, tokenizer.cls_id, tokenizer.sep_id
+        )
+        inputs = {
+            name: tf.reshape(value, [-1, num_choices, self.max_seq_length])
+            for name, value in inputs.items()
+        }
         scores = self.call_model(inputs)["logits"]
-        return {"scores": scores, "probabilities": tf.nn.softmax(scores),
-                "choice": tf.argmax(scores, axis=-1, output_type=tf.int32)}
+        return {
+            "scores": scores,
+            "probabilities": tf.nn.softmax(scores),
+            "choice": tf.argmax(scores, axis=-1, output_type=tf.int32),
+        }
 
 
 class NerServing(ServingModule):
@@ -336,17 +374,24 @@ class NerServing(ServingModule):
         words, _, _ = text_inputs.split_with_offsets(text, keep_punctuation=False)
         word_pieces = text_inputs.tokenize_words(self.tokenizer, words)
         pieces = word_pieces.merge_dims(1, 2)
-        inputs = pack_inputs([pieces], self.max_seq_length, self.tokenizer.cls_id,
-                             self.tokenizer.sep_id)
+        inputs = pack_inputs(
+            [pieces], self.max_seq_length, self.tokenizer.cls_id, self.tokenizer.sep_id
+        )
         predicted = tf.argmax(self.call_model(inputs)["logits"], axis=-1, output_type=tf.int32)
         word_rows = words.value_rowids()
         # Index of each word's first piece within its row, +1 for [CLS].
         first_piece = word_pieces.values.row_splits[:-1] - tf.gather(pieces.row_splits, word_rows)
         position = tf.cast(first_piece, tf.int32) + 1
-        tagged = ((word_pieces.values.row_lengths() > 0)
-                  & (position <= self.max_seq_length - 2))
-        tag_ids = tf.gather_nd(predicted, tf.stack(
-            [tf.cast(word_rows, tf.int32), tf.minimum(position, self.max_seq_length - 1)], axis=1))
+        tagged = (word_pieces.values.row_lengths() > 0) & (position <= self.max_seq_length - 2)
+        tag_ids = tf.gather_nd(
+            predicted,
+            tf.stack(
+                [tf.cast(word_rows, tf.int32), tf.minimum(position, self.max_seq_length - 1)],
+                axis=1,
+            ),
+        )
         tags = tf.where(tagged, tf.gather(tf.constant(self.labels), tag_ids), "")
-        return {"words": words.to_tensor(default_value=""),
-                "tags": words.with_flat_values(tags).to_tensor(default_value="")}
+        return {
+            "words": words.to_tensor(default_value=""),
+            "tags": words.with_flat_values(tags).to_tensor(default_value=""),
+        }

@@ -10,10 +10,10 @@ import tensorflow as tf
 import tensorflow_text as tf_text
 
 # The Tokenizer's own word boundaries, applied to the raw text (see `split_with_offsets`).
-from bert_tf.tokenization import _CJK, _PUNCTUATION, _WHITESPACE, MASK_TOKEN, pack_inputs
+from bert_tf.tokenization import CJK_PATTERN, PUNCTUATION_PATTERN, WHITESPACE_PATTERN, MASK_TOKEN, pack_inputs
 
 _MASK_PATTERN = r"\[MASK\]"
-_SPLIT_OFF = _PUNCTUATION + "|" + _CJK
+_SPLIT_OFF = PUNCTUATION_PATTERN + "|" + CJK_PATTERN
 
 
 def pack_single_or_pair(segments_a, segments_b, max_seq_length, tokenizer):
@@ -32,8 +32,7 @@ def pack_single_or_pair(segments_a, segments_b, max_seq_length, tokenizer):
         input_mask, input_type_ids.
     """
     single = pack_inputs([segments_a], max_seq_length, tokenizer.cls_id, tokenizer.sep_id)
-    pair = pack_inputs([segments_a, segments_b], max_seq_length, tokenizer.cls_id,
-                       tokenizer.sep_id)
+    pair = pack_inputs([segments_a, segments_b], max_seq_length, tokenizer.cls_id, tokenizer.sep_id)
     is_pair = (segments_b.row_lengths() > 0)[:, None]
     return {name: tf.where(is_pair, pair[name], single[name]) for name in single}
 
@@ -57,12 +56,16 @@ def tokenize_with_mask_tokens(tokenizer, texts):
     is_mask = tf.equal(flat_parts, MASK_TOKEN)
     pieces = tokenizer.tokenize_ids(tf.where(is_mask, "", flat_parts))  # [parts, (pieces)]
     masks = tf.RaggedTensor.from_row_lengths(
-        tf.fill([tf.reduce_sum(tf.cast(is_mask, tf.int32))], tf.constant(tokenizer.mask_id, tf.int32)),
-        tf.cast(is_mask, tf.int64))
+        tf.fill(
+            [tf.reduce_sum(tf.cast(is_mask, tf.int32))], tf.constant(tokenizer.mask_id, tf.int32)
+        ),
+        tf.cast(is_mask, tf.int64),
+    )
     # A mask part has no pieces of its own, so appending its [MASK] id puts it in place.
     per_part = tf.concat([pieces, masks], axis=1)
-    return tf.RaggedTensor.from_row_splits(per_part.values,
-                                           tf.gather(per_part.row_splits, parts.row_splits))
+    return tf.RaggedTensor.from_row_splits(
+        per_part.values, tf.gather(per_part.row_splits, parts.row_splits)
+    )
 
 
 def split_with_offsets(texts, keep_punctuation):
@@ -83,9 +86,8 @@ def split_with_offsets(texts, keep_punctuation):
         and int64 byte offsets, words[i][j] == texts[i][begin[i][j]:end[i][j]].
     """
     if keep_punctuation:
-        return tf_text.regex_split_with_offsets(texts, _WHITESPACE + "|" + _SPLIT_OFF,
-                                                 _SPLIT_OFF)
-    return tf_text.regex_split_with_offsets(texts, _WHITESPACE)
+        return tf_text.regex_split_with_offsets(texts, WHITESPACE_PATTERN + "|" + _SPLIT_OFF, _SPLIT_OFF)
+    return tf_text.regex_split_with_offsets(texts, WHITESPACE_PATTERN)
 
 
 def tokenize_words(tokenizer, words):
