@@ -26,6 +26,8 @@ def define_engine_flags(steps_per_loop=1000, keep_checkpoint_max=5):
     flags.DEFINE_enum("optimizer", "adamw", ["adamw", "lamb"],
                       "AdamW (weight decay 0.01, not on LayerNorm/bias) or LAMB; both with "
                       "linear warmup then linear decay to 0 and global-norm clipping at 1.0.")
+    flags.DEFINE_bool("adam_bias_correction", False,
+                      "Use Adam bias correction (Keras/Model Garden); the original AdamW has none.")
     flags.DEFINE_integer("gradient_accumulation_steps", 1,
                          "Micro-batches per update; the batch-size flags stay the whole update's batch.")
     flags.DEFINE_integer("steps_per_loop", steps_per_loop,
@@ -69,7 +71,11 @@ def define_finetuning_flags(max_seq_length=128, train_batch_size=32, learning_ra
     flags.mark_flags_as_required(["bert_config_file", "vocab_file", "output_dir"])
 
 
+def options_from_flags(options_class):
+    """An options dataclass (PretrainingOptions, FinetuningOptions) from the parsed flags."""
+    return options_class(**{field.name: FLAGS[field.name].value
+                            for field in dataclasses.fields(options_class)})
+
+
 def finetuning_options():
-    """FinetuningOptions from the parsed flags."""
-    names = {field.name for field in dataclasses.fields(FinetuningOptions)}
-    return FinetuningOptions(**{name: FLAGS[name].value for name in names})
+    return options_from_flags(FinetuningOptions)

@@ -9,10 +9,9 @@ distribution, precision and optimizer flags are new.
         --num_train_steps=10000 --num_warmup_steps=1000 --learning_rate=1e-4
 """
 
-import dataclasses
-
 from absl import app, flags
 
+from bert_tf import common_flags
 from bert_tf.training.pretraining import PretrainingOptions, run_pretraining
 
 flags.DEFINE_string("bert_config_file", None, "bert_config.json of the model to pretrain.")
@@ -35,25 +34,8 @@ flags.DEFINE_float("learning_rate", 5e-5, "Peak learning rate.")
 flags.DEFINE_integer("num_train_steps", 100000, "Number of updates.")
 flags.DEFINE_integer("num_warmup_steps", 10000, "Linear warmup steps.")
 flags.DEFINE_integer("save_checkpoints_steps", 1000, "Updates between checkpoints.")
-flags.DEFINE_integer("steps_per_loop", 1000, "Updates per call of the compiled training loop.")
-flags.DEFINE_alias("iterations_per_loop", "steps_per_loop")
 flags.DEFINE_integer("max_eval_steps", 100, "Maximum number of eval batches.")
-flags.DEFINE_enum("distribution_strategy", "one_device",
-                  ["one_device", "mirrored", "multi_worker_mirrored", "tpu"],
-                  "tf.distribute strategy; multi_worker_mirrored reads TF_CONFIG.")
-flags.DEFINE_integer("num_gpus", 0, "GPUs to use (0: CPU for one_device, all for mirrored).")
-flags.DEFINE_string("tpu", "", "TPU name or address for --distribution_strategy=tpu.")
-flags.DEFINE_enum("dtype", "float32", ["float32", "mixed_float16", "mixed_bfloat16"],
-                  "Compute precision; mixed_float16 adds dynamic loss scaling.")
-flags.DEFINE_bool("enable_xla", False, "Compile the training step with XLA.")
-flags.DEFINE_enum("optimizer", "adamw", ["adamw", "lamb"], "Optimizer.")
-flags.DEFINE_bool("adam_bias_correction", False,
-                  "Use Adam bias correction (Keras/Model Garden); the original has none.")
-flags.DEFINE_integer("gradient_accumulation_steps", 1,
-                     "Micro-batches whose gradients are averaged into one update.")
-flags.DEFINE_integer("log_steps", 100, "Updates between progress logs and train summaries.")
-flags.DEFINE_integer("keep_checkpoint_max", 5, "Checkpoints kept.")
-flags.DEFINE_integer("seed", None, "Random seed for weights, dropout and shuffling.")
+common_flags.define_engine_flags()
 flags.mark_flags_as_required(["bert_config_file", "input_file", "output_dir"])
 
 FLAGS = flags.FLAGS
@@ -61,9 +43,7 @@ FLAGS = flags.FLAGS
 
 def main(argv):
     del argv
-    options = PretrainingOptions(**{field.name: FLAGS[field.name].value
-                                    for field in dataclasses.fields(PretrainingOptions)})
-    run_pretraining(options)
+    run_pretraining(common_flags.options_from_flags(PretrainingOptions))
 
 
 if __name__ == "__main__":

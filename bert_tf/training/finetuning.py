@@ -53,6 +53,7 @@ class FinetuningOptions:
     dtype: str = "float32"
     enable_xla: bool = False
     optimizer: str = "adamw"
+    adam_bias_correction: bool = False
     gradient_accumulation_steps: int = 1
     seed: int = None
 
@@ -155,7 +156,8 @@ class Finetuner:
         num_warmup_steps = int(num_train_steps * options.warmup_proportion)
         with self.strategy.scope():
             optimizer = create_optimizer(options.optimizer, options.learning_rate, num_train_steps,
-                                         num_warmup_steps)
+                                         num_warmup_steps,
+                                         adam_bias_correction=options.adam_bias_correction)
             if options.dtype == "mixed_float16":
                 optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
         fresh = not tf.train.latest_checkpoint(options.output_dir)
