@@ -1,12 +1,14 @@
-"""Benchmarks create_pretraining_data: instances/s, tokens/s and peak resident memory.
+"""Benchmarks create_pretraining_data: instances/s, tokens/s, CPU time and peak resident memory.
 
-  python bench/data_prep.py --input_file=../shared/data/corpus/wiki_sentences.txt \
-      --vocab_file=../shared/data/vocab/bert_uncased_vocab.txt --max_seq_length=128 \
-      --max_predictions_per_seq=20 --dupe_factor=5 [--num_output_files=4]
+  python bench/data_prep.py --input_file=../shared/data/corpus/wiki_sentences.txt \\
+      --vocab_file=../shared/data/vocab/bert_uncased_vocab.txt --max_seq_length=128 \\
+      --max_predictions_per_seq=20 --dupe_factor=5 [--num_output_files=8] [--split_input=4]
 
 Time is measured around create_pretraining_data (the Python and TensorFlow imports are not
-counted; building the tokenizer is). Peak memory is the larger of this process's and its worker
-processes' maximum resident set size.
+counted; building the tokenizer and starting the workers is). CPU time adds this process and its
+worker processes, so CPU seconds per instance is the figure least sensitive to other load on the
+machine. --split_input=N first cuts the input into N files of whole documents, to show that
+memory does not grow with the number of input files.
 """
 
 import os
@@ -31,7 +33,30 @@ flags.DEFINE_integer("max_predictions_per_seq", 20, "")
 flags.DEFINE_integer("dupe_factor", 5, "")
 flags.DEFINE_integer("num_output_files", 1, "Output shards.")
 flags.DEFINE_integer("num_workers", None, "Worker processes.")
-flags.mark_flags_as_required(["input_file", "vocab_file"])
+flags.DEFINE_integer("split_input", 0, "If > 0, cut the input into this many files first.")
+
+
+def split_documents(input_files, num_files, out_dir):
+  """Writes the documents of input_files round-robin into num_files files; returns their paths."""
+  paths = [os.path.join(out_dir, f"input-{i:03d}.txt") for i in range(num_files)]
+  outputs = [open(p, "wb") for p in paths]
+  document, count = [], 0
+  for input_file in input_files:
+    with open(input_file, "rb") as f:
+      for line in list(f) + [b"\n"]:
+        document.append(line)
+        if not line.strip():
+          outputs[count % num_files].write(b"".join(document))
+          document, count = [], count + 1
+  for output in outputs:
+    output.close()
+  return paths
+
+
+def cpu_seconds():
+  own = resource.getrusage(resource.RUSAGE_SELF)
+  children = resource.getrusage(resource.RUSAGE_CHILDREN)
+  return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main(argv):
@@ -42,24 +67,29 @@ def main(argv):
       max_predictions_per_seq=FLAGS.max_predictions_per_seq, dupe_factor=FLAGS.dupe_factor)
   input_files = pretraining_data.expand_input_patterns(FLAGS.input_file)
   with tempfile.TemporaryDirectory() as out_dir:
+    if FLAGS.split_input:
+      input_files = split_documents(input_files, FLAGS.split_input, out_dir)
     outputs = [os.path.join(out_dir, f"bench-{i}.tfrecord") for i in range(FLAGS.num_output_files)]
-    start_wall, start_cpu = time.perf_counter(), time.process_time()
+    load_before = os.getloadavg()[0]
+    start_wall, start_cpu = time.perf_counter(), cpu_seconds()
     summary = pretraining_data.create_pretraining_data(input_files, outputs, options,
                                                        num_workers=FLAGS.num_workers, progress=False)
     wall = time.perf_counter() - start_wall
-    cpu = time.process_time() - start_cpu
+    cpu = cpu_seconds() - start_cpu
     output_bytes = sum(os.path.getsize(p) for p in outputs)
   peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-  peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
   print(summary.describe())
-  print(f"wall {wall:.2f} s (this process's CPU {cpu:.2f} s; the machine may be shared, "
-        f"so compare CPU and wall)")
-  print(f"instances/s {summary.instances / wall:,.0f} (per CPU second of this process "
-        f"{summary.instances / max(cpu, 1e-9):,.0f})")
+  print(f"{len(input_files)} input files -> {len(outputs)} output files, "
+        f"{output_bytes / 2**20:.1f} MiB")
+  print(f"wall {wall:.2f} s, CPU {cpu:.2f} s (this process and its workers); "
+        f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
+  print(f"instances/s {summary.instances / wall:,.0f}; "
+        f"CPU {1e6 * cpu / max(summary.instances, 1):.1f} us per instance")
   print(f"tokens/s {summary.tokens / wall:,.0f}")
-  print(f"output {output_bytes / 2**20:.1f} MiB in {len(outputs)} files")
-  print(f"peak RSS: this process {peak_self:.0f} MiB, largest worker {peak_children:.0f} MiB")
+  print(f"peak RSS: this process {peak_self:.0f} MiB, largest worker "
+        f"{summary.peak_worker_rss_mib:.0f} MiB")
 
 
 if __name__ == "__main__":
+  flags.mark_flags_as_required(["input_file", "vocab_file"])
   app.run(main)

@@ -22,8 +22,8 @@ flags.DEFINE_integer("dupe_factor", 10, "Times to duplicate the input data (with
 flags.DEFINE_float("masked_lm_prob", 0.15, "Masked LM probability.")
 flags.DEFINE_float("short_seq_prob", 0.1,
                    "Probability of creating sequences shorter than the maximum length.")
-flags.DEFINE_integer("num_workers", None, "Worker processes (default: one per input file, up to "
-                     "the CPU count). The output does not depend on it.")
+flags.DEFINE_integer("num_workers", None, "Worker processes making records, and threads "
+                     "tokenizing (default: the CPU count). The output does not depend on it.")
 flags.mark_flags_as_required(["input_file", "output_file", "vocab_file"])
 
 

@@ -1,82 +1,95 @@
-"""Reads a text shard (one sentence per line, blank line between documents) into token ids.
+"""Reads text files (one sentence per line, blank line between documents) in chunks of whole
+documents, and turns a chunk into token ids.
 
-A shard is held as one flat int32 array of token ids with sentence and document offsets, so a
-run of consecutive sentences is a slice, and memory is about 4 bytes per token.
+A file is cut into chunks of whole documents of about `chunk_bytes` each, by its content only, so
+the chunks (and everything drawn from them) do not depend on how many processes work on them. A
+tokenized chunk is one flat int32 array of token ids with sentence and document offsets, so a run
+of consecutive sentences is a slice, and memory is about 4 bytes per token.
 """
 
 import dataclasses
 
 import numpy as np
 
-# Lines per TF call: large enough to amortize the call, small enough to bound the string batch.
-_LINES_PER_BATCH = 8192
+
+@dataclasses.dataclass
+class TextChunk:
+  """Whole documents of one input file.
+
+  Attributes:
+    lines: the non-empty lines, stripped.
+    document_ids: list of int, the document of each line (a new one after each blank line).
+    num_lines: lines read, blank ones included.
+    num_bad_lines: lines that were not valid UTF-8 (bad bytes became U+FFFD, which the
+      tokenizer drops like the original's _clean_text).
+    num_bytes: bytes read.
+  """
+  lines: list
+  document_ids: list
+  num_lines: int = 0
+  num_bad_lines: int = 0
+  num_bytes: int = 0
 
 
 @dataclasses.dataclass
-class TokenizedShard:
-  """Token ids of one input file.
+class TokenizedChunk:
+  """Token ids of a TextChunk; documents and lines without tokens are dropped, as the original.
 
   Attributes:
     tokens: int32 array [num_tokens], all sentences back to back.
     sentence_starts: int64 array [num_sentences + 1], offsets of sentences in `tokens`.
     document_starts: int64 array [num_documents + 1], offsets of documents in sentences.
-    num_lines: lines read.
-    num_bad_lines: lines that were not valid UTF-8 (bad bytes became U+FFFD, which the
-      tokenizer drops like the original's _clean_text).
   """
   tokens: np.ndarray
   sentence_starts: np.ndarray
   document_starts: np.ndarray
-  num_lines: int
-  num_bad_lines: int
 
   @property
   def num_documents(self):
     return len(self.document_starts) - 1
 
 
-def read_shard(path, tokenizer):
-  """Tokenizes the file at `path` in batches of lines; documents without tokens are dropped."""
-  token_chunks, length_chunks, doc_id_chunks = [], [], []
-  lines, line_doc_ids = [], []
-  doc_id = 0
-  num_lines = num_bad_lines = 0
-
-  def flush():
-    ids = tokenizer.tokenize_ids_ragged(lines)
-    lengths = np.diff(ids.row_splits.numpy())
-    token_chunks.append(ids.values.numpy())
-    keep = lengths > 0  # the original skips lines that tokenize to nothing
-    length_chunks.append(lengths[keep])
-    doc_id_chunks.append(np.asarray(line_doc_ids, np.int64)[keep])
-    lines.clear()
-    line_doc_ids.clear()
-
+def read_chunks(path, chunk_bytes):
+  """Yields the TextChunks of the file at `path`; a chunk ends at the first blank line after
+  `chunk_bytes` bytes (so a file without blank lines is one chunk)."""
+  chunk = TextChunk([], [])
+  document_id = 0
   with open(path, "rb") as f:
     for raw in f:
-      num_lines += 1
+      chunk.num_lines += 1
+      chunk.num_bytes += len(raw)
       try:
         line = raw.decode("utf-8")
       except UnicodeDecodeError:
         line = raw.decode("utf-8", errors="replace")
-        num_bad_lines += 1
+        chunk.num_bad_lines += 1
       line = line.strip()
-      if not line:
-        doc_id += 1
-        continue
-      lines.append(line)
-      line_doc_ids.append(doc_id)
-      if len(lines) >= _LINES_PER_BATCH:
-        flush()
-  if lines:
-    flush()
+      if line:
+        chunk.lines.append(line)
+        chunk.document_ids.append(document_id)
+      else:
+        document_id += 1
+        if chunk.num_bytes >= chunk_bytes:
+          yield chunk
+          chunk = TextChunk([], [])
+  if chunk.num_lines:
+    yield chunk
 
-  tokens = np.concatenate(token_chunks) if token_chunks else np.zeros([0], np.int32)
-  lengths = np.concatenate(length_chunks) if length_chunks else np.zeros([0], np.int64)
-  doc_ids = np.concatenate(doc_id_chunks) if doc_id_chunks else np.zeros([0], np.int64)
+
+def tokenize_chunk(chunk, tokenize_lines):
+  """TextChunk -> TokenizedChunk.
+
+  Args:
+    chunk: TextChunk.
+    tokenize_lines: function list of str -> (int32 array [num_tokens] of all lines' token ids,
+      int array [num_lines] of tokens per line).
+  """
+  tokens, lengths = tokenize_lines(chunk.lines)
+  keep = lengths > 0  # the original skips lines that tokenize to nothing
+  lengths = lengths[keep]
+  document_ids = np.asarray(chunk.document_ids, np.int64)[keep]
   sentence_starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
   # A document starts at every sentence whose document id differs from the previous one.
-  first = np.flatnonzero(np.diff(doc_ids, prepend=-1) != 0)
+  first = np.flatnonzero(np.diff(document_ids, prepend=-1) != 0)
   document_starts = np.concatenate([first, [len(lengths)]]).astype(np.int64)
-  return TokenizedShard(tokens.astype(np.int32), sentence_starts, document_starts, num_lines,
-                        num_bad_lines)
+  return TokenizedChunk(np.asarray(tokens, np.int32), sentence_starts, document_starts)

@@ -1,10 +1,12 @@
 """Serializes batches of tf.train.Example records from numpy arrays, without building protos.
 
 Building one tf.train.Example per instance in Python costs tens of microseconds, more than all the
-rest of data preparation; here the protobuf wire format is written directly: the values of a
-feature for the whole batch are encoded at once with numpy, and each record is the join of a few
-byte strings. Features are written in sorted name order, so a record equals
-tf.train.Example.SerializeToString(deterministic=True) byte for byte.
+rest of data preparation; here the protobuf wire format is written with numpy for the whole batch
+at once. Each record is laid out in one row of a byte matrix with a fixed slot per field (as wide
+as the field can get), a boolean matrix marks the bytes a record actually uses, and selecting
+those bytes in row-major order gives all records back to back. Features are written in sorted
+name order, so a record equals tf.train.Example.SerializeToString(deterministic=True) byte for
+byte.
 
 Wire format: Example{features=1: Features{feature=1 (map entry: key=1, value=2): Feature{
 float_list=2 | int64_list=3: {value=1, packed}}}}.
@@ -14,6 +16,8 @@ import numpy as np
 
 _INT64_LIST = 0x1A  # Feature.int64_list, field 3, length-delimited
 _FLOAT_LIST = 0x12  # Feature.float_list, field 2, length-delimited
+_MAX_VARINT_BYTES = 4  # values below 2**28
+_MAX_HEADER_BYTES = 1 + 5  # tag and a length below 2**35
 
 
 def _varint(value):
@@ -31,81 +35,121 @@ def _field(tag, payload_length):
   return header, len(header) + payload_length
 
 
-def _packed_varints(values):
-  """int array [batch, width] of values in [0, 2**28) -> (flat uint8 buffer, row offsets)."""
-  batch, width = values.shape
+def _varint_bytes(values):
+  """Bytes per value of the varint encoding of an int array of values in [0, 2**28)."""
   top = int(values.max(initial=0))
-  if values.size and (values.min() < 0 or top >= 1 << 28):
+  if values.size and (values.min() < 0 or top >= 1 << (7 * _MAX_VARINT_BYTES)):
     raise ValueError("feature values must be in [0, 2**28) for the packed int64 encoder")
-  if top < 0x80:  # one byte per value: the common case of masks, segment ids and labels
-    return values.astype(np.uint8).tobytes(), np.arange(batch + 1) * width
+  return 1 + (top >= 1 << 7) + (top >= 1 << 14) + (top >= 1 << 21)
+
+
+def _write_varints(values, num_bytes, out, present):
+  """Writes the varints of values [batch, width] into views out, present [batch, width, num_bytes]:
+  byte k of each value, and whether the value has a byte k."""
   values = values.astype(np.uint32)
-  width_bytes = 1 + (top >= 1 << 14) + (top >= 1 << 21) + 1
-  num_bytes = np.ones(values.shape, np.uint32)
-  for shift in range(7, 7 * width_bytes, 7):
-    num_bytes += values >= (1 << shift)
-  byte_index = np.arange(width_bytes, dtype=np.uint32)
-  groups = (values[..., None] >> (7 * byte_index)) & 0x7F
-  more = (byte_index < num_bytes[..., None] - 1).astype(np.uint32) << 7
-  encoded = (groups | more).astype(np.uint8)
-  present = byte_index < num_bytes[..., None]
-  row_lengths = num_bytes.sum(axis=1, dtype=np.int64)
-  return encoded[present].tobytes(), np.concatenate([[0], np.cumsum(row_lengths)])
+  for k in range(num_bytes):
+    has_more = values >= (1 << (7 * (k + 1)))
+    out[..., k] = ((values >> (7 * k)) & 0x7F) | (has_more.view(np.uint8) << 7)
+    if k + 1 < num_bytes:
+      present[..., k + 1] = has_more
+  present[..., 0] = True
 
 
-def _packed_floats(values):
-  batch, width = values.shape
-  return values.astype("<f4").tobytes(), np.arange(batch + 1) * 4 * width
+def _lookup_bytes(make, keys, cache, out, present):
+  """Writes the byte string make(key) of each row into the row's slot of out, present
+  [batch, slot width]; each string is built once per key. Returns the lengths [batch]."""
+  unique, inverse = np.unique(keys, return_inverse=True)
+  strings = []
+  for key in unique.tolist():
+    if key not in cache:
+      cache[key] = make(key)
+    strings.append(cache[key])
+  table = np.zeros((len(strings), out.shape[1]), np.uint8)
+  table_present = np.zeros((len(strings), out.shape[1]), bool)
+  for i, s in enumerate(strings):
+    table[i, :len(s)] = np.frombuffer(s, np.uint8)
+    table_present[i, :len(s)] = True
+  out[:] = table[inverse]
+  present[:] = table_present[inverse]
+  return np.array([len(s) for s in strings])[inverse]
 
 
-class _Feature:
-  """Encodes one feature of every record in a batch; `prefix(n)` is all bytes before the packed
-  values when they take n bytes."""
+class _FeaturePrefixes:
+  """The bytes before a feature's packed values, which depend on how many bytes those take."""
 
-  def __init__(self, name, kind_tag, payload, offsets):
+  def __init__(self, name, kind_tag):
     self.key = name.encode()
     self.kind_tag = kind_tag
-    self.payload = payload
-    self.offsets = offsets.tolist()
-    self._prefixes = {}
+    self.cache = {}
 
-  def prefix(self, n):
-    cached = self._prefixes.get(n)
-    if cached is None:
-      list_header, list_length = _field(0x0A, n) if n else (b"", 0)
-      feature_header, feature_length = _field(self.kind_tag, list_length)
-      key_header, key_length = _field(0x0A, len(self.key))
-      value_header, value_length = _field(0x12, feature_length)
-      entry_header, _ = _field(0x0A, key_length + value_length)
-      cached = (entry_header + key_header + self.key + value_header + feature_header + list_header)
-      self._prefixes[n] = cached
-    return cached
+  def max_bytes(self, max_payload_bytes):
+    return len(self(max_payload_bytes))
+
+  def __call__(self, n):
+    list_header, list_length = _field(0x0A, n) if n else (b"", 0)
+    feature_header, feature_length = _field(self.kind_tag, list_length)
+    key_header, key_length = _field(0x0A, len(self.key))
+    value_header, value_length = _field(0x12, feature_length)
+    entry_header, _ = _field(0x0A, key_length + value_length)
+    return entry_header + key_header + self.key + value_header + feature_header + list_header
 
 
-def encode_examples(int_features, float_features):
-  """Serializes a batch of Examples.
+class ExampleEncoder:
+  """Encodes batches of Examples with fixed feature names; caches the per-length headers.
 
   Args:
-    int_features: dict name -> int array [batch, width] of non-negative values.
-    float_features: dict name -> float array [batch, width].
-
-  Returns:
-    list of `batch` serialized tf.train.Example byte strings.
+    int_names: names of int64 features.
+    float_names: names of float features.
   """
-  features = []
-  for name in sorted(list(int_features) + list(float_features)):
-    if name in int_features:
-      features.append(_Feature(name, _INT64_LIST, *_packed_varints(np.asarray(int_features[name]))))
-    else:
-      features.append(_Feature(name, _FLOAT_LIST, *_packed_floats(np.asarray(float_features[name]))))
-  batch = len(features[0].offsets) - 1
-  records = []
-  for i in range(batch):
-    parts = []
-    for feature in features:
-      start, end = feature.offsets[i], feature.offsets[i + 1]
-      parts.append(feature.prefix(end - start))
-      parts.append(feature.payload[start:end])
-    body = b"".join(parts)
-    records.append(b"\x0a" + _varint(len(body)) + body)
-  return records
+
+  def __init__(self, int_names, float_names):
+    self._features = [(name, name in int_names,
+                       _FeaturePrefixes(name, _INT64_LIST if name in int_names else _FLOAT_LIST))
+                      for name in sorted(list(int_names) + list(float_names))]
+    self._example_headers = {}
+
+  def encode(self, features):
+    """Serializes a batch.
+
+    Args:
+      features: dict name -> array [batch, width]: non-negative ints for int features, floats
+        for float features.
+
+    Returns:
+      (data, lengths): the serialized Examples back to back as bytes, and int64 array [batch]
+      of their lengths.
+    """
+    # Slot widths: the Example header, then per feature its prefix and its packed values.
+    values, slots = [], [_MAX_HEADER_BYTES]
+    for name, is_int, prefixes in self._features:
+      v = np.asarray(features[name])
+      value_bytes = _varint_bytes(v) if is_int else 4
+      values.append((v, value_bytes))
+      slots += [prefixes.max_bytes(v.shape[1] * value_bytes), v.shape[1] * value_bytes]
+    batch = len(values[0][0])
+    bounds = np.concatenate([[0], np.cumsum(slots)]).tolist()
+    data = np.empty((batch, bounds[-1]), np.uint8)
+    present = np.empty((batch, bounds[-1]), bool)
+    slot = lambda array, i: array[:, bounds[i]:bounds[i + 1]]
+    body_lengths = np.zeros(batch, np.int64)
+    for f, ((v, value_bytes), (_, is_int, prefixes)) in enumerate(zip(values, self._features)):
+      prefix_slot, value_slot = 1 + 2 * f, 2 + 2 * f
+      width = v.shape[1]
+      if not is_int:
+        slot(data, value_slot)[:] = np.ascontiguousarray(v, "<f4").view(np.uint8).reshape(batch, -1)
+        slot(present, value_slot)[:] = True
+        n = np.full(batch, 4 * width)
+      elif value_bytes == 1:  # the common case of masks, segment ids and labels
+        slot(data, value_slot)[:] = v
+        slot(present, value_slot)[:] = True
+        n = np.full(batch, width)
+      else:
+        byte_present = slot(present, value_slot).reshape(batch, width, value_bytes)
+        _write_varints(v, value_bytes, slot(data, value_slot).reshape(batch, width, value_bytes),
+                       byte_present)
+        n = width + byte_present[..., 1:].sum(axis=(1, 2))
+      body_lengths += n + _lookup_bytes(prefixes, n, prefixes.cache, slot(data, prefix_slot),
+                                        slot(present, prefix_slot))
+    lengths = body_lengths + _lookup_bytes(lambda n: b"\x0a" + _varint(n), body_lengths,
+                                           self._example_headers, slot(data, 0), slot(present, 0))
+    return data[present].tobytes(), lengths

@@ -14,7 +14,6 @@ import dataclasses
 
 import numpy as np
 
-
 @dataclasses.dataclass
 class MaskedBatch:
   """input_ids: int32 [batch, seq] after masking; masked_lm_positions, masked_lm_ids: int32
@@ -25,6 +24,58 @@ class MaskedBatch:
   masked_lm_ids: np.ndarray
   masked_lm_weights: np.ndarray
   num_masked: np.ndarray
+
+
+def _random_keys(candidate, rng):
+  """int64 [batch, seq]: random keys for candidates, the largest int64 elsewhere. The low bits
+  hold the position, so keys in a row never tie."""
+  batch, seq = candidate.shape
+  position_bits = max(seq - 1, 1).bit_length()
+  keys = (rng.integers(0, 1 << (62 - position_bits), (batch, seq), dtype=np.int64)
+          << position_bits) | np.arange(seq)
+  return np.where(candidate, keys, np.iinfo(np.int64).max)
+
+
+def _choose_tokens(candidate, num_to_predict, rng):
+  """A uniformly random subset of min(num_to_predict, #candidates) candidates per row: the ones
+  with the smallest random keys, i.e. the first ones of a random order (bool [batch, seq])."""
+  keys = _random_keys(candidate, rng)
+  k = int(num_to_predict.max(initial=1))
+  smallest = np.sort(np.partition(keys, k - 1, axis=1)[:, :k], axis=1) if k < keys.shape[1] \
+      else np.sort(keys, axis=1)
+  threshold = smallest[np.arange(len(keys)), num_to_predict - 1]
+  return candidate & (keys <= threshold[:, None])
+
+
+def _choose_words(candidate, word_start, num_to_predict, rng):
+  """Whole words in a random order per row, skipping a word that would overflow num_to_predict.
+
+  Returns:
+    (masked, chosen_word, word_of): bool [batch, seq] tokens to mask; bool [batch, seq] chosen
+    word slots; int [batch, seq] index of the word each token belongs to.
+  """
+  batch, seq = candidate.shape
+  # word_of[i, j]: index of the word token j belongs to (meaningful where candidate).
+  word_of = np.maximum(np.cumsum(word_start, axis=1) - 1, 0)
+  flat_word = (np.arange(batch)[:, None] * seq + word_of)[candidate]
+  word_size = np.bincount(flat_word, minlength=batch * seq).reshape(batch, seq)
+  num_words = word_start.sum(axis=1)
+  order = np.argsort(_random_keys(np.arange(seq) < num_words[:, None], rng), axis=1)
+  chosen_word = np.zeros((batch, seq), bool)
+  count = np.zeros(batch, np.int64)
+  rows = np.arange(batch)
+  for rank in range(int(num_words.max(initial=0))):
+    # Every word has at least one piece, so a full row takes no more words.
+    open_rows = np.flatnonzero((rank < num_words) & (count < num_to_predict))
+    if not len(open_rows):
+      break
+    word = order[open_rows, rank]
+    size = word_size[open_rows, word]
+    take = count[open_rows] + size <= num_to_predict[open_rows]
+    chosen_word[open_rows[take], word[take]] = True
+    count[open_rows[take]] += size[take]
+  masked = candidate & chosen_word[rows[:, None], word_of]
+  return masked, chosen_word, word_of
 
 
 def mask_batch(input_ids, lengths, special_ids, is_continuation_id, mask_id, vocab_size,
@@ -45,51 +96,39 @@ def mask_batch(input_ids, lengths, special_ids, is_continuation_id, mask_id, voc
     MaskedBatch.
   """
   batch, seq = input_ids.shape
-  positions = np.arange(seq)
-  real = positions[None, :] < lengths[:, None]
-  candidate = real & ~np.isin(input_ids, special_ids)
-  if do_whole_word_mask:
-    previous_candidate = np.pad(candidate[:, :-1], ((0, 0), (1, 0)))
-    continues = candidate & previous_candidate & is_continuation_id[input_ids]
-    word_start = candidate & ~continues
-  else:
-    word_start = candidate
-  # word_of[i, j]: index of the word token j belongs to (meaningful where candidate).
-  word_of = np.maximum(np.cumsum(word_start, axis=1) - 1, 0)
-  flat_word = (np.arange(batch)[:, None] * seq + word_of)[candidate]
-  word_size = np.bincount(flat_word, minlength=batch * seq).reshape(batch, seq)
-  num_words = word_start.sum(axis=1)
-
+  candidate = np.arange(seq) < lengths[:, None]
+  for special_id in special_ids:
+    candidate &= input_ids != special_id
   num_to_predict = np.minimum(max_predictions_per_seq,
                               np.maximum(1, np.round(lengths * masked_lm_prob).astype(np.int64)))
-  # A random order of words per row: sort random keys, with absent word slots last.
-  keys = np.where(positions[None, :] < num_words[:, None], rng.random((batch, seq)), 2.0)
-  order = np.argsort(keys, axis=1, kind="stable")
-  chosen_word = np.zeros((batch, seq), bool)
-  count = np.zeros(batch, np.int64)
-  rows = np.arange(batch)
-  for rank in range(int(num_words.max(initial=0))):
-    word = order[:, rank]
-    size = word_size[rows, word]
-    take = (rank < num_words) & (count + size <= num_to_predict)
-    chosen_word[rows[take], word[take]] = True
-    count += np.where(take, size, 0)
+  if do_whole_word_mask:
+    previous_candidate = np.pad(candidate[:, :-1], ((0, 0), (1, 0)))
+    word_start = candidate & ~(previous_candidate & is_continuation_id[input_ids])
+    masked, chosen_word, word_of = _choose_words(candidate, word_start, num_to_predict, rng)
+  else:
+    masked = _choose_tokens(candidate, num_to_predict, rng)
 
-  masked = candidate & chosen_word[rows[:, None], word_of]
+  # nonzero walks rows in order and positions in increasing order: sorted positions per row.
+  rows, positions = np.nonzero(masked)
+  num_masked = np.bincount(rows, minlength=batch)
+  slot = np.arange(len(rows)) - np.repeat(np.cumsum(num_masked) - num_masked, num_masked)
+  original = input_ids[rows, positions]
   # 80% [MASK], 10% keep, 10% random id; drawn per word, so per token without whole words.
-  choice = rng.random((batch, seq))[rows[:, None], word_of]
-  random_ids = rng.integers(0, vocab_size, (batch, seq), dtype=np.int32)
-  replacement = np.where(choice < 0.8, mask_id, np.where(choice < 0.9, input_ids, random_ids))
-  output_ids = np.where(masked, replacement, input_ids).astype(np.int32)
+  if do_whole_word_mask:
+    word_choice = np.zeros((batch, seq))
+    word_choice[chosen_word] = rng.random(int(chosen_word.sum()))
+    choice = word_choice[rows, word_of[rows, positions]]
+  else:
+    choice = rng.random(len(rows))
+  random_ids = rng.integers(0, vocab_size, len(rows), dtype=np.int32)
+  output_ids = input_ids.copy()
+  output_ids[rows, positions] = np.where(choice < 0.8, mask_id,
+                                         np.where(choice < 0.9, original, random_ids))
 
-  # Sorted masked positions first, then padding.
-  sort_key = np.where(masked, positions[None, :], seq + positions[None, :])
-  masked_positions = np.sort(sort_key, axis=1)[:, :max_predictions_per_seq]
-  if max_predictions_per_seq > seq:
-    masked_positions = np.pad(masked_positions, ((0, 0), (0, max_predictions_per_seq - seq)),
-                              constant_values=2 * seq)
-  valid = masked_positions < seq
-  masked_positions = np.where(valid, masked_positions, 0).astype(np.int32)
-  masked_ids = np.where(valid, np.take_along_axis(input_ids, masked_positions, axis=1), 0)
-  return MaskedBatch(output_ids, masked_positions, masked_ids.astype(np.int32),
-                     valid.astype(np.float32), count)
+  masked_positions = np.zeros((batch, max_predictions_per_seq), np.int32)
+  masked_ids = np.zeros((batch, max_predictions_per_seq), np.int32)
+  weights = np.zeros((batch, max_predictions_per_seq), np.float32)
+  masked_positions[rows, slot] = positions
+  masked_ids[rows, slot] = original
+  weights[rows, slot] = 1.0
+  return MaskedBatch(output_ids, masked_positions, masked_ids, weights, num_masked)

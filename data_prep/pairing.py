@@ -7,12 +7,13 @@ document (next_sentence_label 1), and the sentences of the chunk not used are pu
 start the next chunk. Packing whole sentences instead of cutting text at random keeps segment A
 and B on sentence boundaries, which next sentence prediction needs.
 
-Differences from the original, for scale: the random document is drawn from the same input
-shard, not from the whole corpus; truncation draws the number of tokens cut from the front of a
+Differences from the original, for scale: the random document is drawn from the same chunk of
+the input (several MiB of whole documents, see documents.read_chunks), not from the whole corpus; truncation draws the number of tokens cut from the front of a
 segment as Binomial(cut, 0.5), which is the distribution of the original's one coin per popped
 token.
 """
 
+import bisect
 import dataclasses
 
 import numpy as np
@@ -20,7 +21,7 @@ import numpy as np
 
 @dataclasses.dataclass
 class SegmentPairs:
-  """Segment pairs as slices of TokenizedShard.tokens, before truncation.
+  """Segment pairs as slices of TokenizedChunk.tokens, before truncation.
 
   Every field is an int64 array [num_pairs] except is_random_next (bool).
   """
@@ -36,12 +37,12 @@ def _randint(rng, low, high):
   return low + int(rng.random() * (high - low + 1))
 
 
-def create_segment_pairs(shard, max_seq_length, short_seq_prob, rng):
-  """One pass over the shard's documents (in a random order), as the original's
+def create_segment_pairs(chunk, max_seq_length, short_seq_prob, rng):
+  """One pass over the chunk's documents (in a random order), as the original's
   create_instances_from_document for each document.
 
   Args:
-    shard: TokenizedShard.
+    chunk: documents.TokenizedChunk.
     max_seq_length: length of the packed sequence, [CLS] and two [SEP] included.
     short_seq_prob: probability that a document uses a random shorter target length.
     rng: random.Random (scalar draws are much faster there than in numpy).
@@ -50,50 +51,48 @@ def create_segment_pairs(shard, max_seq_length, short_seq_prob, rng):
     SegmentPairs.
   """
   max_num_tokens = max_seq_length - 3
-  sentence_starts = shard.sentence_starts.tolist()
-  document_starts = shard.document_starts.tolist()
+  starts = chunk.sentence_starts.tolist()
+  document_starts = chunk.document_starts.tolist()
   num_documents = len(document_starts) - 1
-  out = ([], [], [], [], [])
-  a_start, a_length, b_start, b_length, is_random = out
+  a_start, a_length, b_start, b_length, is_random = [], [], [], [], []
   order = list(range(num_documents))
   rng.shuffle(order)
   for doc in order:
-    first, end = document_starts[doc], document_starts[doc + 1]
+    end = document_starts[doc + 1]
     target_seq_length = max_num_tokens
     if rng.random() < short_seq_prob:
       target_seq_length = _randint(rng, 2, max_num_tokens)
-    chunk_start = i = first
-    while i < end:
-      chunk_length = sentence_starts[i + 1] - sentence_starts[chunk_start]
-      if i == end - 1 or chunk_length >= target_seq_length:
-        num_sentences = i + 1 - chunk_start
-        a_end = chunk_start + (_randint(rng, 1, num_sentences - 1) if num_sentences >= 2 else 1)
-        a_start.append(sentence_starts[chunk_start])
-        a_length.append(sentence_starts[a_end] - sentence_starts[chunk_start])
-        if num_sentences == 1 or rng.random() < 0.5:
-          target_b_length = target_seq_length - a_length[-1]
-          for _ in range(10):
-            other = _randint(rng, 0, num_documents - 1)
-            if other != doc:
-              break
-          other_first, other_end = document_starts[other], document_starts[other + 1]
-          j = other_first + _randint(rng, 0, other_end - other_first - 1)
-          b_start.append(sentence_starts[j])
-          # Whole sentences from j on until the target length is reached.
-          limit = sentence_starts[j] + max(target_b_length, 1)
-          k = j
-          while k < other_end - 1 and sentence_starts[k + 1] < limit:
-            k += 1
-          b_length.append(sentence_starts[k + 1] - sentence_starts[j])
-          is_random.append(True)
-          i = a_end - 1  # the unused sentences start the next chunk
-        else:
-          b_start.append(sentence_starts[a_end])
-          b_length.append(sentence_starts[i + 1] - sentence_starts[a_end])
-          is_random.append(False)
+    chunk_start = document_starts[doc]
+    while chunk_start < end:
+      # The original adds sentences until the chunk reaches the target length or the document
+      # ends; the last sentence i is found by bisection on the sentence offsets.
+      i = bisect.bisect_left(starts, starts[chunk_start] + target_seq_length, chunk_start + 1,
+                             end) - 1
+      num_sentences = i + 1 - chunk_start
+      a_end = chunk_start + (_randint(rng, 1, num_sentences - 1) if num_sentences >= 2 else 1)
+      a_start.append(starts[chunk_start])
+      a_length.append(starts[a_end] - starts[chunk_start])
+      if num_sentences == 1 or rng.random() < 0.5:
+        for _ in range(10):
+          other = _randint(rng, 0, num_documents - 1)
+          if other != doc:
+            break
+        other_first, other_end = document_starts[other], document_starts[other + 1]
+        j = other_first + _randint(rng, 0, other_end - other_first - 1)
+        # Whole sentences from j on until the remaining target length is reached (at least one).
+        limit = starts[j] + max(target_seq_length - a_length[-1], 1)
+        k = bisect.bisect_left(starts, limit, j + 1, other_end) - 1
+        b_start.append(starts[j])
+        b_length.append(starts[k + 1] - starts[j])
+        is_random.append(True)
+        chunk_start = a_end  # the unused sentences start the next chunk
+      else:
+        b_start.append(starts[a_end])
+        b_length.append(starts[i + 1] - starts[a_end])
+        is_random.append(False)
         chunk_start = i + 1
-      i += 1
-  return SegmentPairs(*(np.asarray(x, np.int64) for x in out[:4]), np.asarray(is_random, bool))
+  return SegmentPairs(*(np.asarray(x, np.int64) for x in (a_start, a_length, b_start, b_length)),
+                      np.asarray(is_random, bool))
 
 
 def truncate_pairs(pairs, max_num_tokens, rng):
