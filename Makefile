@@ -28,4 +28,4 @@ test-all: $(VENV)/.test-installed
 	$(PY) -m pytest -n 2 -q -m "" tests
 
 demo: $(VENV)/.runtime-installed
-	$(PY) -m bert_tf.demo
+	PYTHON=$(PY) bash demo.sh
