@@ -125,15 +125,17 @@ def tf1_weight_table(model, heads="require"):
     Args:
         model: a BertEncoder, or a task model (BertPretrainer, BertClassifier,
             BertTokenClassifier, BertSpanLabeler, BertMultipleChoice) holding one.
-        heads: "require" lists the head weights too; "ignore" lists the encoder only.
+        heads: "require" lists the head weights too; "ignore" lists the encoder only,
+            with the pooler optional: fine-tuning starts heads fresh, and a checkpoint
+            saved without a pooler (Hugging Face's BertForMaskedLM) leaves it fresh too.
     """
     if heads not in HEAD_MODES:
         raise ValueError(f"heads must be one of {HEAD_MODES}, got {heads!r}")
-    if isinstance(model, BertEncoder):
-        return _encoder_table(model)
-    table = _encoder_table(model.encoder)
-    if isinstance(model, (BertTokenClassifier, BertSpanLabeler)):
+    table = _encoder_table(model if isinstance(model, BertEncoder) else model.encoder)
+    if heads == "ignore" or isinstance(model, (BertTokenClassifier, BertSpanLabeler)):
         table = _without_pooler_needed(table)
+    if isinstance(model, BertEncoder):
+        return table
     return table + _head_table(model) if heads == "require" else table
 
 

@@ -111,3 +111,24 @@ def test_pytorch_bin_without_torch_says_what_is_needed(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` raise ImportError
     with pytest.raises(CheckpointError, match=r"pytorch_model\.bin: reading pytorch_model\.bin needs PyTorch"):
         open_huggingface_weights(str(tmp_path))
+
+
+def test_masked_lm_save_without_pooler_initializes_a_fine_tuning_encoder(tmp_path):
+    import torch
+    import transformers
+    from bert_tf.training.finetuning import initialize_encoder
+    from tests.checkpoints.hf_reference import hf_inputs, padded_two_segment_batch, random_hf_model
+    hf_model = random_hf_model(transformers.BertForMaskedLM, hidden_act="gelu_new")
+    hf_model.save_pretrained(str(tmp_path))
+    assert not any("pooler" in name for name in hf_model.state_dict())
+
+    encoder = BertEncoder(read_huggingface_config(str(tmp_path)))
+    fresh_pooler = encoder.pooler.kernel.numpy()
+    initialize_encoder(encoder, str(tmp_path))
+    batch = padded_two_segment_batch(encoder.config.vocab_size)
+    with torch.no_grad():
+        expected = hf_model.bert(**hf_inputs(batch)).last_hidden_state.numpy()
+    got = encoder(batch)["sequence_output"].numpy()
+    real = batch["input_mask"].astype(bool)
+    np.testing.assert_allclose(got[real], expected[real], atol=1e-4)
+    np.testing.assert_array_equal(encoder.pooler.kernel.numpy(), fresh_pooler)
