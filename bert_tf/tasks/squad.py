@@ -30,6 +30,7 @@ import tempfile
 
 import numpy as np
 import tensorflow as tf
+from absl import logging
 
 from bert_tf import models, tokenization
 from bert_tf.tasks import squad_evaluation
@@ -115,7 +116,8 @@ def parse_squad_data(data, source, is_training, version_2_with_negative):
     examples = []
     for article in data:
         for paragraph in _field(article, "paragraphs", source):
-            doc_tokens, char_to_word_offset = split_context(_field(paragraph, "context", source))
+            context = _field(paragraph, "context", source)
+            doc_tokens, char_to_word_offset = split_context(context)
             for qa in _field(paragraph, "qas", source):
                 qas_id = _field(qa, "id", source)
                 where = f"{source}: question {qas_id!r}"
@@ -125,17 +127,24 @@ def parse_squad_data(data, source, is_training, version_2_with_negative):
                     qas_id=qas_id, question_text=_field(qa, "question", where),
                     doc_tokens=doc_tokens, is_impossible=is_impossible,
                     answers=tuple(_field(a, "text", where) for a in answers))
-                if is_training:
-                    _locate_answer(example, answers, char_to_word_offset, where)
+                if is_training and not _locate_answer(example, answers, context,
+                                                      char_to_word_offset, where):
+                    continue
                 examples.append(example)
     return examples
 
 
-def _locate_answer(example, answers, char_to_word_offset, where):
-    """Sets the training answer's words on `example`, as run_squad.py's reader."""
+def _locate_answer(example, answers, context, char_to_word_offset, where):
+    """Sets the training answer's words on `example`, as run_squad.py's reader.
+
+    Returns False for an answer the original also skips: its text is at answer_start,
+    but its words differ from the context's whitespace-split words (a no-break space
+    U+00A0 inside the answer, for example, which str.split() splits and the context
+    split does not). An answer_start that does not point at the answer text is an error.
+    """
     if example.is_impossible:
         example.orig_answer_text, example.start_position, example.end_position = "", -1, -1
-        return
+        return True
     if len(answers) != 1:
         raise ValueError(f"{where}: for training, each question should have exactly 1 answer, "
                          f"got {len(answers)}")
@@ -146,14 +155,19 @@ def _locate_answer(example, answers, char_to_word_offset, where):
     if not isinstance(offset, int) or offset < 0 or offset + len(text) > len(char_to_word_offset):
         raise ValueError(f"{where}: answer_start {offset} with answer {text!r} is outside its "
                          f"context of {len(char_to_word_offset)} characters")
+    if context[offset:offset + len(text)] != text:
+        raise ValueError(f"{where}: answer {text!r} not found at answer_start {offset}, where "
+                         f"the context reads {context[offset:offset + len(text)]!r}")
     start = char_to_word_offset[offset]
     end = char_to_word_offset[offset + len(text) - 1]
     actual_text = " ".join(example.doc_tokens[start:end + 1])
     cleaned_answer_text = " ".join(text.split())
     if actual_text.find(cleaned_answer_text) == -1:
-        raise ValueError(f"{where}: answer {cleaned_answer_text!r} not found at answer_start "
-                         f"{offset}, where the context reads {actual_text!r}")
+        logging.warning("%s: skipped, as the original does: could not find answer %r in %r",
+                        where, cleaned_answer_text, actual_text)
+        return False
     example.orig_answer_text, example.start_position, example.end_position = text, start, end
+    return True
 
 
 def read_squad_file(path, is_training, version_2_with_negative):

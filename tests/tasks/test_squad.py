@@ -162,6 +162,16 @@ def test_answer_start_not_on_its_text_names_file_and_question(tmp_path, tokenize
         task.read_examples("train")
 
 
+def test_answer_with_a_no_break_space_is_skipped_as_the_original_does(tmp_path, tokenizer):
+    context = "The race is 10\u00a0km long. It starts in Paris."
+    questions = [("q-nbsp", "How long?", "10\u00a0km", context.index("10")),
+                 ("q-city", "Where?", "Paris", context.index("Paris"))]
+    task = SquadTask(tokenizer, train_file=write_json(tmp_path, squad_json(questions, context)))
+    examples = task.read_examples("train")
+    assert [e.qas_id for e in examples] == ["q-city"]
+    assert examples[0].orig_answer_text == "Paris"
+
+
 def test_malformed_json_names_file_line_and_column(tmp_path, tokenizer):
     path = tmp_path / "dev.json"
     path.write_text('{"data": [\n  {"paragraphs": [}\n]}', encoding="utf-8")
