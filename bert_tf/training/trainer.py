@@ -237,6 +237,17 @@ class Trainer:
 
         return train_loop
 
+    def run_steps(self, iterator, num_steps):
+        """Runs num_steps updates (one call of the compiled loop) on a distributed iterator.
+
+        Returns:
+            (dict of mean metrics over the updates, scalar Tensors, with the last
+            `gradient_norm`; int64 Tensor, the step of the first non-finite loss or -1).
+        """
+        if self._train_loop is None:
+            self._train_loop = self._build_train_loop()
+        return self._train_loop(iterator, tf.constant(num_steps))
+
     def distribute_dataset(self, dataset_fn):
         """Distributes `dataset_fn(batch_size, input_context)` (per-replica micro-batches)."""
         def per_worker(input_context):
@@ -268,8 +279,6 @@ class Trainer:
             NonFiniteLossError naming the step whose loss was NaN or Inf; the
             checkpoints already written are kept and the bad state is not saved.
         """
-        if self._train_loop is None:
-            self._train_loop = self._build_train_loop()
         step = int(self.global_step.numpy())
         if step >= num_train_steps:
             logging.info("Step %d already reaches num_train_steps=%d", step, num_train_steps)
@@ -280,7 +289,7 @@ class Trainer:
         while step < num_train_steps:
             next_save = (step // self.save_checkpoints_steps + 1) * self.save_checkpoints_steps
             num_steps = min(self.steps_per_loop, num_train_steps - step, next_save - step)
-            metrics, bad_step = self._train_loop(iterator, tf.constant(num_steps))
+            metrics, bad_step = self.run_steps(iterator, num_steps)
             step = int(self.global_step.numpy())
             results = {key: float(value) for key, value in metrics.items()}
             if int(bad_step) >= 0:
