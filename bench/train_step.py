@@ -1,16 +1,26 @@
-"""Prints the speed of one pretraining step (forward + backward + AdamW) of BertPretrainer.
+"""Prints the speed of BertPretrainer's pretraining step (forward + backward + AdamW).
+
+It times the project's own training step: `Trainer.run_steps`, the compiled loop
+that `run_pretraining` runs (replica step, global-norm clip, AdamW update), on
+one synthetic batch repeated, after `--warmup_steps` updates that compile it.
 
 Model FLOPs per step (multiply-add = 2 FLOPs; backward = 2 x forward, so x3):
-    3 x 2 x tokens x N_matmul                       dense layers of the encoder
+    3 x 2 x tokens x layers x (4 x hidden^2 + 2 x hidden x intermediate)
+                                                    QKV, output and FFN matmuls
   + 3 x 2 x 2 x batch x layers x seq^2 x hidden     attention scores and context
-  + 3 x 2 x batch x predictions x hidden x (hidden + vocab)   MLM transform and logits
-where N_matmul = layers x 12 x hidden^2 (QKV, output, FFN) and tokens = batch x seq;
-embedding lookups, LayerNorm, softmax and the optimizer are not counted. The
-2048^3 float32 matmul in the same process gives the machine's reachable rate.
+  + 3 x 2 x batch x predictions x hidden x (hidden + vocab)
+                                                    MLM transform and logits
+where tokens = batch x seq (BERT-Base, seq 128, batch 8, 20 predictions: 560
+GFLOP). Embedding lookups, LayerNorm, softmax, GELU, dropout and the optimizer
+are not counted. The machine's reachable rate is a 2048^3 float32 matmul timed
+in the same process right before and right after the step (the higher of the
+two: on a shared CPU the lower one is the one other processes slowed).
 
     python -m bench.train_step --bert_config_file=official_configs/bert_base_uncased.json
 """
 
+import os
+import tempfile
 import time
 
 import keras
@@ -23,6 +33,7 @@ from bert_tf.losses import pretraining_losses
 from bert_tf.models.bert_encoder import BertEncoder
 from bert_tf.models.bert_pretrainer import BertPretrainer
 from bert_tf.optimization import create_optimizer
+from bert_tf.training.trainer import Trainer
 
 flags.DEFINE_string("bert_config_file", None, "bert_config.json of the model.")
 flags.DEFINE_integer("seq_length", 128, "Sequence length.")
@@ -30,13 +41,15 @@ flags.DEFINE_integer("batch_size", 8, "Batch size.")
 flags.DEFINE_integer("max_predictions_per_seq", 20, "Masked positions per sequence.")
 flags.DEFINE_enum("dtype", "float32", ["float32", "mixed_float16", "mixed_bfloat16"],
                   "Compute precision.")
-flags.DEFINE_bool("enable_xla", True, "Compile the step with XLA.")
-flags.DEFINE_integer("steps", 10, "Timed steps (after 2 warmup steps).")
+flags.DEFINE_bool("enable_xla", False, "Compile the replica step with XLA.")
+flags.DEFINE_integer("warmup_steps", 2, "Untimed steps first (tracing, compilation).")
+flags.DEFINE_integer("steps", 10, "Timed steps, run as one loop call.")
 flags.mark_flag_as_required("bert_config_file")
 FLAGS = flags.FLAGS
 
 
 def step_flops(config, batch, seq, predictions):
+    """Model FLOPs of one training step, by the formula of the module docstring."""
     hidden, layers = config.hidden_size, config.num_hidden_layers
     dense = 2 * batch * seq * layers * (4 * hidden * hidden + 2 * hidden * config.intermediate_size)
     attention = 2 * 2 * batch * layers * seq * seq * hidden
@@ -45,15 +58,33 @@ def step_flops(config, batch, seq, predictions):
 
 
 def matmul_flops_per_second(n=2048, repeats=10):
+    """(FLOP/s of an n^3 float32 matmul, best of `repeats` calls; FLOP per CPU-second)."""
     a = tf.random.normal((n, n))
     b = tf.random.normal((n, n))
     matmul = tf.function(lambda a, b: tf.matmul(a, b))
     matmul(a, b).numpy()
-    start = time.perf_counter()
+    best = float("inf")
+    cpu_start = time.process_time()
     for _ in range(repeats):
-        result = matmul(a, b)
-    result.numpy()
-    return 2 * n ** 3 * repeats / (time.perf_counter() - start)
+        start = time.perf_counter()
+        matmul(a, b).numpy()
+        best = min(best, time.perf_counter() - start)
+    return 2 * n ** 3 / best, 2 * n ** 3 * repeats / (time.process_time() - cpu_start)
+
+
+def synthetic_batch(config, batch, seq, predictions):
+    """A random pretraining batch (all tokens real) as the input pipeline gives it."""
+    rng = np.random.default_rng(0)
+    return {
+        "input_word_ids": tf.constant(rng.integers(0, config.vocab_size, (batch, seq)), tf.int32),
+        "input_mask": tf.ones((batch, seq), tf.int32),
+        "input_type_ids": tf.zeros((batch, seq), tf.int32),
+        "masked_lm_positions": tf.constant(rng.integers(0, seq, (batch, predictions)), tf.int32),
+        "masked_lm_ids": tf.constant(rng.integers(0, config.vocab_size, (batch, predictions)),
+                                     tf.int32),
+        "masked_lm_weights": tf.ones((batch, predictions), tf.float32),
+        "next_sentence_labels": tf.zeros((batch,), tf.int32),
+    }
 
 
 def main(argv):
@@ -61,42 +92,46 @@ def main(argv):
     keras.mixed_precision.set_global_policy(FLAGS.dtype)
     config = BertConfig.from_json_file(FLAGS.bert_config_file)
     batch, seq, preds = FLAGS.batch_size, FLAGS.seq_length, FLAGS.max_predictions_per_seq
-    model = BertPretrainer(BertEncoder(config))
-    optimizer = create_optimizer("adamw", 1e-4, 10000, 100)
-    optimizer.build(model.trainable_variables)
-    rng = np.random.default_rng(0)
-    data = {
-        "input_word_ids": tf.constant(rng.integers(0, config.vocab_size, (batch, seq)), tf.int32),
-        "input_mask": tf.ones((batch, seq), tf.int32),
-        "input_type_ids": tf.zeros((batch, seq), tf.int32),
-        "masked_lm_positions": tf.constant(rng.integers(0, seq, (batch, preds)), tf.int32),
-        "masked_lm_ids": tf.constant(rng.integers(0, config.vocab_size, (batch, preds)), tf.int32),
-        "masked_lm_weights": tf.ones((batch, preds), tf.float32),
-        "next_sentence_labels": tf.zeros((batch,), tf.int32),
-    }
-
-    @tf.function(jit_compile=FLAGS.enable_xla)
-    def train_step(data):
-        with tf.GradientTape() as tape:
-            loss = pretraining_losses(data, model(data, training=True))["loss"]
-        grads = tape.gradient(loss, model.trainable_variables)
-        grads, _ = tf.clip_by_global_norm(grads, 1.0)
-        optimizer.apply(grads, model.trainable_variables)
-        return loss
-
-    for _ in range(2):
-        train_step(data).numpy()
-    start = time.perf_counter()
-    for _ in range(FLAGS.steps):
-        loss = train_step(data)
-    loss.numpy()
-    seconds = (time.perf_counter() - start) / FLAGS.steps
-    model_rate = step_flops(config, batch, seq, preds) / seconds
-    matmul_rate = matmul_flops_per_second()
+    strategy = tf.distribute.get_strategy()
+    with strategy.scope():
+        model = BertPretrainer(BertEncoder(config))
+        optimizer = create_optimizer("adamw", 1e-4, 10000, 100)
+        if FLAGS.dtype == "mixed_float16":
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    data = synthetic_batch(config, batch, seq, preds)
+    with tempfile.TemporaryDirectory() as output_dir:
+        trainer = Trainer(strategy, model, optimizer, pretraining_losses, output_dir,
+                          global_batch_size=batch, enable_xla=FLAGS.enable_xla)
+        iterator = iter(trainer.distribute_dataset(
+            lambda batch_size, context: tf.data.Dataset.from_tensors(data).repeat()))
+        start = time.perf_counter()
+        trainer.run_steps(iterator, FLAGS.warmup_steps)[0]["loss"].numpy()
+        warmup_seconds = time.perf_counter() - start
+        matmul_before = matmul_flops_per_second()
+        start, cpu_start = time.perf_counter(), time.process_time()
+        trainer.run_steps(iterator, FLAGS.steps)[0]["loss"].numpy()
+        seconds = (time.perf_counter() - start) / FLAGS.steps
+        cpu_seconds = (time.process_time() - cpu_start) / FLAGS.steps
+        matmul_after = matmul_flops_per_second()
+        matmul_rate = max(matmul_before[0], matmul_after[0])
+        matmul_cpu_rate = max(matmul_before[1], matmul_after[1])
+    flops = step_flops(config, batch, seq, preds)
+    model_rate = flops / seconds
+    print(f"config: {os.path.basename(FLAGS.bert_config_file)} ({config.num_hidden_layers} layers, "
+          f"hidden {config.hidden_size})  seq: {seq}  batch: {batch}  predictions: {preds}  "
+          f"dtype: {FLAGS.dtype}  XLA: {'on' if FLAGS.enable_xla else 'off'}")
+    print(f"warmup: {FLAGS.warmup_steps} steps in {warmup_seconds:.1f} s;  timed: {FLAGS.steps} steps, "
+          f"{seconds:.2f} s/step")
     print(f"sequences/s: {batch / seconds:.2f}")
-    print(f"model GFLOP/s: {model_rate / 1e9:.1f}  ({step_flops(config, batch, seq, preds) / 1e9:.1f} GFLOP/step)")
-    print(f"matmul 2048^3 float32 GFLOP/s: {matmul_rate / 1e9:.1f}")
+    print(f"model GFLOP/s: {model_rate / 1e9:.1f}  ({flops / 1e9:.1f} GFLOP/step)")
+    print(f"matmul 2048^3 float32 GFLOP/s: {matmul_rate / 1e9:.1f}  (best of before/after)")
     print(f"model / matmul: {model_rate / matmul_rate:.0%}")
+    # On a shared CPU, wall time counts the time other processes held the cores;
+    # this process's CPU time does not, so the ratio of FLOP per CPU-second is the
+    # figure that compares across load (both sides run on all intra-op threads).
+    print(f"per CPU-second: model {flops / cpu_seconds / 1e9:.1f} GFLOP, matmul "
+          f"{matmul_cpu_rate / 1e9:.1f} GFLOP, ratio {flops / cpu_seconds / matmul_cpu_rate:.0%}")
+    print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
