@@ -203,22 +203,32 @@ def pack_inputs(segments, max_seq_length, cls_id, sep_id):
     Truncation is the original _truncate_seq_pair: pop the last token of the longer segment
     (of b on a tie) until the pair fits. That equals a round-robin allocation of the budget
     starting with segment a, which is what tensorflow-text's RoundRobinTrimmer computes.
+    A row whose segment b has no tokens is packed as a single segment, as the original
+    `if tokens_b:` does, with the budget of max_seq_length - 2.
 
     Args:
-      segments: list of one or two int32 RaggedTensors of shape [batch_size, (tokens)].
-      max_seq_length: length of the packed sequences, special tokens included.
-      cls_id, sep_id: ids of [CLS] and [SEP].
+        segments: list of one or two int32 RaggedTensors of shape [batch_size, (tokens)].
+        max_seq_length: length of the packed sequences, special tokens included.
+        cls_id, sep_id: ids of [CLS] and [SEP].
 
     Returns:
-      dict of int32 Tensors of shape [batch_size, max_seq_length]: input_word_ids,
-      input_mask (1 for real tokens), input_type_ids (0 for [CLS] a [SEP], 1 for b [SEP]).
+        dict of int32 Tensors of shape [batch_size, max_seq_length]: input_word_ids,
+        input_mask (1 for real tokens), input_type_ids (0 for [CLS] a [SEP], 1 for b [SEP]).
     """
     if len(segments) not in (1, 2):
         raise ValueError(f"pack_inputs takes one or two segments, got {len(segments)}")
+    segments = [tf.cast(s, tf.int32) for s in segments]
+    packed = _pack(segments, max_seq_length, cls_id, sep_id)
+    if len(segments) == 1:
+        return packed
+    single = _pack(segments[:1], max_seq_length, cls_id, sep_id)
+    has_b = (segments[1].row_lengths() > 0)[:, None]
+    return {name: tf.where(has_b, packed[name], single[name]) for name in packed}
+
+
+def _pack(segments, max_seq_length, cls_id, sep_id):
     budget = max_seq_length - 1 - len(segments)
-    trimmed = tf_text.RoundRobinTrimmer(max_seq_length=budget).trim(
-        [tf.cast(s, tf.int32) for s in segments]
-    )
+    trimmed = tf_text.RoundRobinTrimmer(max_seq_length=budget).trim(segments)
     word_ids, type_ids = tf_text.combine_segments(
         trimmed, start_of_sequence_id=cls_id, end_of_segment_id=sep_id
     )

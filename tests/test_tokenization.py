@@ -228,16 +228,23 @@ def original_truncate_seq_pair(tokens_a, tokens_b, max_length):
 
 @pytest.mark.parametrize(
     "len_a,len_b",
-    [(3, 4), (10, 2), (2, 10), (7, 7), (8, 7), (7, 8), (20, 20), (13, 1), (1, 13), (0, 12), (6, 3)],
+    [(3, 4), (10, 2), (2, 10), (7, 7), (8, 7), (7, 8), (20, 20), (13, 1), (1, 13), (0, 12), (6, 3),
+     (5, 0), (14, 0)],
 )
 def test_pack_inputs_truncates_like_original(len_a, len_b):
+    """convert_single_example of run_classifier.py: a pair only `if tokens_b:`."""
     max_seq_length = 12
     a = list(range(100, 100 + len_a))
     b = list(range(200, 200 + len_b))
     ta, tb = list(a), list(b)
-    original_truncate_seq_pair(ta, tb, max_seq_length - 3)
-    expected_ids = [1] + ta + [2] + tb + [2]
-    expected_types = [0] * (len(ta) + 2) + [1] * (len(tb) + 1)
+    if tb:
+        original_truncate_seq_pair(ta, tb, max_seq_length - 3)
+        expected_ids = [1] + ta + [2] + tb + [2]
+        expected_types = [0] * (len(ta) + 2) + [1] * (len(tb) + 1)
+    else:
+        ta = ta[: max_seq_length - 2]
+        expected_ids = [1] + ta + [2]
+        expected_types = [0] * len(expected_ids)
     pad = max_seq_length - len(expected_ids)
     packed = pack_inputs(
         [tf.ragged.constant([a], tf.int32), tf.ragged.constant([b], tf.int32)],

@@ -18,7 +18,7 @@ import tempfile
 import numpy as np
 import tensorflow as tf
 
-from bert_tf.export.text_inputs import pack_single_or_pair
+from bert_tf.tokenization import pack_inputs
 
 POOLING_MODES = ("none", "cls", "mean")
 _PAIR = re.compile(r"^(.*) \|\|\| (.*)$")
@@ -53,11 +53,11 @@ class FeatureExtractor:
         )
 
     def _features(self, text_a, text_b):
-        inputs = pack_single_or_pair(
-            self.tokenizer.tokenize_ids(text_a),
-            self.tokenizer.tokenize_ids(text_b),
+        inputs = pack_inputs(
+            [self.tokenizer.tokenize_ids(text_a), self.tokenizer.tokenize_ids(text_b)],
             self.max_seq_length,
-            self.tokenizer,
+            self.tokenizer.cls_id,
+            self.tokenizer.sep_id,
         )
         outputs = self.encoder(inputs, training=False)
         return (

@@ -61,11 +61,11 @@ class TextModule(tf.Module):
 
     def pack_text(self, text_a, text_b):
         """text_a, text_b: tf.string [batch_size] -> the three int32 inputs [batch_size, max_seq_length]."""
-        return text_inputs.pack_single_or_pair(
-            self.tokenizer.tokenize_ids(text_a),
-            self.tokenizer.tokenize_ids(text_b),
+        return pack_inputs(
+            [self.tokenizer.tokenize_ids(text_a), self.tokenizer.tokenize_ids(text_b)],
             self.max_seq_length,
-            self.tokenizer,
+            self.tokenizer.cls_id,
+            self.tokenizer.sep_id,
         )
 
     def signatures(self):
@@ -164,11 +164,11 @@ class PretrainerServing(ServingModule):
 
     def serve_text(self, text_a, text_b):
         tokenizer = self.tokenizer
-        inputs = text_inputs.pack_single_or_pair(
-            text_inputs.tokenize_with_mask_tokens(tokenizer, text_a),
-            text_inputs.tokenize_with_mask_tokens(tokenizer, text_b),
+        inputs = pack_inputs(
+            [text_inputs.tokenize_with_mask_tokens(tokenizer, text_a), text_inputs.tokenize_with_mask_tokens(tokenizer, text_b)],
             self.max_seq_length,
-            tokenizer,
+            tokenizer.cls_id,
+            tokenizer.sep_id,
         )
         ids = inputs["input_word_ids"]
         all_positions = tf.broadcast_to(tf.range(tf.shape(ids)[1]), tf.shape(ids))

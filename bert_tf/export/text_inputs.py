@@ -10,31 +10,10 @@ import tensorflow as tf
 import tensorflow_text as tf_text
 
 # The Tokenizer's own word boundaries, applied to the raw text (see `split_with_offsets`).
-from bert_tf.tokenization import CJK_PATTERN, PUNCTUATION_PATTERN, WHITESPACE_PATTERN, MASK_TOKEN, pack_inputs
+from bert_tf.tokenization import CJK_PATTERN, MASK_TOKEN, PUNCTUATION_PATTERN, WHITESPACE_PATTERN
 
 _MASK_PATTERN = r"\[MASK\]"
 _SPLIT_OFF = PUNCTUATION_PATTERN + "|" + CJK_PATTERN
-
-
-def pack_single_or_pair(segments_a, segments_b, max_seq_length, tokenizer):
-    """Packs [CLS] a [SEP] where b has no tokens, else [CLS] a [SEP] b [SEP].
-
-    That is the original run_classifier.py rule (`if tokens_b:`), so an empty or
-    all-whitespace text_b gives the single-sentence input, truncated to max_seq_length - 2.
-
-    Args:
-        segments_a, segments_b: int32 RaggedTensors of shape [batch_size, (tokens)].
-        max_seq_length: int, length of the packed sequences.
-        tokenizer: the Tokenizer (for the [CLS] and [SEP] ids).
-
-    Returns:
-        dict of int32 Tensors of shape [batch_size, max_seq_length]: input_word_ids,
-        input_mask, input_type_ids.
-    """
-    single = pack_inputs([segments_a], max_seq_length, tokenizer.cls_id, tokenizer.sep_id)
-    pair = pack_inputs([segments_a, segments_b], max_seq_length, tokenizer.cls_id, tokenizer.sep_id)
-    is_pair = (segments_b.row_lengths() > 0)[:, None]
-    return {name: tf.where(is_pair, pair[name], single[name]) for name in single}
 
 
 def tokenize_with_mask_tokens(tokenizer, texts):

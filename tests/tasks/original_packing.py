@@ -16,14 +16,14 @@ def truncate_seq_pair(tokens_a, tokens_b, max_length):
 def original_features(tokenizer, text_a, text_b, max_seq_length):
     """run_classifier.py's convert_single_example on our word pieces."""
     tokens_a = tokenizer.tokenize(text_a)
-    tokens_b = tokenizer.tokenize(text_b) if text_b is not None else None
-    if tokens_b is not None:
+    tokens_b = tokenizer.tokenize(text_b) if text_b else None
+    if tokens_b:
         truncate_seq_pair(tokens_a, tokens_b, max_seq_length - 3)
     else:
         tokens_a = tokens_a[:max_seq_length - 2]
     tokens = ["[CLS]"] + tokens_a + ["[SEP]"]
     segment_ids = [0] * len(tokens)
-    if tokens_b is not None:
+    if tokens_b:
         tokens += tokens_b + ["[SEP]"]
         segment_ids += [1] * (len(tokens_b) + 1)
     ids = tokenizer.convert_tokens_to_ids(tokens)
