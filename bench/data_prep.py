@@ -61,6 +61,9 @@ def cpu_seconds():
 
 def main(argv):
   del argv
+  # create_pretraining_data imports these itself; imported first so the timing leaves out the
+  # imports. Not at the top: worker processes re-import this script and must not load TF.
+  from data_prep import chunk_tokenizer, record_writer  # noqa: F401 pylint: disable=import-outside-toplevel
   options = pretraining_data.Options(
       vocab_file=FLAGS.vocab_file, do_lower_case=FLAGS.do_lower_case,
       do_whole_word_mask=FLAGS.do_whole_word_mask, max_seq_length=FLAGS.max_seq_length,

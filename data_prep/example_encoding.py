@@ -43,35 +43,46 @@ def _varint_bytes(values):
   return 1 + (top >= 1 << 7) + (top >= 1 << 14) + (top >= 1 << 21)
 
 
-def _write_varints(values, num_bytes, out, present):
-  """Writes the varints of values [batch, width] into views out, present [batch, width, num_bytes]:
-  byte k of each value, and whether the value has a byte k."""
-  values = values.astype(np.uint32)
+def _packed_varints(values, num_bytes):
+  """Varints of values [batch, width] in slots of num_bytes bytes per value.
+
+  Returns:
+    (bytes, present): uint8 and bool arrays [batch, width * num_bytes]; present marks the bytes
+    a value uses. Built as contiguous per-byte planes stacked once: numpy is slow at writing
+    3-byte strided views.
+  """
+  v = values.astype(np.uint32)
+  has_byte = [np.ones(v.shape, bool)] + [v >= (1 << (7 * k)) for k in range(1, num_bytes)]
+  planes = []
   for k in range(num_bytes):
-    has_more = values >= (1 << (7 * (k + 1)))
-    out[..., k] = ((values >> (7 * k)) & 0x7F) | (has_more.view(np.uint8) << 7)
-    if k + 1 < num_bytes:
-      present[..., k + 1] = has_more
-  present[..., 0] = True
+    more = has_byte[k + 1].view(np.uint8) << 7 if k + 1 < num_bytes else 0
+    planes.append(((v >> (7 * k)) & 0x7F).astype(np.uint8) | more)
+  shape = (v.shape[0], v.shape[1] * num_bytes)
+  return np.stack(planes, axis=2).reshape(shape), np.stack(has_byte, axis=2).reshape(shape)
 
 
 def _lookup_bytes(make, keys, cache, out, present):
   """Writes the byte string make(key) of each row into the row's slot of out, present
   [batch, slot width]; each string is built once per key. Returns the lengths [batch]."""
-  unique, inverse = np.unique(keys, return_inverse=True)
-  strings = []
-  for key in unique.tolist():
+  if keys.min(initial=0) == keys.max(initial=0):  # one string for all rows (fixed-width features)
+    unique, inverse = keys[:1], None
+  else:
+    unique, inverse = np.unique(keys, return_inverse=True)
+  table = np.zeros((len(unique), out.shape[1]), np.uint8)
+  table_present = np.zeros((len(unique), out.shape[1]), bool)
+  lengths = np.zeros(len(unique), np.int64)
+  for i, key in enumerate(unique.tolist()):
     if key not in cache:
-      cache[key] = make(key)
-    strings.append(cache[key])
-  table = np.zeros((len(strings), out.shape[1]), np.uint8)
-  table_present = np.zeros((len(strings), out.shape[1]), bool)
-  for i, s in enumerate(strings):
-    table[i, :len(s)] = np.frombuffer(s, np.uint8)
-    table_present[i, :len(s)] = True
-  out[:] = table[inverse]
-  present[:] = table_present[inverse]
-  return np.array([len(s) for s in strings])[inverse]
+      cache[key] = np.frombuffer(make(key), np.uint8)
+    string = cache[key]
+    table[i, :len(string)] = string
+    table_present[i, :len(string)] = True
+    lengths[i] = len(string)
+  if inverse is None:
+    out[:], present[:] = table, table_present
+    return np.full(len(keys), lengths[0] if len(keys) else 0)
+  out[:], present[:] = table[inverse], table_present[inverse]
+  return lengths[inverse]
 
 
 class _FeaturePrefixes:
@@ -144,10 +155,8 @@ class ExampleEncoder:
         slot(present, value_slot)[:] = True
         n = np.full(batch, width)
       else:
-        byte_present = slot(present, value_slot).reshape(batch, width, value_bytes)
-        _write_varints(v, value_bytes, slot(data, value_slot).reshape(batch, width, value_bytes),
-                       byte_present)
-        n = width + byte_present[..., 1:].sum(axis=(1, 2))
+        slot(data, value_slot)[:], slot(present, value_slot)[:] = _packed_varints(v, value_bytes)
+        n = slot(present, value_slot).sum(axis=1)
       body_lengths += n + _lookup_bytes(prefixes, n, prefixes.cache, slot(data, prefix_slot),
                                         slot(present, prefix_slot))
     lengths = body_lengths + _lookup_bytes(lambda n: b"\x0a" + _varint(n), body_lengths,

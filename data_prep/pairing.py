@@ -32,11 +32,6 @@ class SegmentPairs:
   is_random_next: np.ndarray
 
 
-def _randint(rng, low, high):
-  """Uniform integer in [low, high]; random.Random.randint costs 4x more, and this loop is hot."""
-  return low + int(rng.random() * (high - low + 1))
-
-
 def create_segment_pairs(chunk, max_seq_length, short_seq_prob, rng):
   """One pass over the chunk's documents (in a random order), as the original's
   create_instances_from_document for each document.
@@ -54,44 +49,48 @@ def create_segment_pairs(chunk, max_seq_length, short_seq_prob, rng):
   starts = chunk.sentence_starts.tolist()
   document_starts = chunk.document_starts.tolist()
   num_documents = len(document_starts) - 1
-  a_start, a_length, b_start, b_length, is_random = [], [], [], [], []
+  # Per pair, sentence indices: A is [a_first, a_end), B is [b_first, b_end).
+  a_first, a_end_list, b_first, b_end_list, is_random = [], [], [], [], []
+  # Bound methods and int(random() * n) instead of randint: this loop is the hot Python part.
+  random, bisect_left = rng.random, bisect.bisect_left
   order = list(range(num_documents))
   rng.shuffle(order)
   for doc in order:
     end = document_starts[doc + 1]
     target_seq_length = max_num_tokens
-    if rng.random() < short_seq_prob:
-      target_seq_length = _randint(rng, 2, max_num_tokens)
+    if random() < short_seq_prob:
+      target_seq_length = 2 + int(random() * (max_num_tokens - 1))
     chunk_start = document_starts[doc]
     while chunk_start < end:
       # The original adds sentences until the chunk reaches the target length or the document
       # ends; the last sentence i is found by bisection on the sentence offsets.
-      i = bisect.bisect_left(starts, starts[chunk_start] + target_seq_length, chunk_start + 1,
-                             end) - 1
+      i = bisect_left(starts, starts[chunk_start] + target_seq_length, chunk_start + 1, end) - 1
       num_sentences = i + 1 - chunk_start
-      a_end = chunk_start + (_randint(rng, 1, num_sentences - 1) if num_sentences >= 2 else 1)
-      a_start.append(starts[chunk_start])
-      a_length.append(starts[a_end] - starts[chunk_start])
-      if num_sentences == 1 or rng.random() < 0.5:
+      a_end = chunk_start + (1 + int(random() * (num_sentences - 1)) if num_sentences >= 2 else 1)
+      a_first.append(chunk_start)
+      a_end_list.append(a_end)
+      if num_sentences == 1 or random() < 0.5:
         for _ in range(10):
-          other = _randint(rng, 0, num_documents - 1)
+          other = int(random() * num_documents)
           if other != doc:
             break
         other_first, other_end = document_starts[other], document_starts[other + 1]
-        j = other_first + _randint(rng, 0, other_end - other_first - 1)
+        j = other_first + int(random() * (other_end - other_first))
         # Whole sentences from j on until the remaining target length is reached (at least one).
-        limit = starts[j] + max(target_seq_length - a_length[-1], 1)
-        k = bisect.bisect_left(starts, limit, j + 1, other_end) - 1
-        b_start.append(starts[j])
-        b_length.append(starts[k + 1] - starts[j])
+        target_b_length = target_seq_length - (starts[a_end] - starts[chunk_start])
+        b_first.append(j)
+        b_end_list.append(bisect_left(starts, starts[j] + max(target_b_length, 1), j + 1, other_end))
         is_random.append(True)
         chunk_start = a_end  # the unused sentences start the next chunk
       else:
-        b_start.append(starts[a_end])
-        b_length.append(starts[i + 1] - starts[a_end])
+        b_first.append(a_end)
+        b_end_list.append(i + 1)
         is_random.append(False)
         chunk_start = i + 1
-  return SegmentPairs(*(np.asarray(x, np.int64) for x in (a_start, a_length, b_start, b_length)),
+  s = chunk.sentence_starts
+  a_first, a_end, b_first, b_end = (np.asarray(x, np.int64).reshape(-1)
+                                    for x in (a_first, a_end_list, b_first, b_end_list))
+  return SegmentPairs(s[a_first], s[a_end] - s[a_first], s[b_first], s[b_end] - s[b_first],
                       np.asarray(is_random, bool))
 
 
