@@ -134,21 +134,38 @@ def create_pretraining_data(input_files, output_files, options, num_workers=None
     raise ValueError("--output_file names no file")
   # Imported here, not at the top: worker processes import this module (spawn re-imports the
   # main script, which imports it) and must not load TensorFlow.
-  from data_prep import chunk_tokenizer, record_writer  # pylint: disable=import-outside-toplevel
+  from data_prep import chunk_tokenizer  # pylint: disable=import-outside-toplevel
 
   num_workers = num_workers or os.cpu_count() or 1
-  # Built before any worker starts, so a bad vocab fails once.
-  tokenize = chunk_tokenizer.ChunkTokenizer(options.vocab_file, options.do_lower_case,
-                                            num_threads=num_workers)
+  # Started first, so the workers start up while the tokenizer is built. spawn: TensorFlow may
+  # be loaded here, and it is not safe to fork. (A fork server would start each worker for
+  # less, but the parent waits for it to start, and its workers' CPU time is not the parent's.)
+  pool = multiprocessing.get_context("spawn").Pool(num_workers) if num_workers > 1 else None
+  try:
+    tokenize = chunk_tokenizer.ChunkTokenizer(options.vocab_file, options.do_lower_case,
+                                              num_threads=num_workers)
+    try:
+      return _write_records(input_files, output_files, options, tokenize, pool, num_workers,
+                            progress)
+    finally:
+      tokenize.close()
+  finally:
+    if pool:
+      pool.terminate()
+
+
+def _write_records(input_files, output_files, options, tokenize, pool, num_workers, progress):
+  """The loop of create_pretraining_data: tokenize a chunk here, make its passes in the pool
+  (or here without one), write finished passes in order."""
+  from data_prep import record_writer  # pylint: disable=import-outside-toplevel
+
   vocab = _vocab_ids(tokenize.tokenizer)
   summary = Summary(files=len(input_files))
-  bar = _progress_bar(sum(os.path.getsize(f) for f in input_files), progress)
-  # spawn: TensorFlow is loaded here and is not safe to fork.
-  pool = multiprocessing.get_context("spawn").Pool(num_workers) if num_workers > 1 else None
   # (result, input bytes done once it is written): passes in flight, oldest first. Twice the
   # passes of a chunk keeps the workers busy while the next chunk is tokenized.
   pending = collections.deque()
   max_pending = 2 * max(options.dupe_factor, num_workers)
+  bar = _progress_bar(sum(os.path.getsize(f) for f in input_files), progress)
 
   def write_oldest(writer):
     result, bytes_done = pending.popleft()
@@ -179,9 +196,6 @@ def create_pretraining_data(input_files, output_files, options, num_workers=None
       while pending:
         write_oldest(writer)
   finally:
-    if pool:
-      pool.terminate()
-    tokenize.close()
     bar.close()
   return summary
 
