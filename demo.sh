@@ -60,7 +60,7 @@ cat "$OUT/classifier/eval_results.txt"
 
 step 6 "Export a SavedModel that takes raw text (bert_tf.export_saved_model)"
 "$PY" -m bert_tf.export_saved_model --model_type=classifier --num_labels=2 --label_list=negative,positive \
-  --init_checkpoint="$OUT/classifier/best/model.ckpt" --bert_config_file="$OUT/bert_config.json" \
+  --init_checkpoint="$OUT/classifier" --bert_config_file="$OUT/bert_config.json" \
   --vocab_file="$OUT/vocab.txt" --max_seq_length=32 --export_dir="$OUT/export" --version=1
 
 step 7 "Load the SavedModel and classify raw sentences (bert_tf.classify_with_saved_model)"
@@ -73,7 +73,7 @@ Artifacts:
   model config          $OUT/bert_config.json
   pretraining records   $OUT/pretraining_data.tfrecord
   pretrained model      $OUT/pretraining/ (checkpoints, eval_results.txt)
-  fine-tuned model      $OUT/classifier/best/model.ckpt
+  fine-tuned model      $OUT/classifier/ (final; the best on dev in best/)
   dev metrics           $OUT/classifier/eval_results.txt
   test predictions      $OUT/classifier/SST-2.tsv
   SavedModel            $OUT/export/1/

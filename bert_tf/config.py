@@ -71,6 +71,12 @@ class BertConfig:
         if not isinstance(self.initializer_range, (int, float)) or self.initializer_range <= 0:
             fail("initializer_range", f"must be a positive number, got {self.initializer_range!r}")
 
+    def check_max_seq_length(self, max_seq_length, source="config"):
+        """Raises ConfigError when sequences of max_seq_length do not fit the position table."""
+        if max_seq_length > self.max_position_embeddings:
+            raise ConfigError(f"--max_seq_length={max_seq_length} is longer than "
+                              f"max_position_embeddings={self.max_position_embeddings} of {source}")
+
     @property
     def head_size(self):
         return self.hidden_size // self.num_attention_heads

@@ -11,6 +11,7 @@ are documented in bert_tf/export/serving_modules.py.
 from absl import app, flags, logging
 
 import bert_tf  # noqa: F401  (sets the Keras backend)
+from bert_tf.checkpoints import load_pretrained
 from bert_tf.config import BertConfig
 from bert_tf.export import model_export
 from bert_tf.export.saved_model_writer import existing_versions
@@ -88,7 +89,7 @@ def main(argv):
     num_labels = options.get("num_labels") or len(options.get("labels") or [])
     model = model_export.build_model(f.model_type, BertConfig.from_json_file(f.bert_config_file),
                                      num_labels=num_labels)
-    model_export.load_weights(model, f.init_checkpoint)
+    load_pretrained(model, f.init_checkpoint)
     tokenizer = Tokenizer(f.vocab_file, do_lower_case=f.do_lower_case)
     module = model_export.make_serving_module(f.model_type, model, tokenizer, f.max_seq_length,
                                               **options)

@@ -13,7 +13,7 @@ from absl import app, flags, logging
 import bert_tf  # noqa: F401  (sets the Keras backend)
 from bert_tf.config import BertConfig
 from bert_tf.export import feature_extraction
-from bert_tf.export.model_export import load_weights
+from bert_tf.checkpoints import load_pretrained
 from bert_tf.models import BertEncoder
 from bert_tf.tokenization import Tokenizer
 
@@ -46,8 +46,8 @@ def main(argv):
     except ValueError as error:
         raise app.UsageError(f"--layers={f.layers!r} is not a comma-separated list of "
                              "integers") from error
-    encoder = load_weights(BertEncoder(BertConfig.from_json_file(f.bert_config_file)),
-                           f.init_checkpoint)
+    encoder = BertEncoder(BertConfig.from_json_file(f.bert_config_file))
+    load_pretrained(encoder, f.init_checkpoint)
     extractor = feature_extraction.FeatureExtractor(
         encoder, Tokenizer(f.vocab_file, do_lower_case=f.do_lower_case), f.max_seq_length)
     examples = feature_extraction.read_examples(f.input_file)

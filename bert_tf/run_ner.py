@@ -32,7 +32,7 @@ def main(_):
     tokenizer = Tokenizer(FLAGS.vocab_file, do_lower_case=FLAGS.do_lower_case)
     task = NerTask(tokenizer, FLAGS.max_seq_length, data_dir=FLAGS.data_dir,
                    data_source=FLAGS.data_source, label_list=FLAGS.label_list,
-                   tag_scheme=FLAGS.tag_scheme)
+                   tag_scheme=FLAGS.tag_scheme, tfds_data_dir=FLAGS.tfds_data_dir)
     Finetuner(task, common_flags.finetuning_options()).run()
 
 

@@ -29,7 +29,7 @@ flags.DEFINE_integer("n_best_size", 20, "Candidates kept per question in nbest_p
 flags.DEFINE_integer("max_answer_length", 30, "Longest answer, in word pieces.")
 flags.DEFINE_float("null_score_diff_threshold", 0.0,
                    "v2.0: predict no answer when null score - best span score exceeds this.")
-common_flags.define_finetuning_flags(max_seq_length=384)
+common_flags.define_finetuning_flags(max_seq_length=384, eval_during_training=False)
 FLAGS = flags.FLAGS
 
 
@@ -44,7 +44,7 @@ def main(_):
         data_source=FLAGS.data_source, tfds_data_dir=FLAGS.tfds_data_dir)
     options = common_flags.finetuning_options()
     # The original scores predictions with a separate script; here a predict file with
-    # answers is scored too, so --do_predict implies evaluation on it.
+    # answers is scored too, from the same model outputs.
     options.do_eval = options.do_eval or options.do_predict
     Finetuner(task, options).run()
 

@@ -7,3 +7,5 @@ from bert_tf.checkpoints.native import build_model_for_checkpoint, read_checkpoi
 from bert_tf.checkpoints.tf1 import (CheckpointError, build_model_for_tf1_names,
                                      load_tf1_checkpoint, open_tf1_checkpoint, save_tf1_checkpoint,
                                      tf1_weight_table)
+from bert_tf.checkpoints.pretrained import (checkpoint_format, load_pretrained,
+                                            load_pretrained_encoder)

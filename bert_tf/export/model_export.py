@@ -4,7 +4,6 @@ import os
 
 import tensorflow as tf
 
-from bert_tf.checkpoints.native import read_checkpoint
 from bert_tf.export import serving_modules
 from bert_tf.export.saved_model_writer import next_version, write_version
 from bert_tf.models import (
@@ -53,23 +52,6 @@ def build_model(model_type, config, num_labels=None):
         model_class = BertClassifier if model_type == "classifier" else BertTokenClassifier
         return model_class(encoder, num_labels=num_labels)
     raise ValueError(f"--model_type must be one of {', '.join(MODEL_TYPES)}, got {model_type!r}")
-
-
-def load_weights(model, init_checkpoint):
-    """Reads every weight of `model` from our checkpoint (a prefix or a directory of them).
-
-    An encoder reads `model/encoder/...` of any of our checkpoints; a task model needs its
-    head in the checkpoint, else the AssertionError names what is missing.
-    """
-    path = init_checkpoint
-    if tf.io.gfile.isdir(path):
-        path = tf.train.latest_checkpoint(path) or path
-    if not tf.io.gfile.exists(path + ".index"):
-        raise FileNotFoundError(
-            f"--init_checkpoint {init_checkpoint}: no checkpoint there "
-            f"({path}.index does not exist)"
-        )
-    return read_checkpoint(model, path)
 
 
 def make_serving_module(model_type, model, tokenizer, max_seq_length, **options):

@@ -1,7 +1,6 @@
 """BertEncoder: embeddings, a stack of transformer blocks, and the pooler."""
 
 import keras
-from keras import ops
 
 from bert_tf.config import BertConfig
 from bert_tf.layers import BertEmbeddings, TransformerBlock
@@ -87,11 +86,6 @@ class BertEncoder(keras.Model):
             "pooled_output": self.pooler(hidden_states[:, 0, :]),
             "encoder_outputs": encoder_outputs,
         }
-
-    def dummy_inputs(self, batch_size=1, seq_length=2):
-        """Returns an all-real, single-segment input dict, for tracing or building."""
-        ones = ops.ones((batch_size, seq_length), "int32")
-        return {"input_word_ids": ones, "input_mask": ones, "input_type_ids": ones * 0}
 
     def get_config(self):
         return {"config": self.config.to_dict(), "name": self.name,

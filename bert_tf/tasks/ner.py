@@ -142,10 +142,11 @@ class NerTask:
       tokenizer: a bert_tf.tokenization.Tokenizer (a cased one for CoNLL-2003, as in the BERT
         paper).
       max_seq_length: pieces per feature, [CLS] and [SEP] included.
-      data_dir: folder of the column files (data_source "conll") or TFDS data_dir ("tfds").
+      data_dir: folder of the column files (data_source "conll").
       data_source: "conll" or "tfds" (the TFDS `conll2003` builder; splits train/dev/test).
       label_list: the tags, in the order of the model's outputs; default the 9 CoNLL-2003 tags.
         A tag in the data outside the list is an error naming the file and line.
+      tfds_data_dir: TFDS data directory (data_source "tfds"; None is TFDS's default).
       tag_scheme: None keeps the tags as read; "IOB1" or "IOB2" converts every split to that
         scheme (the same entities). `detected_tag_schemes[split]` tells what each split held.
     """
@@ -154,7 +155,7 @@ class NerTask:
     metric_name = "f1"
 
     def __init__(self, tokenizer, max_seq_length=128, data_dir=None, data_source="conll",
-                 label_list=None, tag_scheme=None):
+                 label_list=None, tag_scheme=None, tfds_data_dir=None):
         if data_source not in ("conll", "tfds"):
             raise ValueError(f"data_source must be 'conll' or 'tfds', got {data_source!r}")
         if tag_scheme not in (None, "IOB1", "IOB2"):
@@ -165,6 +166,7 @@ class NerTask:
         self.max_seq_length = max_seq_length
         self.data_dir = data_dir
         self.data_source = data_source
+        self.tfds_data_dir = tfds_data_dir
         self.label_list = tuple(label_list or CONLL2003_LABELS)
         self.label_map = {label: i for i, label in enumerate(self.label_list)}
         self.tag_scheme = tag_scheme
@@ -206,7 +208,7 @@ class NerTask:
     def _read_tfds(self, split):
         import tensorflow_datasets as tfds  # Only this source needs it.
 
-        dataset, info = tfds.load("conll2003", split=split, data_dir=self.data_dir,
+        dataset, info = tfds.load("conll2003", split=split, data_dir=self.tfds_data_dir,
                                   with_info=True)
         names = info.features["ner"].feature.names
         return [NerExample([w.decode("utf-8") for w in record["tokens"]],

@@ -352,6 +352,9 @@ class SquadTask:
     """
 
     metric_name = "f1"
+    # The predict file is both what is scored and what is predicted, from the same outputs.
+    eval_splits = ("dev",)
+    predict_splits = ("dev",)
 
     def __init__(self, tokenizer, max_seq_length=384, train_file=None, predict_file=None,
                  version_2_with_negative=False, doc_stride=128, max_query_length=64,

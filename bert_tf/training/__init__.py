@@ -2,4 +2,4 @@
 
 from bert_tf.training.evaluation import evaluate, predict
 from bert_tf.training.strategy import get_strategy, is_chief, set_precision
-from bert_tf.training.trainer import NonFiniteLossError, Trainer, load_init_checkpoint
+from bert_tf.training.trainer import NonFiniteLossError, Trainer

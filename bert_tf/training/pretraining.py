@@ -4,26 +4,23 @@ import dataclasses
 import functools
 import os
 
-import keras
-import tensorflow as tf
 from absl import logging
 
-from bert_tf.config import BertConfig, ConfigError
+from bert_tf.config import BertConfig
 from bert_tf.inputs import pretraining_dataset
 from bert_tf.losses import pretraining_losses
 from bert_tf.models.bert_encoder import BertEncoder
 from bert_tf.models.bert_pretrainer import BertPretrainer
-from bert_tf.optimization import create_optimizer
+from bert_tf.training.engine import EngineOptions, create_trainer, start, write_eval_results
 from bert_tf.training.evaluation import evaluate
-from bert_tf.training.strategy import get_strategy, is_chief, set_precision
-from bert_tf.training.trainer import Trainer
+from bert_tf.training.strategy import is_chief
 
-@dataclasses.dataclass
-class PretrainingOptions:
+
+@dataclasses.dataclass(kw_only=True)
+class PretrainingOptions(EngineOptions):
     """The flags of run_pretraining.py, with the original's defaults."""
     bert_config_file: str
     input_file: str
-    output_dir: str
     init_checkpoint: str = ""
     max_seq_length: int = 128
     max_predictions_per_seq: int = 20
@@ -31,32 +28,9 @@ class PretrainingOptions:
     do_eval: bool = False
     train_batch_size: int = 32
     eval_batch_size: int = 8
-    learning_rate: float = 5e-5
     num_train_steps: int = 100000
     num_warmup_steps: int = 10000
-    save_checkpoints_steps: int = 1000
-    steps_per_loop: int = 1000
     max_eval_steps: int = 100
-    distribution_strategy: str = "one_device"
-    num_gpus: int = 0
-    tpu: str = ""
-    dtype: str = "float32"
-    enable_xla: bool = False
-    optimizer: str = "adamw"
-    adam_bias_correction: bool = False
-    gradient_accumulation_steps: int = 1
-    log_steps: int = 100
-    keep_checkpoint_max: int = 5
-    seed: int = None
-
-
-def write_eval_results(path, results):
-    """Writes `key = value` lines, keys sorted, atomically, as the original's eval_results.txt."""
-    tmp = f"{path}.tmp"
-    with tf.io.gfile.GFile(tmp, "w") as writer:
-        for key in sorted(results):
-            writer.write(f"{key} = {results[key]}\n")
-    tf.io.gfile.rename(tmp, path, overwrite=True)
 
 
 def run_pretraining(options):
@@ -69,30 +43,13 @@ def run_pretraining(options):
     if not options.do_train and not options.do_eval:
         raise ValueError("At least one of --do_train or --do_eval must be True.")
     config = BertConfig.from_json_file(options.bert_config_file)
-    if options.max_seq_length > config.max_position_embeddings:
-        raise ConfigError(
-            f"--max_seq_length={options.max_seq_length} is longer than max_position_embeddings="
-            f"{config.max_position_embeddings} of {options.bert_config_file}")
-    if options.seed is not None:
-        keras.utils.set_random_seed(options.seed)
-    set_precision(options.dtype)
-    strategy = get_strategy(options.distribution_strategy, options.num_gpus, options.tpu)
-    tf.io.gfile.makedirs(options.output_dir)
+    config.check_max_seq_length(options.max_seq_length, options.bert_config_file)
+    strategy = start(options)
     with strategy.scope():
         model = BertPretrainer(BertEncoder(config))
-        optimizer = create_optimizer(options.optimizer, options.learning_rate,
-                                     options.num_train_steps, options.num_warmup_steps,
-                                     adam_bias_correction=options.adam_bias_correction)
-        if options.dtype == "mixed_float16":
-            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-    trainer = Trainer(
-        strategy, model, optimizer, pretraining_losses, options.output_dir,
-        global_batch_size=options.train_batch_size,
-        gradient_accumulation_steps=options.gradient_accumulation_steps,
-        steps_per_loop=options.steps_per_loop, log_steps=options.log_steps,
-        save_checkpoints_steps=options.save_checkpoints_steps,
-        keep_checkpoint_max=options.keep_checkpoint_max, enable_xla=options.enable_xla,
-        init_checkpoint=options.init_checkpoint or None)
+    trainer = create_trainer(options, strategy, model, pretraining_losses,
+                             options.train_batch_size, options.num_train_steps,
+                             options.num_warmup_steps, options.init_checkpoint or None)
 
     def dataset_fn(is_training, batch_size, input_context):
         return pretraining_dataset(options.input_file, options.max_seq_length,

@@ -15,6 +15,7 @@ import tensorflow as tf
 from absl import logging
 from tensorflow.core.framework import summary_pb2
 
+from bert_tf.checkpoints import load_pretrained
 from bert_tf.training.strategy import is_chief
 
 
@@ -26,31 +27,6 @@ _SCALAR_METADATA = summary_pb2.SummaryMetadata(
 
 class NonFiniteLossError(RuntimeError):
     """The training loss became NaN or infinite."""
-
-
-def load_init_checkpoint(model, path, encoder_only=False):
-    """Reads one of our checkpoints (`model/...` object paths) into `model`.
-
-    Args:
-        model: a Keras model; an EncoderModel (with `.encoder`) when encoder_only.
-        path: checkpoint prefix or a directory holding checkpoints.
-        encoder_only: bool, read only `model/encoder/...` (e.g. a pretraining
-            checkpoint into a fine-tuning model, or the reverse).
-
-    Raises:
-        ValueError naming `path` when it holds no checkpoint or nothing in it matches.
-    """
-    if tf.io.gfile.isdir(path):
-        path = tf.train.latest_checkpoint(path) or path
-    if not tf.io.gfile.glob(path + ".index"):
-        raise ValueError(f"--init_checkpoint {path!r} is not a checkpoint (no {path}.index)")
-    target = tf.train.Checkpoint(encoder=model.encoder) if encoder_only else model
-    status = tf.train.Checkpoint(model=target).read(path).expect_partial()
-    try:
-        status.assert_nontrivial_match()
-    except AssertionError as error:
-        raise ValueError(f"--init_checkpoint {path}: no variable matches the model") from error
-    logging.info("Initialized %s from %s", "encoder" if encoder_only else "model", path)
 
 
 class Trainer:
@@ -142,7 +118,8 @@ class Trainer:
             self.checkpoint.restore(latest).assert_existing_objects_matched()
             logging.info("Resumed from %s at step %d", latest, int(self.global_step.numpy()))
         elif init_checkpoint:
-            load_init_checkpoint(self.model, init_checkpoint, init_encoder_only)
+            load_pretrained(self.model, init_checkpoint,
+                            heads="ignore" if init_encoder_only else "require")
 
     @property
     def _loss_scale(self):

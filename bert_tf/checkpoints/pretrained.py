@@ -1,0 +1,56 @@
+"""One entry point for every `--init_checkpoint`: ours, Google's TF1 layout, or Hugging Face."""
+
+import os
+
+import tensorflow as tf
+from absl import logging
+
+from bert_tf.checkpoints import huggingface, native, tf1
+from bert_tf.models import BertEncoder
+
+
+def checkpoint_format(path):
+    """Returns ("ours" | "tf1" | "huggingface", resolved path) for a checkpoint path.
+
+    Args:
+        path: our checkpoint prefix or a directory of them (the latest is taken), a TF1
+            `bert_model.ckpt` prefix, or a Hugging Face directory or weights file.
+    """
+    if os.path.isdir(path) and tf.train.latest_checkpoint(path):
+        return "ours", tf.train.latest_checkpoint(path)
+    if os.path.isdir(path) or path.endswith((".safetensors", ".bin")):
+        return "huggingface", path
+    if tf.io.gfile.exists(path + ".index"):
+        names = tf.train.load_checkpoint(path).get_variable_to_shape_map()
+        return ("tf1" if any(name.startswith("bert/") for name in names) else "ours"), path
+    raise tf1.CheckpointError(f"{path}: not a checkpoint (no {path}.index), nor a Hugging Face "
+                              "directory or weights file")
+
+
+def load_pretrained(model, path, heads="require"):
+    """Loads weights into `model` from a checkpoint in any of the three formats.
+
+    Args:
+        model: a BertEncoder or a task model holding one (see bert_tf.models).
+        path: see `checkpoint_format`.
+        heads: "require" loads the model's heads too (and fails when they are absent);
+            "ignore" loads the encoder only, for fine-tuning with fresh heads.
+
+    Raises:
+        CheckpointError (or AssertionError for ours) naming the path and what is missing.
+    """
+    kind, path = checkpoint_format(path)
+    if kind == "tf1":
+        tf1.load_tf1_checkpoint(model, path, heads)
+    elif kind == "huggingface":
+        huggingface.load_huggingface_weights(model, path, heads)
+    else:
+        target = model if heads == "require" or isinstance(model, BertEncoder) else model.encoder
+        native.read_checkpoint(target, path)
+    logging.info("Loaded %s (%s format%s) into %s", path, kind,
+                 ", encoder only" if heads == "ignore" else "", type(model).__name__)
+
+
+def load_pretrained_encoder(encoder, path):
+    """Loads a pretrained encoder from any of the three formats; checkpoint heads are ignored."""
+    load_pretrained(encoder, path, heads="ignore")
