@@ -24,13 +24,14 @@ def original_feature_spec(max_seq_length, max_predictions_per_seq):
   }
 
 
-def run(tmp_path, input_files, num_outputs=1, name="out", **overrides):
+def run(tmp_path, input_files, num_outputs=1, name="out", num_workers=1, **overrides):
   options = dict(vocab_file=corpus.write_vocab(tmp_path), max_seq_length=MAX_SEQ_LENGTH,
                  max_predictions_per_seq=MAX_PREDICTIONS, dupe_factor=3, random_seed=7)
   options.update(overrides)
   outputs = [str(tmp_path / f"{name}-{i}.tfrecord") for i in range(num_outputs)]
   summary = pretraining_data.create_pretraining_data(
-      input_files, outputs, pretraining_data.Options(**options), num_workers=1, progress=False)
+      input_files, outputs, pretraining_data.Options(**options), num_workers=num_workers,
+      progress=False)
   return outputs, summary
 
 
@@ -187,6 +188,20 @@ def test_same_seed_gives_identical_files(tmp_path):
     assert open(a, "rb").read() == open(b, "rb").read()
   assert open(first[0], "rb").read() != open(other_seed[0], "rb").read()
   assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_output_does_not_depend_on_the_number_of_workers(tmp_path):
+  inputs = [corpus.write_corpus(tmp_path, 40, seed=1, name="a.txt"),
+            corpus.write_corpus(tmp_path, 40, seed=2, name="b.txt")]
+  # Small chunks, so each file is several chunks; each (chunk, pass) is a unit of work.
+  one, summary = run(tmp_path, inputs, num_outputs=3, name="one", input_chunk_bytes=2000)
+  two, _ = run(tmp_path, inputs, num_outputs=3, name="two", num_workers=2, input_chunk_bytes=2000)
+  for a, b in zip(one, two):
+    assert open(a, "rb").read() == open(b, "rb").read()
+  # The chunk size, unlike the number of workers, is part of the layout.
+  whole, _ = run(tmp_path, inputs, num_outputs=3, name="whole")
+  assert open(whole[0], "rb").read() != open(one[0], "rb").read()
+  assert summary.documents == 80 and summary.instances > 500
 
 
 def test_outputs_get_instances_round_robin(tmp_path):
