@@ -63,7 +63,7 @@ def main(argv):
   del argv
   # create_pretraining_data imports these itself; imported first so the timing leaves out the
   # imports. Not at the top: worker processes re-import this script and must not load TF.
-  from data_prep import chunk_tokenizer, record_writer  # noqa: F401 pylint: disable=import-outside-toplevel
+  from data_prep import chunk_tokenizer, record_writer  # noqa: F401 pylint: disable=C0415
   options = pretraining_data.Options(
       vocab_file=FLAGS.vocab_file, do_lower_case=FLAGS.do_lower_case,
       do_whole_word_mask=FLAGS.do_whole_word_mask, max_seq_length=FLAGS.max_seq_length,
@@ -75,8 +75,8 @@ def main(argv):
     outputs = [os.path.join(out_dir, f"bench-{i}.tfrecord") for i in range(FLAGS.num_output_files)]
     load_before = os.getloadavg()[0]
     start_wall, start_cpu = time.perf_counter(), cpu_seconds()
-    summary = pretraining_data.create_pretraining_data(input_files, outputs, options,
-                                                       num_workers=FLAGS.num_workers, progress=False)
+    summary = pretraining_data.create_pretraining_data(
+        input_files, outputs, options, num_workers=FLAGS.num_workers, progress=False)
     wall = time.perf_counter() - start_wall
     cpu = cpu_seconds() - start_cpu
     output_bytes = sum(os.path.getsize(p) for p in outputs)

@@ -8,9 +8,9 @@ start the next chunk. Packing whole sentences instead of cutting text at random 
 and B on sentence boundaries, which next sentence prediction needs.
 
 Differences from the original, for scale: the random document is drawn from the same chunk of
-the input (several MiB of whole documents, see documents.read_chunks), not from the whole corpus; truncation draws the number of tokens cut from the front of a
-segment as Binomial(cut, 0.5), which is the distribution of the original's one coin per popped
-token.
+the input (several MiB of whole documents, see documents.read_chunks), not from the whole
+corpus; truncation draws the number of tokens cut from the front of a segment as
+Binomial(cut, 0.5), which is the distribution of the original's one coin per popped token.
 """
 
 import bisect
@@ -79,7 +79,8 @@ def create_segment_pairs(chunk, max_seq_length, short_seq_prob, rng):
         # Whole sentences from j on until the remaining target length is reached (at least one).
         target_b_length = target_seq_length - (starts[a_end] - starts[chunk_start])
         b_first.append(j)
-        b_end_list.append(bisect_left(starts, starts[j] + max(target_b_length, 1), j + 1, other_end))
+        b_end_list.append(
+            bisect_left(starts, starts[j] + max(target_b_length, 1), j + 1, other_end))
         is_random.append(True)
         chunk_start = a_end  # the unused sentences start the next chunk
       else:
