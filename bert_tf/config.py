@@ -2,8 +2,8 @@
 
 import dataclasses
 import json
-import os
-import tempfile
+
+from bert_tf.file_io import write_text_atomically
 
 HIDDEN_ACTIVATIONS = ("gelu", "gelu_exact", "gelu_new", "relu")
 
@@ -122,9 +122,4 @@ class BertConfig:
 
     def to_json_file(self, path):
         """Writes the config atomically (temp file in the same folder, then rename)."""
-        directory = os.path.dirname(os.path.abspath(path))
-        os.makedirs(directory, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".bert_config.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(self.to_json_string())
-        os.replace(tmp, path)
+        write_text_atomically(path, self.to_json_string())

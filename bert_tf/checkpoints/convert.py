@@ -3,10 +3,12 @@
 import contextlib
 import os
 import shutil
-import tempfile
+
+import tensorflow as tf
 
 from bert_tf.checkpoints import huggingface, native, tf1
 from bert_tf.config import BertConfig
+from bert_tf.file_io import atomic_output
 
 FORMATS = ("tf1", "huggingface")
 # Our converted checkpoint and the TF1 export, as prefixes inside the output directory.
@@ -63,19 +65,13 @@ def atomic_directory(output_dir):
 
     `output_dir` may exist only if empty, so a conversion never mixes with older files.
     """
-    output_dir = os.path.abspath(output_dir)
-    if os.path.isdir(output_dir) and os.listdir(output_dir):
-        raise FileExistsError(f"{output_dir}: output directory exists and is not empty")
-    parent = os.path.dirname(output_dir)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(dir=parent, prefix=f".{os.path.basename(output_dir)}.")
-    try:
-        yield tmp
-        if os.path.isdir(output_dir):
-            os.rmdir(output_dir)
-        os.replace(tmp, output_dir)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    if tf.io.gfile.isdir(output_dir):
+        if tf.io.gfile.listdir(output_dir):
+            raise FileExistsError(f"{output_dir}: output directory exists and is not empty")
+        tf.io.gfile.rmtree(output_dir)
+    with atomic_output(output_dir) as temp_dir:
+        tf.io.gfile.makedirs(temp_dir)
+        yield temp_dir
 
 
 def _copy_vocab(input_path, directory):

@@ -11,13 +11,12 @@ Values are rounded to 6 decimals as the original does.
 """
 
 import json
-import os
 import re
-import tempfile
 
 import numpy as np
 import tensorflow as tf
 
+from bert_tf.file_io import atomic_output
 from bert_tf.tokenization import pack_inputs
 
 POOLING_MODES = ("none", "cls", "mean")
@@ -118,14 +117,7 @@ def _rounded(values):
 
 def write_json_lines(records, output_file):
     """Writes one JSON object per line, atomically (a temp file beside output_file, then rename)."""
-    directory = os.path.dirname(os.path.abspath(output_file))
-    os.makedirs(directory, exist_ok=True)
-    fd, temp_path = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as writer:
+    with atomic_output(output_file) as temp_path:
+        with tf.io.gfile.GFile(temp_path, "w") as writer:
             for record in records:
                 writer.write(json.dumps(record) + "\n")
-        os.replace(temp_path, output_file)
-    except BaseException:
-        os.unlink(temp_path)
-        raise

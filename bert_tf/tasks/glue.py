@@ -24,7 +24,7 @@ import tensorflow as tf
 from bert_tf.models import BertClassifier
 from bert_tf.tasks import classification_metrics
 from bert_tf.tasks.pair_features import encode_texts
-from bert_tf.tasks.text_files import write_text_atomically
+from bert_tf.file_io import write_text_atomically
 
 _BINARY = ("0", "1")
 _NLI = ("contradiction", "entailment", "neutral")

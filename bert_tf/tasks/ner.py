@@ -18,12 +18,12 @@ Metrics: conlleval's chunk precision, recall and F1, in percent as the script pr
 import collections
 import dataclasses
 import os
-import tempfile
 
 import numpy as np
 import tensorflow as tf
 
 from bert_tf import models
+from bert_tf.file_io import write_text_atomically
 from bert_tf.tasks import conlleval
 
 CONLL2003_LABELS = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC")
@@ -343,16 +343,8 @@ class NerTask:
             gold = example.labels or ["O"] * len(example.words)
             lines.extend(f"{w} {g} {p}\n" for w, g, p in zip(example.words, gold, predicted))
             lines.append("\n")
-        tf.io.gfile.makedirs(output_dir)
         path = os.path.join(output_dir, "predictions.txt")
-        fd, tmp_path = tempfile.mkstemp(dir=output_dir, prefix=".tmp_predictions")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.writelines(lines)
-            os.replace(tmp_path, path)
-        except BaseException:
-            os.unlink(tmp_path)
-            raise
+        write_text_atomically(path, "".join(lines))
         return [path]
 
 

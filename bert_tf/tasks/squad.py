@@ -26,13 +26,13 @@ import dataclasses
 import json
 import math
 import os
-import tempfile
 
 import numpy as np
 import tensorflow as tf
 from absl import logging
 
 from bert_tf import models, tokenization
+from bert_tf.file_io import write_text_atomically
 from bert_tf.tasks import squad_evaluation
 
 
@@ -313,16 +313,8 @@ def _compute_softmax(scores):
     return [s / total for s in exp_scores]
 
 
-def _write_json_atomic(path, value):
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp_path = tempfile.mkstemp(dir=directory, prefix=".tmp_" + os.path.basename(path))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(json.dumps(value, indent=4) + "\n")
-        os.replace(tmp_path, path)
-    except BaseException:
-        os.unlink(tmp_path)
-        raise
+def _json_text(value):
+    return json.dumps(value, indent=4) + "\n"
 
 
 _PrelimPrediction = collections.namedtuple(
@@ -674,9 +666,9 @@ class SquadTask:
         tf.io.gfile.makedirs(output_dir)
         paths = [os.path.join(output_dir, "predictions.json"),
                  os.path.join(output_dir, "nbest_predictions.json")]
-        _write_json_atomic(paths[0], predictions)
-        _write_json_atomic(paths[1], nbest)
+        write_text_atomically(paths[0], _json_text(predictions))
+        write_text_atomically(paths[1], _json_text(nbest))
         if self.version_2_with_negative:
             paths.append(os.path.join(output_dir, "null_odds.json"))
-            _write_json_atomic(paths[2], null_odds)
+            write_text_atomically(paths[2], _json_text(null_odds))
         return paths

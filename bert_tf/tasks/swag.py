@@ -27,7 +27,7 @@ import tensorflow as tf
 from bert_tf.models import BertMultipleChoice
 from bert_tf.tasks import classification_metrics
 from bert_tf.tasks.pair_features import encode_texts
-from bert_tf.tasks.text_files import write_text_atomically
+from bert_tf.file_io import write_text_atomically
 
 NUM_CHOICES = 4
 PREDICTIONS_FILE = "swag_predictions.csv"

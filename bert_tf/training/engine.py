@@ -5,6 +5,7 @@ import dataclasses
 import keras
 import tensorflow as tf
 
+from bert_tf.file_io import write_text_atomically
 from bert_tf.optimization import create_optimizer
 from bert_tf.training.strategy import get_strategy, set_precision
 from bert_tf.training.trainer import Trainer
@@ -70,8 +71,4 @@ def create_trainer(options, strategy, model, loss_fn, global_batch_size, num_tra
 
 def write_eval_results(path, results):
     """Writes `key = value` lines, keys sorted, atomically, as the original's eval_results.txt."""
-    tmp = f"{path}.tmp"
-    with tf.io.gfile.GFile(tmp, "w") as writer:
-        for key in sorted(results):
-            writer.write(f"{key} = {results[key]}\n")
-    tf.io.gfile.rename(tmp, path, overwrite=True)
+    write_text_atomically(path, "".join(f"{key} = {results[key]}\n" for key in sorted(results)))

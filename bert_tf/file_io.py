@@ -1,0 +1,42 @@
+"""Atomic outputs: what a run writes appears whole under its final name, or not at all.
+
+Every output is written under a temporary name beside its final path and renamed when
+complete, so a reader (a person, TF Serving, the next script) never sees a half-written
+file, and an interrupted run leaves the previous file as it was. tf.io.gfile does the I/O,
+so the same code writes local paths and gs:// ones.
+"""
+
+import contextlib
+import os
+import uuid
+
+import tensorflow as tf
+
+
+@contextlib.contextmanager
+def atomic_output(path):
+    """Yields a temporary path beside `path` (a file or a directory to be written there).
+
+    When the block succeeds the temporary path is renamed to `path`, replacing a file
+    already there; when it fails, the temporary path is removed and `path` is untouched.
+    """
+    directory, name = os.path.split(path)
+    if directory:
+        tf.io.gfile.makedirs(directory)
+    temp_path = os.path.join(directory, f".{name}.tmp-{uuid.uuid4().hex[:12]}")
+    try:
+        yield temp_path
+        tf.io.gfile.rename(temp_path, path, overwrite=True)
+    except BaseException:
+        if tf.io.gfile.isdir(temp_path):
+            tf.io.gfile.rmtree(temp_path)
+        elif tf.io.gfile.exists(temp_path):
+            tf.io.gfile.remove(temp_path)
+        raise
+
+
+def write_text_atomically(path, text):
+    """Writes the str `text` (UTF-8, newlines as given) to `path` atomically."""
+    with atomic_output(path) as temp_path:
+        with tf.io.gfile.GFile(temp_path, "w") as f:
+            f.write(text)

@@ -1,0 +1,40 @@
+import os
+
+import pytest
+
+from bert_tf.file_io import atomic_output, write_text_atomically
+
+
+def test_write_replaces_the_file_and_leaves_no_temporary(tmp_path):
+    path = str(tmp_path / "out" / "results.txt")
+    write_text_atomically(path, "old\n")
+    write_text_atomically(path, "new = 1\r\n")
+    with open(path, newline="") as f:
+        assert f.read() == "new = 1\r\n"
+    assert os.listdir(tmp_path / "out") == ["results.txt"]
+
+
+def test_failure_midway_keeps_the_previous_file_and_removes_the_partial_one(tmp_path):
+    path = str(tmp_path / "results.txt")
+    write_text_atomically(path, "complete\n")
+    with pytest.raises(RuntimeError):
+        with atomic_output(path) as temp_path:
+            with open(temp_path, "w") as f:
+                f.write("half")
+            raise RuntimeError("interrupted")
+    assert open(path).read() == "complete\n"
+    assert os.listdir(tmp_path) == ["results.txt"]
+
+
+def test_a_directory_appears_only_when_complete(tmp_path):
+    target = str(tmp_path / "converted")
+    with pytest.raises(RuntimeError):
+        with atomic_output(target) as temp_dir:
+            os.makedirs(temp_dir)
+            open(os.path.join(temp_dir, "part"), "w").close()
+            raise RuntimeError("interrupted")
+    assert os.listdir(tmp_path) == []
+    with atomic_output(target) as temp_dir:
+        os.makedirs(temp_dir)
+        open(os.path.join(temp_dir, "model.ckpt.index"), "w").close()
+    assert os.listdir(target) == ["model.ckpt.index"]
