@@ -3,7 +3,7 @@
 import dataclasses
 import json
 
-from bert_tf.file_io import write_text_atomically
+from bert_tf.file_io import read_text, write_text_atomically
 
 HIDDEN_ACTIVATIONS = ("gelu", "gelu_exact", "gelu_new", "relu")
 
@@ -105,8 +105,7 @@ class BertConfig:
     def from_json_file(cls, path):
         """Reads a bert_config.json; errors name the file and the field."""
         try:
-            with open(path, encoding="utf-8") as f:
-                values = json.load(f)
+            values = json.loads(read_text(path))
         except FileNotFoundError:
             raise ConfigError(f"{path}: no such config file") from None
         except json.JSONDecodeError as e:

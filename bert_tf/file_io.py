@@ -40,3 +40,12 @@ def write_text_atomically(path, text):
     with atomic_output(path) as temp_path:
         with tf.io.gfile.GFile(temp_path, "w") as f:
             f.write(text)
+
+
+def read_text(path):
+    """The text of a UTF-8 file (local or gs://), without a byte-order mark (MRPC has one)."""
+    try:
+        with tf.io.gfile.GFile(path, "rb") as f:
+            return f.read().decode("utf-8-sig")
+    except tf.errors.NotFoundError:
+        raise FileNotFoundError(f"{path}: no such file") from None

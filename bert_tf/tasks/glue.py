@@ -16,15 +16,16 @@ paper reports: F1 for MRPC and QQP, Spearman for STS-B, MCC for CoLA (and AX), e
 
 import csv
 import dataclasses
+import io
 import os
 
 import numpy as np
 import tensorflow as tf
 
+from bert_tf.file_io import read_text, write_text_atomically
 from bert_tf.models import BertClassifier
 from bert_tf.tasks import classification_metrics
 from bert_tf.tasks.pair_features import encode_texts
-from bert_tf.file_io import write_text_atomically
 
 _BINARY = ("0", "1")
 _NLI = ("contradiction", "entailment", "neutral")
@@ -247,15 +248,15 @@ class GlueTask:
     def _read_tsv(self, split):
         file_name = self._spec.splits[split].file_name
         path = os.path.join(self.data_dir, file_name)
-        if self.name == "ax" and not os.path.exists(path):
+        if self.name == "ax" and not tf.io.gfile.exists(path):
             # The GLUE website serves the same file as AX.tsv.
             path = os.path.join(self.data_dir, "AX.tsv")
         columns = self._spec.test if split.startswith("test") else self._spec.labelled
         min_fields = columns.min_fields()
         examples = []
-        # utf-8-sig drops MRPC's byte order mark; quotechar=None as the original, because GLUE
-        # sentences contain unbalanced quotes that are text, not CSV quoting.
-        with open(path, encoding="utf-8-sig", newline="") as f:
+        # quotechar=None as the original, because GLUE sentences contain unbalanced quotes
+        # that are text, not CSV quoting.
+        with io.StringIO(read_text(path), newline="") as f:
             reader = csv.reader(f, delimiter="\t", quotechar=None)
             for row in reader:
                 if columns.has_header and reader.line_num == 1:

@@ -24,10 +24,10 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from bert_tf.file_io import read_text, write_text_atomically
 from bert_tf.models import BertMultipleChoice
 from bert_tf.tasks import classification_metrics
 from bert_tf.tasks.pair_features import encode_texts
-from bert_tf.file_io import write_text_atomically
 
 NUM_CHOICES = 4
 PREDICTIONS_FILE = "swag_predictions.csv"
@@ -94,7 +94,7 @@ class SwagTask:
             raise ValueError(f"SWAG has no split {split!r}; it has {', '.join(_FILES)}")
         path = os.path.join(self.data_dir, _FILES[split])
         examples = []
-        with open(path, encoding="utf-8-sig", newline="") as f:
+        with io.StringIO(read_text(path), newline="") as f:
             reader = csv.DictReader(f)
             header = reader.fieldnames or []
             labelled = split != "test"
