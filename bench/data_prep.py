@@ -32,7 +32,8 @@ flags.DEFINE_integer("max_seq_length", 128, "")
 flags.DEFINE_integer("max_predictions_per_seq", 20, "")
 flags.DEFINE_integer("dupe_factor", 5, "")
 flags.DEFINE_integer("num_output_files", 1, "Output shards.")
-flags.DEFINE_integer("num_workers", None, "Worker processes.")
+flags.DEFINE_integer("num_workers", None, "Workers (default: the CPU count).")
+flags.DEFINE_enum("workers", "auto", ["auto", "threads", "processes"], "Threads or processes.")
 flags.DEFINE_integer("split_input", 0, "If > 0, cut the input into this many files first.")
 
 
@@ -76,7 +77,8 @@ def main(argv):
     load_before = os.getloadavg()[0]
     start_wall, start_cpu = time.perf_counter(), cpu_seconds()
     summary = pretraining_data.create_pretraining_data(
-        input_files, outputs, options, num_workers=FLAGS.num_workers, progress=False)
+        input_files, outputs, options, num_workers=FLAGS.num_workers, workers=FLAGS.workers,
+        progress=False)
     wall = time.perf_counter() - start_wall
     cpu = cpu_seconds() - start_cpu
     output_bytes = sum(os.path.getsize(p) for p in outputs)
@@ -89,8 +91,8 @@ def main(argv):
   print(f"instances/s {summary.instances / wall:,.0f}; "
         f"CPU {1e6 * cpu / max(summary.instances, 1):.1f} us per instance")
   print(f"tokens/s {summary.tokens / wall:,.0f}")
-  print(f"peak RSS: this process {peak_self:.0f} MiB, largest worker "
-        f"{summary.peak_worker_rss_mib:.0f} MiB")
+  print(f"peak RSS: this process {peak_self:.0f} MiB, largest process making records "
+        f"{summary.peak_worker_rss_mib:.0f} MiB (this one when the workers are threads)")
 
 
 if __name__ == "__main__":

@@ -22,8 +22,11 @@ flags.DEFINE_integer("dupe_factor", 10, "Times to duplicate the input data (with
 flags.DEFINE_float("masked_lm_prob", 0.15, "Masked LM probability.")
 flags.DEFINE_float("short_seq_prob", 0.1,
                    "Probability of creating sequences shorter than the maximum length.")
-flags.DEFINE_integer("num_workers", None, "Worker processes making records, and threads "
-                     "tokenizing (default: the CPU count). The output does not depend on it.")
+flags.DEFINE_integer("num_workers", None, "Workers making records, and threads tokenizing "
+                     "(default: the CPU count). The output does not depend on it.")
+flags.DEFINE_enum("workers", "auto", ["auto", "threads", "processes"],
+                  "Workers as threads (no start-up cost, scale to 2-3 cores) or as processes "
+                  "(scale with the cores); auto: threads up to 2 workers.")
 flags.mark_flags_as_required(["input_file", "output_file", "vocab_file"])
 
 
@@ -39,7 +42,8 @@ def main(argv):
       short_seq_prob=FLAGS.short_seq_prob)
   logging.info("Reading %d input files; writing %d output files", len(input_files), len(output_files))
   summary = pretraining_data.create_pretraining_data(input_files, output_files, options,
-                                                     num_workers=FLAGS.num_workers)
+                                                     num_workers=FLAGS.num_workers,
+                                                     workers=FLAGS.workers)
   logging.info("Wrote %s: %s", ",".join(output_files), summary.describe())
 
 

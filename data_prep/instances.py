@@ -1,8 +1,8 @@
 """Serialized training instances from one pass over one tokenized chunk: pairing, truncation,
 shuffling, masking and Example encoding, all in numpy.
 
-This module and what it imports load no TensorFlow, so the worker processes that run it start in
-a fraction of a second and stay small.
+This module and what it imports load no TensorFlow, so worker processes that run it start in a
+fraction of a second and stay small.
 """
 
 import dataclasses

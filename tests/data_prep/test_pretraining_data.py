@@ -24,14 +24,15 @@ def original_feature_spec(max_seq_length, max_predictions_per_seq):
   }
 
 
-def run(tmp_path, input_files, num_outputs=1, name="out", num_workers=1, **overrides):
+def run(tmp_path, input_files, num_outputs=1, name="out", num_workers=1, workers="auto",
+        **overrides):
   options = dict(vocab_file=corpus.write_vocab(tmp_path), max_seq_length=MAX_SEQ_LENGTH,
                  max_predictions_per_seq=MAX_PREDICTIONS, dupe_factor=3, random_seed=7)
   options.update(overrides)
   outputs = [str(tmp_path / f"{name}-{i}.tfrecord") for i in range(num_outputs)]
   summary = pretraining_data.create_pretraining_data(
       input_files, outputs, pretraining_data.Options(**options), num_workers=num_workers,
-      progress=False)
+      workers=workers, progress=False)
   return outputs, summary
 
 
@@ -195,9 +196,11 @@ def test_output_does_not_depend_on_the_number_of_workers(tmp_path):
             corpus.write_corpus(tmp_path, 40, seed=2, name="b.txt")]
   # Small chunks, so each file is several chunks; each (chunk, pass) is a unit of work.
   one, summary = run(tmp_path, inputs, num_outputs=3, name="one", input_chunk_bytes=2000)
-  two, _ = run(tmp_path, inputs, num_outputs=3, name="two", num_workers=2, input_chunk_bytes=2000)
-  for a, b in zip(one, two):
-    assert open(a, "rb").read() == open(b, "rb").read()
+  for workers in ("threads", "processes"):
+    two, _ = run(tmp_path, inputs, num_outputs=3, name=workers, num_workers=2, workers=workers,
+                 input_chunk_bytes=2000)
+    for a, b in zip(one, two):
+      assert open(a, "rb").read() == open(b, "rb").read()
   # The chunk size, unlike the number of workers, is part of the layout.
   whole, _ = run(tmp_path, inputs, num_outputs=3, name="whole")
   assert open(whole[0], "rb").read() != open(one[0], "rb").read()
