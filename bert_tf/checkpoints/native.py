@@ -1,6 +1,7 @@
 """Our own checkpoint format: `tf.train.Checkpoint(model=<model>)`, what `--init_checkpoint` takes."""
 
 import tensorflow as tf
+from tensorflow.core.protobuf import trackable_object_graph_pb2
 
 from bert_tf.models import BertClassifier, BertEncoder, BertPretrainer, BertSpanLabeler
 
@@ -26,19 +27,43 @@ def read_checkpoint(model, path):
     return model
 
 
+def object_shapes(path):
+    """Maps each variable's object path (e.g. `model/classifier/dense/_kernel`) to its shape.
+
+    A checkpoint keys each tensor by one path only, the shortest: in a training checkpoint
+    that is often `optimizer/_trainable_variables/N`. The object graph it stores knows
+    every path, so questions about the model are asked of the graph, not of the keys.
+    """
+    reader = tf.train.load_checkpoint(path)
+    shapes = reader.get_variable_to_shape_map()
+    graph = trackable_object_graph_pb2.TrackableObjectGraph()
+    graph.ParseFromString(reader.get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
+    found, stack, seen = {}, [(0, "")], set()
+    while stack:
+        node_id, prefix = stack.pop()
+        node = graph.nodes[node_id]
+        for attribute in node.attributes:  # a variable reached by several paths gets each
+            if attribute.name == "VARIABLE_VALUE" and attribute.checkpoint_key in shapes:
+                found[prefix.rstrip("/")] = shapes[attribute.checkpoint_key]
+        if node_id not in seen:
+            seen.add(node_id)
+            stack.extend((child.node_id, f"{prefix}{child.local_name}/") for child in node.children)
+    return found
+
+
 def build_model_for_checkpoint(config, path):
     """Builds the model whose heads our checkpoint at `path` holds (a BertEncoder if none).
 
     A `classifier` head gives a BertClassifier; BertTokenClassifier and BertMultipleChoice
     store the same object path and shapes, so they read it too.
     """
-    shapes = tf.train.load_checkpoint(path).get_variable_to_shape_map()
+    shapes = object_shapes(path)
     encoder = BertEncoder(config)
     if any(name.startswith("model/masked_lm/") for name in shapes):
         return BertPretrainer(encoder)
     if any(name.startswith("model/span/") for name in shapes):
         return BertSpanLabeler(encoder)
-    kernel = "model/classifier/dense/_kernel/.ATTRIBUTES/VARIABLE_VALUE"
+    kernel = "model/classifier/dense/_kernel"
     if kernel in shapes:
         return BertClassifier(encoder, num_labels=int(shapes[kernel][-1]))
     return encoder

@@ -56,3 +56,23 @@ def test_model_for_checkpoint_has_the_heads_it_holds(model, expected, tmp_path):
     built = build_model_for_checkpoint(CONFIG, path)
     assert type(built) is expected
     _assert_same_weights(written, read_checkpoint(built, path))
+
+
+def test_a_training_checkpoint_with_optimizer_state_is_recognized_by_its_object_graph(tmp_path):
+    """Trainer checkpoints key most tensors `optimizer/_trainable_variables/N`; the heads show
+    only through the object graph, and the TF1 export must still carry the classifier."""
+    import keras
+    from bert_tf.checkpoints import open_tf1_checkpoint, save_tf1_checkpoint
+    written = BertClassifier(BertEncoder(CONFIG), num_labels=3)
+    optimizer = keras.optimizers.AdamW()
+    optimizer.build(written.trainable_variables)
+    path = tf.train.Checkpoint(model=written, optimizer=optimizer).write(str(tmp_path / "ckpt-7"))
+    keys = tf.train.load_checkpoint(path).get_variable_to_shape_map()
+    assert not any(key.startswith("model/classifier/") for key in keys)
+
+    built = build_model_for_checkpoint(CONFIG, path)
+    assert type(built) is BertClassifier and built.num_labels == 3
+    _assert_same_weights(written, read_checkpoint(built, path))
+    save_tf1_checkpoint(built, str(tmp_path / "tf1" / "bert_model.ckpt"))
+    shapes = open_tf1_checkpoint(str(tmp_path / "tf1" / "bert_model.ckpt")).shapes
+    assert list(shapes["output_weights"]) == [3, CONFIG.hidden_size]

@@ -87,3 +87,20 @@ def test_records_disagreeing_with_max_predictions_per_seq_are_an_error(tmp_path)
     write_records(tmp_path / "a.tfrecord", structured_examples(4, max_predictions_per_seq=3))
     with pytest.raises(InputError, match="max_predictions_per_seq=3 but --max_predictions_per_seq says 4"):
         run_pretraining(_options(tmp_path, max_predictions_per_seq=4))
+
+
+@pytest.mark.parametrize("dtype, jit", [("mixed_float16", False), ("mixed_bfloat16", True)])
+def test_mixed_precision_training_runs_with_float32_losses_and_weights(tmp_path, dtype, jit):
+    import keras
+    write_records(tmp_path / "a.tfrecord", structured_examples(64, seed=1))
+    try:
+        results = run_pretraining(_options(tmp_path, dtype=dtype, enable_xla=jit, num_train_steps=40,
+                                           save_checkpoints_steps=40, steps_per_loop=20))
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert results["global_step"] == 40
+    assert all(math.isfinite(results[k]) for k in ("loss", "masked_lm_loss", "next_sentence_loss"))
+    # Chance level is ln(60) + ln(2) = 4.79: forty steps in half precision still learn.
+    assert results["loss"] < 4.6
+    dtypes = tf.train.load_checkpoint(str(tmp_path / "out" / "ckpt-40")).get_variable_to_dtype_map()
+    assert {dtype.name for dtype in dtypes.values()} <= {"float32", "int64", "string"}
