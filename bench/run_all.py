@@ -1,0 +1,74 @@
+"""Runs every benchmark and prints one table: data prep, the training step, SavedModel inference.
+
+Each benchmark runs in its own process (they set different thread and precision settings),
+exactly as its own command line would; this script only gathers their figures.
+
+    python -m bench.run_all --vocab_file=../shared/data/vocab/bert_uncased_vocab.txt \
+      --corpus=../shared/data/corpus/wiki_sentences.txt
+"""
+
+import os
+import re
+import subprocess
+import sys
+
+from absl import app, flags
+
+flags.DEFINE_string("vocab_file", None, "Google's uncased vocab (30,522 tokens) for BERT-Base.")
+flags.DEFINE_string("corpus", None, "Pretraining input text for the data-prep benchmark.")
+flags.DEFINE_string("bert_config_file", "official_configs/bert_base_uncased.json",
+                    "Model of the training-step and inference benchmarks.")
+flags.DEFINE_integer("train_steps", 5, "Timed training steps.")
+flags.DEFINE_float("inference_seconds", 10.0, "Seconds timed per inference batch size.")
+flags.mark_flags_as_required(["vocab_file", "corpus"])
+FLAGS = flags.FLAGS
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _run(module, *args):
+    result = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, text=True,
+                            capture_output=True, check=False)
+    if result.returncode:
+        raise RuntimeError(f"{module} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def _find(pattern, text):
+    match = re.search(pattern, text)
+    return match.group(1).replace(",", "") if match else "?"
+
+
+def main(_):
+    rows = []
+    out = _run("bench.data_prep", f"--input_file={FLAGS.corpus}", f"--vocab_file={FLAGS.vocab_file}",
+               "--max_seq_length=128", "--max_predictions_per_seq=20", "--dupe_factor=5")
+    instances = _find(r"instances/s ([\d,]+)", out)
+    parent, workers = _find(r"this process (\d+) MiB", out), _find(r"making records (\d+) MiB", out)
+    rows.append(("data prep (create_pretraining_data, seq 128, dupe 5)",
+                 f"{instances} instances/s", f"peak RSS {parent} MiB, largest worker {workers} MiB"))
+
+    out = _run("bench.train_step", f"--bert_config_file={FLAGS.bert_config_file}",
+               f"--steps={FLAGS.train_steps}")
+    sequences, gflops = _find(r"sequences/s: ([\d.]+)", out), _find(r"model GFLOP/s: ([\d.]+)", out)
+    wall_ratio, cpu_ratio = _find(r"model / matmul: (\d+%)", out), _find(r"ratio (\d+%)", out)
+    rows.append(("training step (seq 128, batch 8, float32)",
+                 f"{sequences} sequences/s, {gflops} GFLOP/s",
+                 f"of a 2048^3 matmul: {wall_ratio} wall, {cpu_ratio} per CPU-second"))
+
+    out = _run("bench.saved_model_inference", f"--bert_config_file={FLAGS.bert_config_file}",
+               f"--vocab_file={FLAGS.vocab_file}", f"--seconds={FLAGS.inference_seconds}")
+    for size in (1, 32):
+        rate = _find(r"batch +%d: +([\d.]+)" % size, out)
+        rows.append((f"SavedModel inference, raw text, batch {size}", f"{rate} sequences/s", ""))
+
+    width = max(len(row[0]) for row in rows)
+    print(f"{'benchmark':<{width}}  {'figure':<34}  notes")
+    for name, figure, notes in rows:
+        print(f"{name:<{width}}  {figure:<34}  {notes}")
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"machine: {os.cpu_count()} CPU cores; load average {load}")
+
+
+if __name__ == "__main__":
+    app.run(main)
