@@ -23,7 +23,6 @@ import os
 import tempfile
 import time
 
-import keras
 import numpy as np
 import tensorflow as tf
 from absl import app, flags
@@ -32,8 +31,7 @@ from bert_tf.config import BertConfig
 from bert_tf.losses import pretraining_losses
 from bert_tf.models.bert_encoder import BertEncoder
 from bert_tf.models.bert_pretrainer import BertPretrainer
-from bert_tf.optimization import create_optimizer
-from bert_tf.training.trainer import Trainer
+from bert_tf.training import engine
 
 flags.DEFINE_string("bert_config_file", None, "bert_config.json of the model.")
 flags.DEFINE_integer("seq_length", 128, "Sequence length.")
@@ -89,19 +87,17 @@ def synthetic_batch(config, batch, seq, predictions):
 
 def main(argv):
     del argv
-    keras.mixed_precision.set_global_policy(FLAGS.dtype)
     config = BertConfig.from_json_file(FLAGS.bert_config_file)
     batch, seq, preds = FLAGS.batch_size, FLAGS.seq_length, FLAGS.max_predictions_per_seq
-    strategy = tf.distribute.get_strategy()
-    with strategy.scope():
-        model = BertPretrainer(BertEncoder(config))
-        optimizer = create_optimizer("adamw", 1e-4, 10000, 100)
-        if FLAGS.dtype == "mixed_float16":
-            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     data = synthetic_batch(config, batch, seq, preds)
     with tempfile.TemporaryDirectory() as output_dir:
-        trainer = Trainer(strategy, model, optimizer, pretraining_losses, output_dir,
-                          global_batch_size=batch, enable_xla=FLAGS.enable_xla)
+        options = engine.EngineOptions(output_dir=output_dir, learning_rate=1e-4, dtype=FLAGS.dtype,
+                                enable_xla=FLAGS.enable_xla)
+        strategy = engine.start(options)
+        with strategy.scope():
+            model = BertPretrainer(BertEncoder(config))
+        trainer = engine.create_trainer(options, strategy, model, pretraining_losses, batch,
+                                 num_train_steps=10000, num_warmup_steps=100)
         iterator = iter(trainer.distribute_dataset(
             lambda batch_size, context: tf.data.Dataset.from_tensors(data).repeat()))
         start = time.perf_counter()
