@@ -9,7 +9,6 @@ import sys
 import time
 
 import numpy as np
-import pytest
 import tensorflow as tf
 
 from tests.training.records import structured_examples, tiny_config, write_records
@@ -51,7 +50,6 @@ def _losses(output_dir):
     return np.array([value for _, value in _scalars(os.path.join(str(output_dir), "train"))["loss"]])
 
 
-@pytest.mark.slow
 def test_mirrored_on_two_devices_follows_the_one_device_loss_trajectory(tmp_path):
     write_records(tmp_path / "a.tfrecord", structured_examples(64, seed=1))
     single = _run(_command(tmp_path, tmp_path / "one"))
@@ -68,7 +66,6 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@pytest.mark.slow
 def test_two_workers_train_together_and_the_chief_writes_one_checkpoint(tmp_path):
     write_records(tmp_path / "a.tfrecord", structured_examples(64, seed=1))
     cluster = {"worker": [f"127.0.0.1:{_free_port()}", f"127.0.0.1:{_free_port()}"]}
@@ -92,7 +89,6 @@ def _wait_for_checkpoint(output_dir, process, timeout=120):
         time.sleep(0.2)
 
 
-@pytest.mark.slow
 def test_a_killed_run_resumes_from_its_last_checkpoint(tmp_path):
     write_records(tmp_path / "a.tfrecord", structured_examples(64, seed=1))
     command = _command(tmp_path, tmp_path / "out", num_train_steps=400, steps_per_loop=1,
