@@ -86,15 +86,18 @@ def build_inputs(tokens, a_start, a_length, b_start, b_length, seq, cls_id, sep_
     (input_ids, segment_ids): int32 arrays [batch, seq].
   """
   j = np.arange(seq)
-  la, lb = a_length[:, None], b_length[:, None]
-  source = np.where(j <= la, a_start[:, None] + j - 1, b_start[:, None] + j - la - 2)
-  ids = tokens.take(source, mode="clip")
+  la = a_length[:, None]
+  source = a_start[:, None] - 1 + j
+  # From B on (after A and its [SEP]), read from b_start instead.
+  np.add(source, (b_start - a_start - a_length - 1)[:, None], out=source, where=j > la + 1)
+  ids = tokens[np.clip(source, 0, len(tokens) - 1, out=source)]
   rows = np.arange(len(a_start))
+  end = a_length + b_length + 2  # the last [SEP]
   ids[:, 0] = cls_id
   ids[rows, a_length + 1] = sep_id
-  ids[rows, a_length + b_length + 2] = sep_id
-  ids[j > la + lb + 2] = 0
-  segment_ids = ((j >= la + 2) & (j <= la + lb + 2)).astype(np.int32)
+  ids[rows, end] = sep_id
+  ids *= j <= end[:, None]
+  segment_ids = ((j >= la + 2) & (j <= end[:, None])).astype(np.int32)
   return ids, segment_ids
 
 
