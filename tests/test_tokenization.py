@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from bert_tf.tokenization import Tokenizer, pack_inputs
+from tests.original_bert import truncate_seq_pair
 
 SHARED_DATA = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -214,18 +215,6 @@ def test_missing_vocab_file_names_path(tmp_path):
         Tokenizer(str(tmp_path / "nope.txt"))
 
 
-def original_truncate_seq_pair(tokens_a, tokens_b, max_length):
-    """run_classifier.py's _truncate_seq_pair, copied from google-research/bert."""
-    while True:
-        total_length = len(tokens_a) + len(tokens_b)
-        if total_length <= max_length:
-            break
-        if len(tokens_a) > len(tokens_b):
-            tokens_a.pop()
-        else:
-            tokens_b.pop()
-
-
 @pytest.mark.parametrize(
     "len_a,len_b",
     [(3, 4), (10, 2), (2, 10), (7, 7), (8, 7), (7, 8), (20, 20), (13, 1), (1, 13), (0, 12), (6, 3),
@@ -238,7 +227,7 @@ def test_pack_inputs_truncates_like_original(len_a, len_b):
     b = list(range(200, 200 + len_b))
     ta, tb = list(a), list(b)
     if tb:
-        original_truncate_seq_pair(ta, tb, max_seq_length - 3)
+        truncate_seq_pair(ta, tb, max_seq_length - 3)
         expected_ids = [1] + ta + [2] + tb + [2]
         expected_types = [0] * (len(ta) + 2) + [1] * (len(tb) + 1)
     else:

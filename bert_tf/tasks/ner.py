@@ -106,33 +106,27 @@ def detect_tag_scheme(label_sequences):
     return scheme
 
 
-def iob1_to_iob2(labels):
-    """Gives every entity a B- start: an I- tag after O or another type becomes B-."""
+def convert_tag_scheme(labels, scheme):
+    """Rewrites one sentence's IOB1 tags as IOB2 or the reverse; the entities stay the same.
+
+    IOB2 starts every entity with B-; IOB1 uses B- only where an entity directly follows
+    another of the same type. So a tag that starts an entity (its type differs from the
+    previous tag's) becomes B- in IOB2 and I- in IOB1.
+
+    Args:
+        labels: list of str tags.
+        scheme: "IOB2" or "IOB1", the scheme to write.
+    """
+    start_prefix, other_prefix = ("B", "I") if scheme == "IOB2" else ("I", "B")
     converted = []
     previous_type = ""
     for label in labels:
         prefix, type_ = conlleval.split_tag(label)
-        if prefix == "I" and previous_type != type_:
-            label = "B-" + type_
+        if prefix == other_prefix and previous_type != type_:
+            label = f"{start_prefix}-{type_}"
         converted.append(label)
         previous_type = type_ if prefix in ("B", "I") else ""
     return converted
-
-
-def iob2_to_iob1(labels):
-    """Keeps B- only between two adjacent entities of one type; other B- become I-."""
-    converted = []
-    previous_type = ""
-    for label in labels:
-        prefix, type_ = conlleval.split_tag(label)
-        if prefix == "B" and previous_type != type_:
-            label = "I-" + type_
-        converted.append(label)
-        previous_type = type_ if prefix in ("B", "I") else ""
-    return converted
-
-
-_CONVERTERS = {("IOB1", "IOB2"): iob1_to_iob2, ("IOB2", "IOB1"): iob2_to_iob1}
 
 
 class NerTask:
@@ -189,10 +183,9 @@ class NerTask:
                                      f"label list {list(self.label_list)}")
         scheme = detect_tag_scheme(e.labels for e in examples)
         self.detected_tag_schemes[split] = scheme
-        converter = _CONVERTERS.get((scheme, self.tag_scheme))
-        if converter:
+        if {scheme, self.tag_scheme} == {"IOB1", "IOB2"}:
             for example in examples:
-                example.labels = converter(example.labels)
+                example.labels = convert_tag_scheme(example.labels, self.tag_scheme)
         return examples
 
     def _split_path(self, split):

@@ -7,7 +7,7 @@ import tensorflow as tf
 from bert_tf.models import BertEncoder
 from bert_tf.tasks.glue import TASK_NAMES, GlueTask
 from tests.keras_helpers import tiny_config
-from tests.tasks.original_packing import original_features
+from tests.original_bert import original_features
 
 SHARED_GLUE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "glue")
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from bert_tf.tasks import conlleval
-from bert_tf.tasks.ner import (CONLL2003_LABELS, NerTask, detect_tag_scheme, iob1_to_iob2,
-                               iob2_to_iob1, read_conll_file)
+from bert_tf.tasks.ner import (CONLL2003_LABELS, NerTask, convert_tag_scheme, detect_tag_scheme,
+                               read_conll_file)
 
 # The original format: -DOCSTART-, IOB1 tags, `word POS chunk NER`.
 TRAIN = """-DOCSTART- -X- O O
@@ -64,7 +64,7 @@ def test_unknown_tag_names_file_and_line(tmp_path, tokenizer):
 def test_tag_schemes_are_detected_and_converted():
     iob1 = ["I-PER", "I-PER", "B-PER", "O", "I-LOC", "I-ORG"]
     iob2 = ["B-PER", "I-PER", "B-PER", "O", "B-LOC", "B-ORG"]
-    assert iob1_to_iob2(iob1) == iob2 and iob2_to_iob1(iob2) == iob1
+    assert convert_tag_scheme(iob1, "IOB2") == iob2 and convert_tag_scheme(iob2, "IOB1") == iob1
     assert detect_tag_scheme([iob1]) == "IOB1"
     assert detect_tag_scheme([iob2]) == "IOB2"
     assert detect_tag_scheme([["B-PER", "E-PER", "S-LOC"]]) == "IOBES"

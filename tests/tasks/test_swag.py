@@ -7,7 +7,7 @@ import pytest
 from bert_tf.models import BertEncoder
 from bert_tf.tasks.swag import SwagExample, SwagTask
 from tests.keras_helpers import tiny_config
-from tests.tasks.original_packing import original_features
+from tests.original_bert import original_features
 
 HEADER = (",video-id,fold-ind,startphrase,sent1,sent2,gold-source,"
           "ending0,ending1,ending2,ending3,label\n")

@@ -1,4 +1,4 @@
-"""The original run_classifier.py packing: the reference the task features are checked against."""
+"""google-research/bert's run_classifier.py packing: the reference our packing is checked against."""
 
 
 def truncate_seq_pair(tokens_a, tokens_b, max_length):
