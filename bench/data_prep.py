@@ -38,63 +38,83 @@ flags.DEFINE_integer("split_input", 0, "If > 0, cut the input into this many fil
 
 
 def split_documents(input_files, num_files, out_dir):
-  """Writes the documents of input_files round-robin into num_files files; returns their paths."""
-  paths = [os.path.join(out_dir, f"input-{i:03d}.txt") for i in range(num_files)]
-  outputs = [open(p, "wb") for p in paths]
-  document, count = [], 0
-  for input_file in input_files:
-    with open(input_file, "rb") as f:
-      for line in list(f) + [b"\n"]:
-        document.append(line)
-        if not line.strip():
-          outputs[count % num_files].write(b"".join(document))
-          document, count = [], count + 1
-  for output in outputs:
-    output.close()
-  return paths
+    """Writes the documents of input_files round-robin into num_files files; returns their paths."""
+    paths = [os.path.join(out_dir, f"input-{i:03d}.txt") for i in range(num_files)]
+    outputs = [open(p, "wb") for p in paths]
+    document, count = [], 0
+    for input_file in input_files:
+        with open(input_file, "rb") as f:
+            for line in list(f) + [b"\n"]:
+                document.append(line)
+                if not line.strip():
+                    outputs[count % num_files].write(b"".join(document))
+                    document, count = [], count + 1
+    for output in outputs:
+        output.close()
+    return paths
 
 
 def cpu_seconds():
-  own = resource.getrusage(resource.RUSAGE_SELF)
-  children = resource.getrusage(resource.RUSAGE_CHILDREN)
-  return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main(argv):
-  del argv
-  # create_pretraining_data imports these itself; imported first so the timing leaves out the
-  # imports. Not at the top: worker processes re-import this script and must not load TF.
-  from data_prep import chunk_tokenizer, record_writer  # noqa: F401 pylint: disable=C0415
-  options = pretraining_data.Options(
-      vocab_file=FLAGS.vocab_file, do_lower_case=FLAGS.do_lower_case,
-      do_whole_word_mask=FLAGS.do_whole_word_mask, max_seq_length=FLAGS.max_seq_length,
-      max_predictions_per_seq=FLAGS.max_predictions_per_seq, dupe_factor=FLAGS.dupe_factor)
-  input_files = pretraining_data.expand_input_patterns(FLAGS.input_file)
-  with tempfile.TemporaryDirectory() as out_dir:
-    if FLAGS.split_input:
-      input_files = split_documents(input_files, FLAGS.split_input, out_dir)
-    outputs = [os.path.join(out_dir, f"bench-{i}.tfrecord") for i in range(FLAGS.num_output_files)]
-    load_before = os.getloadavg()[0]
-    start_wall, start_cpu = time.perf_counter(), cpu_seconds()
-    summary = pretraining_data.create_pretraining_data(
-        input_files, outputs, options, num_workers=FLAGS.num_workers, workers=FLAGS.workers,
-        progress=False)
-    wall = time.perf_counter() - start_wall
-    cpu = cpu_seconds() - start_cpu
-    output_bytes = sum(os.path.getsize(p) for p in outputs)
-  peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-  print(summary.describe())
-  print(f"{len(input_files)} input files -> {len(outputs)} output files, "
-        f"{output_bytes / 2**20:.1f} MiB")
-  print(f"wall {wall:.2f} s, CPU {cpu:.2f} s (this process and its workers); "
-        f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
-  print(f"instances/s {summary.instances / wall:,.0f}; "
-        f"CPU {1e6 * cpu / max(summary.instances, 1):.1f} us per instance")
-  print(f"tokens/s {summary.tokens / wall:,.0f}")
-  print(f"peak RSS: this process {peak_self:.0f} MiB, largest process making records "
-        f"{summary.peak_worker_rss_mib:.0f} MiB (this one when the workers are threads)")
+    del argv
+    # create_pretraining_data imports these itself; imported first so the timing leaves out the
+    # imports. Not at the top: worker processes re-import this script and must not load TF.
+    from data_prep import chunk_tokenizer, record_writer  # noqa: F401 pylint: disable=C0415
+
+    options = pretraining_data.Options(
+        vocab_file=FLAGS.vocab_file,
+        do_lower_case=FLAGS.do_lower_case,
+        do_whole_word_mask=FLAGS.do_whole_word_mask,
+        max_seq_length=FLAGS.max_seq_length,
+        max_predictions_per_seq=FLAGS.max_predictions_per_seq,
+        dupe_factor=FLAGS.dupe_factor,
+    )
+    input_files = pretraining_data.expand_input_patterns(FLAGS.input_file)
+    with tempfile.TemporaryDirectory() as out_dir:
+        if FLAGS.split_input:
+            input_files = split_documents(input_files, FLAGS.split_input, out_dir)
+        outputs = [
+            os.path.join(out_dir, f"bench-{i}.tfrecord") for i in range(FLAGS.num_output_files)
+        ]
+        load_before = os.getloadavg()[0]
+        start_wall, start_cpu = time.perf_counter(), cpu_seconds()
+        summary = pretraining_data.create_pretraining_data(
+            input_files,
+            outputs,
+            options,
+            num_workers=FLAGS.num_workers,
+            workers=FLAGS.workers,
+            progress=False,
+        )
+        wall = time.perf_counter() - start_wall
+        cpu = cpu_seconds() - start_cpu
+        output_bytes = sum(os.path.getsize(p) for p in outputs)
+    peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(summary.describe())
+    print(
+        f"{len(input_files)} input files -> {len(outputs)} output files, "
+        f"{output_bytes / 2**20:.1f} MiB"
+    )
+    print(
+        f"wall {wall:.2f} s, CPU {cpu:.2f} s (this process and its workers); "
+        f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
+    )
+    print(
+        f"instances/s {summary.instances / wall:,.0f}; "
+        f"CPU {1e6 * cpu / max(summary.instances, 1):.1f} us per instance"
+    )
+    print(f"tokens/s {summary.tokens / wall:,.0f}")
+    print(
+        f"peak RSS: this process {peak_self:.0f} MiB, largest process making records "
+        f"{summary.peak_worker_rss_mib:.0f} MiB (this one when the workers are threads)"
+    )
 
 
 if __name__ == "__main__":
-  flags.mark_flags_as_required(["input_file", "vocab_file"])
-  app.run(main)
+    flags.mark_flags_as_required(["input_file", "vocab_file"])
+    app.run(main)

@@ -54,8 +54,9 @@ def load_vocab(vocab_file):
     if not tf.io.gfile.exists(vocab_file):
         raise FileNotFoundError(f"vocab file not found: {vocab_file}")
     with tf.io.gfile.GFile(vocab_file, "r") as f:
-        # Only the newline is stripped: the original keeps every other character of a line.
-        return [line.rstrip("\n").rstrip("\r") for line in f]
+        text = f.read()
+    # As the original's load_vocab: one token per line, surrounding whitespace stripped.
+    return [line.strip() for line in text.split("\n")[:-1 if text.endswith("\n") else None]]
 
 
 def split_words(texts, do_lower_case):

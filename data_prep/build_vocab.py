@@ -13,21 +13,25 @@ flags.DEFINE_string("input_file", None, "Input text files: comma-separated list 
 flags.DEFINE_string("output_file", None, "Where to write the vocab, one token per line.")
 flags.DEFINE_integer("vocab_size", 30522, "Target vocab size, reserved and unused tokens included.")
 flags.DEFINE_bool("do_lower_case", True, "Lower-case, NFD and strip accents before learning.")
-flags.DEFINE_list("reserved_tokens", ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"],
-                  "Reserved tokens; the first one gets id 0, the others follow the leading "
-                  "[unusedN] slots, as in Google's vocabs.")
+flags.DEFINE_list(
+    "reserved_tokens",
+    ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"],
+    "Reserved tokens; the first one gets id 0, the others follow the leading "
+    "[unusedN] slots, as in Google's vocabs.",
+)
 flags.DEFINE_integer("num_unused", 100, "Number of [unusedN] slots kept for later use.")
 flags.mark_flags_as_required(["input_file", "output_file"])
 
 
 def main(argv):
-  del argv
-  input_files = pretraining_data.expand_input_patterns(FLAGS.input_file)
-  tokens = vocab_learning.learn_vocab(input_files, FLAGS.vocab_size, FLAGS.do_lower_case,
-                                      FLAGS.reserved_tokens, FLAGS.num_unused)
-  vocab_learning.write_vocab(tokens, FLAGS.output_file)
-  logging.info("Wrote %d tokens to %s", len(tokens), FLAGS.output_file)
+    del argv
+    input_files = pretraining_data.expand_input_patterns(FLAGS.input_file)
+    tokens = vocab_learning.learn_vocab(
+        input_files, FLAGS.vocab_size, FLAGS.do_lower_case, FLAGS.reserved_tokens, FLAGS.num_unused
+    )
+    vocab_learning.write_vocab(tokens, FLAGS.output_file)
+    logging.info("Wrote %d tokens to %s", len(tokens), FLAGS.output_file)
 
 
 if __name__ == "__main__":
-  app.run(main)
+    app.run(main)

@@ -14,82 +14,84 @@ import numpy as np
 
 @dataclasses.dataclass
 class TextChunk:
-  """Whole documents of one input file.
+    """Whole documents of one input file.
 
-  Attributes:
-    lines: the non-empty lines, stripped.
-    document_ids: list of int, the document of each line (a new one after each blank line).
-    num_lines: lines read, blank ones included.
-    num_bad_lines: lines that were not valid UTF-8 (bad bytes became U+FFFD, which the
-      tokenizer drops like the original's _clean_text).
-    num_bytes: bytes read.
-  """
-  lines: list
-  document_ids: list
-  num_lines: int = 0
-  num_bad_lines: int = 0
-  num_bytes: int = 0
+    Attributes:
+      lines: the non-empty lines, stripped.
+      document_ids: list of int, the document of each line (a new one after each blank line).
+      num_lines: lines read, blank ones included.
+      num_bad_lines: lines that were not valid UTF-8 (bad bytes became U+FFFD, which the
+        tokenizer drops like the original's _clean_text).
+      num_bytes: bytes read.
+    """
+
+    lines: list
+    document_ids: list
+    num_lines: int = 0
+    num_bad_lines: int = 0
+    num_bytes: int = 0
 
 
 @dataclasses.dataclass
 class TokenizedChunk:
-  """Token ids of a TextChunk; documents and lines without tokens are dropped, as the original.
+    """Token ids of a TextChunk; documents and lines without tokens are dropped, as the original.
 
-  Attributes:
-    tokens: int32 array [num_tokens], all sentences back to back.
-    sentence_starts: int64 array [num_sentences + 1], offsets of sentences in `tokens`.
-    document_starts: int64 array [num_documents + 1], offsets of documents in sentences.
-  """
-  tokens: np.ndarray
-  sentence_starts: np.ndarray
-  document_starts: np.ndarray
+    Attributes:
+      tokens: int32 array [num_tokens], all sentences back to back.
+      sentence_starts: int64 array [num_sentences + 1], offsets of sentences in `tokens`.
+      document_starts: int64 array [num_documents + 1], offsets of documents in sentences.
+    """
 
-  @property
-  def num_documents(self):
-    return len(self.document_starts) - 1
+    tokens: np.ndarray
+    sentence_starts: np.ndarray
+    document_starts: np.ndarray
+
+    @property
+    def num_documents(self):
+        return len(self.document_starts) - 1
 
 
 def read_chunks(path, chunk_bytes):
-  """Yields the TextChunks of the file at `path`; a chunk ends at the first blank line after
-  `chunk_bytes` bytes (so a file without blank lines is one chunk)."""
-  chunk = TextChunk([], [])
-  document_id = 0
-  with open(path, "rb") as f:
-    for raw in f:
-      chunk.num_lines += 1
-      chunk.num_bytes += len(raw)
-      try:
-        line = raw.decode("utf-8")
-      except UnicodeDecodeError:
-        line = raw.decode("utf-8", errors="replace")
-        chunk.num_bad_lines += 1
-      line = line.strip()
-      if line:
-        chunk.lines.append(line)
-        chunk.document_ids.append(document_id)
-      else:
-        document_id += 1
-        if chunk.num_bytes >= chunk_bytes:
-          yield chunk
-          chunk = TextChunk([], [])
-  if chunk.num_lines:
-    yield chunk
+    """Yields the TextChunks of the file at `path`; a chunk ends at the first blank line after
+    `chunk_bytes` bytes (so a file without blank lines is one chunk)."""
+    chunk = TextChunk([], [])
+    document_id = 0
+    with open(path, "rb") as f:
+        for raw in f:
+            chunk.num_lines += 1
+            chunk.num_bytes += len(raw)
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                line = raw.decode("utf-8", errors="replace")
+                chunk.num_bad_lines += 1
+            line = line.strip()
+            if line:
+                chunk.lines.append(line)
+                chunk.document_ids.append(document_id)
+            else:
+                document_id += 1
+                if chunk.num_bytes >= chunk_bytes:
+                    yield chunk
+                    chunk = TextChunk([], [])
+    if chunk.num_lines:
+        yield chunk
 
 
 def tokenize_chunk(chunk, tokenize_lines):
-  """TextChunk -> TokenizedChunk.
+    """TextChunk -> TokenizedChunk.
 
-  Args:
-    chunk: TextChunk.
-    tokenize_lines: function list of str -> (int32 array [num_tokens] of all lines' token ids,
-      int array [num_lines] of tokens per line).
-  """
-  tokens, lengths = tokenize_lines(chunk.lines)
-  keep = lengths > 0  # the original skips lines that tokenize to nothing
-  lengths = lengths[keep]
-  document_ids = np.asarray(chunk.document_ids, np.int64)[keep]
-  sentence_starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-  # A document starts at every sentence whose document id differs from the previous one.
-  first = np.flatnonzero(np.diff(document_ids, prepend=-1) != 0)
-  document_starts = np.concatenate([first, [len(lengths)]]).astype(np.int64)
-  return TokenizedChunk(np.asarray(tokens, np.int32), sentence_starts, document_starts)
+    Args:
+      chunk: TextChunk.
+      tokenize_lines: function list of str -> (int32 array [num_tokens] of all lines' token ids,
+        int array [num_lines] of tokens per line).
+    """
+    tokens, lengths = tokenize_lines(chunk.lines)
+    keep = lengths > 0  # the original skips lines that tokenize to nothing
+    lengths = lengths[keep]
+    document_ids = np.asarray(chunk.document_ids, np.int64)[keep]
+    sentence_starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    # A document starts at every sentence whose document id differs from the previous one.
+    first = np.flatnonzero(np.diff(document_ids, prepend=-1) != 0)
+    document_starts = np.concatenate([first, [len(lengths)]]).astype(np.int64)
+    return TokenizedChunk(np.asarray(tokens, np.int32), sentence_starts, document_starts)

@@ -20,63 +20,81 @@ from bert_tf.tokenization import pack_inputs
 
 
 def _sentence_pairs(input_files, seed, shuffle_buffer_size):
-  """(a, b, is_random_next): text lines; b follows a in its document unless is_random_next."""
-  lines = tf.data.TextLineDataset(input_files).map(tf.strings.strip)
-  # Pair each line with the next one; a pair that crosses a blank line crosses documents.
-  following = tf.data.Dataset.zip((lines, lines.skip(1)))
-  same_document = following.filter(lambda a, b: (tf.strings.length(a) > 0) & (tf.strings.length(b) > 0))
-  random_lines = lines.filter(lambda line: tf.strings.length(line) > 0).repeat().shuffle(
-      shuffle_buffer_size, seed=seed)
-  coins = tf.data.Dataset.random(seed=seed).map(lambda x: x % 2 == 1)
+    """(a, b, is_random_next): text lines; b follows a in its document unless is_random_next."""
+    lines = tf.data.TextLineDataset(input_files).map(tf.strings.strip)
+    # Pair each line with the next one; a pair that crosses a blank line crosses documents.
+    following = tf.data.Dataset.zip((lines, lines.skip(1)))
+    same_document = following.filter(
+        lambda a, b: (tf.strings.length(a) > 0) & (tf.strings.length(b) > 0)
+    )
+    random_lines = (
+        lines.filter(lambda line: tf.strings.length(line) > 0)
+        .repeat()
+        .shuffle(shuffle_buffer_size, seed=seed)
+    )
+    coins = tf.data.Dataset.random(seed=seed).map(lambda x: x % 2 == 1)
 
-  def choose(pair, random_line, is_random):
-    a, b = pair
-    return a, tf.where(is_random, random_line, b), tf.cast(is_random, tf.int64)
+    def choose(pair, random_line, is_random):
+        a, b = pair
+        return a, tf.where(is_random, random_line, b), tf.cast(is_random, tf.int64)
 
-  return tf.data.Dataset.zip((same_document, random_lines, coins)).map(choose)
+    return tf.data.Dataset.zip((same_document, random_lines, coins)).map(choose)
 
 
-def dynamic_masking_dataset(input_files, tokenizer, max_seq_length, max_predictions_per_seq,
-                            batch_size, masked_lm_prob=0.15, seed=None, shuffle_buffer_size=10000):
-  """Batches of pretraining features with fresh masks each epoch.
+def dynamic_masking_dataset(
+    input_files,
+    tokenizer,
+    max_seq_length,
+    max_predictions_per_seq,
+    batch_size,
+    masked_lm_prob=0.15,
+    seed=None,
+    shuffle_buffer_size=10000,
+):
+    """Batches of pretraining features with fresh masks each epoch.
 
-  Args:
-    input_files: text files, one sentence per line, blank line between documents.
-    tokenizer: bert_tf.tokenization.Tokenizer.
-    max_seq_length, max_predictions_per_seq, masked_lm_prob: as create_pretraining_data.
-    batch_size: examples per batch.
-    seed: for the pairing and masking random ops (None: nondeterministic).
+    Args:
+      input_files: text files, one sentence per line, blank line between documents.
+      tokenizer: bert_tf.tokenization.Tokenizer.
+      max_seq_length, max_predictions_per_seq, masked_lm_prob: as create_pretraining_data.
+      batch_size: examples per batch.
+      seed: for the pairing and masking random ops (None: nondeterministic).
 
-  Returns:
-    tf.data.Dataset of dicts of Tensors [batch_size, ...] as described in the module docstring.
-  """
-  special_ids = [tokenizer.cls_id, tokenizer.sep_id, tokenizer.pad_id]
-  selector = tf_text.RandomItemSelector(
-      max_selections_per_batch=max_predictions_per_seq, selection_rate=masked_lm_prob,
-      unselectable_ids=special_ids)
-  values_chooser = tf_text.MaskValuesChooser(tokenizer.vocab_size, tokenizer.mask_id, 0.8)
+    Returns:
+      tf.data.Dataset of dicts of Tensors [batch_size, ...] as described in the module docstring.
+    """
+    special_ids = [tokenizer.cls_id, tokenizer.sep_id, tokenizer.pad_id]
+    selector = tf_text.RandomItemSelector(
+        max_selections_per_batch=max_predictions_per_seq,
+        selection_rate=masked_lm_prob,
+        unselectable_ids=special_ids,
+    )
+    values_chooser = tf_text.MaskValuesChooser(tokenizer.vocab_size, tokenizer.mask_id, 0.8)
 
-  def features(a, b, is_random_next):
-    a_ids = tokenizer.tokenize_ids(a)
-    b_ids = tokenizer.tokenize_ids(b)
-    packed = pack_inputs([a_ids, b_ids], max_seq_length, tokenizer.cls_id, tokenizer.sep_id)
-    real = tf.RaggedTensor.from_tensor(packed["input_word_ids"], lengths=tf.reduce_sum(
-        packed["input_mask"], axis=1))
-    masked_ids, positions, labels = tf_text.mask_language_model(real, selector, values_chooser)
-    input_ids, _ = tf_text.pad_model_inputs(masked_ids, max_seq_length)
-    masked_lm_positions, weights = tf_text.pad_model_inputs(positions, max_predictions_per_seq)
-    masked_lm_ids, _ = tf_text.pad_model_inputs(labels, max_predictions_per_seq)
-    return {
-        "input_ids": tf.cast(input_ids, tf.int64),
-        "input_mask": tf.cast(packed["input_mask"], tf.int64),
-        "segment_ids": tf.cast(packed["input_type_ids"], tf.int64),
-        "masked_lm_positions": tf.cast(masked_lm_positions, tf.int64),
-        "masked_lm_ids": tf.cast(masked_lm_ids, tf.int64),
-        "masked_lm_weights": tf.cast(weights, tf.float32),
-        "next_sentence_labels": tf.reshape(is_random_next, [-1, 1]),
-    }
+    def features(a, b, is_random_next):
+        a_ids = tokenizer.tokenize_ids(a)
+        b_ids = tokenizer.tokenize_ids(b)
+        packed = pack_inputs([a_ids, b_ids], max_seq_length, tokenizer.cls_id, tokenizer.sep_id)
+        real = tf.RaggedTensor.from_tensor(
+            packed["input_word_ids"], lengths=tf.reduce_sum(packed["input_mask"], axis=1)
+        )
+        masked_ids, positions, labels = tf_text.mask_language_model(real, selector, values_chooser)
+        input_ids, _ = tf_text.pad_model_inputs(masked_ids, max_seq_length)
+        masked_lm_positions, weights = tf_text.pad_model_inputs(positions, max_predictions_per_seq)
+        masked_lm_ids, _ = tf_text.pad_model_inputs(labels, max_predictions_per_seq)
+        return {
+            "input_ids": tf.cast(input_ids, tf.int64),
+            "input_mask": tf.cast(packed["input_mask"], tf.int64),
+            "segment_ids": tf.cast(packed["input_type_ids"], tf.int64),
+            "masked_lm_positions": tf.cast(masked_lm_positions, tf.int64),
+            "masked_lm_ids": tf.cast(masked_lm_ids, tf.int64),
+            "masked_lm_weights": tf.cast(weights, tf.float32),
+            "next_sentence_labels": tf.reshape(is_random_next, [-1, 1]),
+        }
 
-  return (_sentence_pairs(input_files, seed, shuffle_buffer_size)
-          .batch(batch_size, drop_remainder=True)
-          .map(features, num_parallel_calls=tf.data.AUTOTUNE)
-          .prefetch(tf.data.AUTOTUNE))
+    return (
+        _sentence_pairs(input_files, seed, shuffle_buffer_size)
+        .batch(batch_size, drop_remainder=True)
+        .map(features, num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(tf.data.AUTOTUNE)
+    )

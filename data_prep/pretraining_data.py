@@ -36,204 +36,226 @@ from data_prep import documents, instances
 
 @dataclasses.dataclass(frozen=True)
 class Options:
-  """The original flags, plus input_chunk_bytes: the size of the chunks of whole documents a
-  file is cut into (the random next segment comes from the same chunk)."""
-  vocab_file: str
-  do_lower_case: bool = True
-  do_whole_word_mask: bool = False
-  max_seq_length: int = 128
-  max_predictions_per_seq: int = 20
-  random_seed: int = 12345
-  dupe_factor: int = 10
-  masked_lm_prob: float = 0.15
-  short_seq_prob: float = 0.1
-  input_chunk_bytes: int = 4 << 20
+    """The original flags, plus input_chunk_bytes: the size of the chunks of whole documents a
+    file is cut into (the random next segment comes from the same chunk)."""
+
+    vocab_file: str
+    do_lower_case: bool = True
+    do_whole_word_mask: bool = False
+    max_seq_length: int = 128
+    max_predictions_per_seq: int = 20
+    random_seed: int = 12345
+    dupe_factor: int = 10
+    masked_lm_prob: float = 0.15
+    short_seq_prob: float = 0.1
+    input_chunk_bytes: int = 4 << 20
 
 
 @dataclasses.dataclass
 class Summary:
-  """Counts over a run, and the peak resident memory of the processes that made records."""
-  files: int = 0
-  lines: int = 0
-  bad_utf8_lines: int = 0
-  documents: int = 0
-  instances: int = 0
-  tokens: int = 0
-  masked: int = 0
-  random_next: int = 0
-  peak_worker_rss_mib: float = 0.0
+    """Counts over a run, and the peak resident memory of the processes that made records."""
 
-  def describe(self):
-    per_instance = lambda n: n / max(self.instances, 1)
-    return (f"{self.files} input files, {self.lines} lines ({self.bad_utf8_lines} not valid UTF-8, "
+    files: int = 0
+    lines: int = 0
+    bad_utf8_lines: int = 0
+    documents: int = 0
+    instances: int = 0
+    tokens: int = 0
+    masked: int = 0
+    random_next: int = 0
+    peak_worker_rss_mib: float = 0.0
+
+    def describe(self):
+        per_instance = lambda n: n / max(self.instances, 1)
+        return (
+            f"{self.files} input files, {self.lines} lines ({self.bad_utf8_lines} not valid UTF-8, "
             f"bad bytes replaced), {self.documents} documents -> {self.instances} instances, "
             f"{self.tokens} tokens ({per_instance(self.tokens):.1f} per instance), "
             f"{per_instance(self.masked):.2f} masked per instance, "
-            f"next sentence random {100 * per_instance(self.random_next):.1f}%")
+            f"next sentence random {100 * per_instance(self.random_next):.1f}%"
+        )
 
 
 def expand_input_patterns(patterns):
-  """Comma-separated files or globs -> sorted list of files per pattern, in pattern order."""
-  files = []
-  for pattern in (p.strip() for p in patterns.split(",")):
-    if not pattern:
-      continue
-    matches = sorted(glob.glob(pattern))
-    if not matches:
-      raise FileNotFoundError(f"--input_file pattern matches no file: {pattern}")
-    files.extend(matches)
-  return files
+    """Comma-separated files or globs -> sorted list of files per pattern, in pattern order."""
+    files = []
+    for pattern in (p.strip() for p in patterns.split(",")):
+        if not pattern:
+            continue
+        matches = sorted(glob.glob(pattern))
+        if not matches:
+            raise FileNotFoundError(f"--input_file pattern matches no file: {pattern}")
+        files.extend(matches)
+    return files
 
 
 def _vocab_ids(tokenizer):
-  return instances.VocabIds(
-      tokenizer.cls_id, tokenizer.sep_id, tokenizer.mask_id, tokenizer.vocab_size,
-      np.array([t.startswith("##") for t in tokenizer.vocab], bool))
+    return instances.VocabIds(
+        tokenizer.cls_id,
+        tokenizer.sep_id,
+        tokenizer.mask_id,
+        tokenizer.vocab_size,
+        np.array([t.startswith("##") for t in tokenizer.vocab], bool),
+    )
 
 
 def _chunks(input_files, chunk_bytes, summary):
-  """Yields (file_index, chunk_index, TextChunk) over all files, counting lines in `summary`."""
-  for file_index, input_file in enumerate(input_files):
-    bad_lines = 0
-    for chunk_index, chunk in enumerate(documents.read_chunks(input_file, chunk_bytes)):
-      summary.lines += chunk.num_lines
-      bad_lines += chunk.num_bad_lines
-      yield file_index, chunk_index, chunk
-    if bad_lines:
-      logging.warning("%s: %d lines were not valid UTF-8; bad bytes were replaced",
-                      input_file, bad_lines)
-    summary.bad_utf8_lines += bad_lines
+    """Yields (file_index, chunk_index, TextChunk) over all files, counting lines in `summary`."""
+    for file_index, input_file in enumerate(input_files):
+        bad_lines = 0
+        for chunk_index, chunk in enumerate(documents.read_chunks(input_file, chunk_bytes)):
+            summary.lines += chunk.num_lines
+            bad_lines += chunk.num_bad_lines
+            yield file_index, chunk_index, chunk
+        if bad_lines:
+            logging.warning(
+                "%s: %d lines were not valid UTF-8; bad bytes were replaced", input_file, bad_lines
+            )
+        summary.bad_utf8_lines += bad_lines
 
 
 class _Done:
-  """A result computed in this process, with the interface of multiprocessing's AsyncResult."""
+    """A result computed in this process, with the interface of multiprocessing's AsyncResult."""
 
-  def __init__(self, value):
-    self._value = value
+    def __init__(self, value):
+        self._value = value
 
-  def get(self):
-    return self._value
+    def get(self):
+        return self._value
 
 
-def create_pretraining_data(input_files, output_files, options, num_workers=None,
-                            workers="auto", progress=True):
-  """Prepares every input file and writes the records round-robin into the output files.
+def create_pretraining_data(
+    input_files, output_files, options, num_workers=None, workers="auto", progress=True
+):
+    """Prepares every input file and writes the records round-robin into the output files.
 
-  This process reads and tokenizes the input chunk by chunk (on `num_workers` threads) and
-  writes the records; `num_workers` workers make the records of each (chunk, dupe pass). At most
-  a few chunks are in flight, so memory is bounded by the chunk size, not the corpus.
+    This process reads and tokenizes the input chunk by chunk (on `num_workers` threads) and
+    writes the records; `num_workers` workers make the records of each (chunk, dupe pass). At most
+    a few chunks are in flight, so memory is bounded by the chunk size, not the corpus.
 
-  Args:
-    input_files: list of text files.
-    output_files: list of TFRecord paths; instances are dealt round-robin across them.
-    options: Options.
-    num_workers: parallel workers; defaults to the CPU count. The output does not depend on it.
-    workers: "threads" (no start-up cost, but about a third of a pass holds the GIL, so they
-      scale to 2-3 cores), "processes" (spawned processes that load no TensorFlow: ~0.2 s of CPU
-      and ~80 MB each, and they scale with the cores), or "auto": threads up to 2 workers.
-    progress: show a progress bar over the input bytes.
+    Args:
+      input_files: list of text files.
+      output_files: list of TFRecord paths; instances are dealt round-robin across them.
+      options: Options.
+      num_workers: parallel workers; defaults to the CPU count. The output does not depend on it.
+      workers: "threads" (no start-up cost, but about a third of a pass holds the GIL, so they
+        scale to 2-3 cores), "processes" (spawned processes that load no TensorFlow: ~0.2 s of CPU
+        and ~80 MB each, and they scale with the cores), or "auto": threads up to 2 workers.
+      progress: show a progress bar over the input bytes.
 
-  Returns:
-    Summary of the whole run.
-  """
-  if not output_files:
-    raise ValueError("--output_file names no file")
-  if workers not in ("auto", "threads", "processes"):
-    raise ValueError(f"workers must be auto, threads or processes, not {workers!r}")
-  # Imported here, not at the top: worker processes import this module (spawn re-imports the
-  # main script, which imports it) and must not load TensorFlow.
-  from data_prep import chunk_tokenizer  # pylint: disable=import-outside-toplevel
+    Returns:
+      Summary of the whole run.
+    """
+    if not output_files:
+        raise ValueError("--output_file names no file")
+    if workers not in ("auto", "threads", "processes"):
+        raise ValueError(f"workers must be auto, threads or processes, not {workers!r}")
+    # Imported here, not at the top: worker processes import this module (spawn re-imports the
+    # main script, which imports it) and must not load TensorFlow.
+    from data_prep import chunk_tokenizer  # pylint: disable=import-outside-toplevel
 
-  num_workers = num_workers or os.cpu_count() or 1
-  # Started first, so worker processes start up while the tokenizer is built.
-  pool = _worker_pool(num_workers, workers)
-  try:
-    tokenize = chunk_tokenizer.ChunkTokenizer(options.vocab_file, options.do_lower_case,
-                                              num_threads=num_workers)
+    num_workers = num_workers or os.cpu_count() or 1
+    # Started first, so worker processes start up while the tokenizer is built.
+    pool = _worker_pool(num_workers, workers)
     try:
-      return _write_records(input_files, output_files, options, tokenize, pool, num_workers,
-                            progress)
+        tokenize = chunk_tokenizer.ChunkTokenizer(
+            options.vocab_file, options.do_lower_case, num_threads=num_workers
+        )
+        try:
+            return _write_records(
+                input_files, output_files, options, tokenize, pool, num_workers, progress
+            )
+        finally:
+            tokenize.close()
     finally:
-      tokenize.close()
-  finally:
-    if pool:
-      pool.terminate()
+        if pool:
+            pool.terminate()
 
 
 def _worker_pool(num_workers, workers):
-  """A pool with apply_async, or None to work in this thread."""
-  if num_workers <= 1:
-    return None
-  if workers == "threads" or (workers == "auto" and num_workers <= 2):
-    return multiprocessing.pool.ThreadPool(num_workers)
-  # spawn: TensorFlow may be loaded here, and it is not safe to fork. (A fork server would
-  # start each worker for less, but this process would wait for it to start.)
-  return multiprocessing.get_context("spawn").Pool(num_workers)
+    """A pool with apply_async, or None to work in this thread."""
+    if num_workers <= 1:
+        return None
+    if workers == "threads" or (workers == "auto" and num_workers <= 2):
+        return multiprocessing.pool.ThreadPool(num_workers)
+    # spawn: TensorFlow may be loaded here, and it is not safe to fork. (A fork server would
+    # start each worker for less, but this process would wait for it to start.)
+    return multiprocessing.get_context("spawn").Pool(num_workers)
 
 
 def _write_records(input_files, output_files, options, tokenize, pool, num_workers, progress):
-  """The loop of create_pretraining_data: tokenize a chunk here, make its passes in the pool
-  (or here without one), write finished passes in order."""
-  from data_prep import record_writer  # pylint: disable=import-outside-toplevel
+    """The loop of create_pretraining_data: tokenize a chunk here, make its passes in the pool
+    (or here without one), write finished passes in order."""
+    from data_prep import record_writer  # pylint: disable=import-outside-toplevel
 
-  vocab = _vocab_ids(tokenize.tokenizer)
-  summary = Summary(files=len(input_files))
-  # (result, input bytes done once it is written): passes in flight, oldest first. Twice the
-  # passes of a chunk keeps the workers busy while the next chunk is tokenized.
-  pending = collections.deque()
-  max_pending = 2 * max(options.dupe_factor, num_workers)
-  bar = _progress_bar(sum(os.path.getsize(f) for f in input_files), progress)
+    vocab = _vocab_ids(tokenize.tokenizer)
+    summary = Summary(files=len(input_files))
+    # (result, input bytes done once it is written): passes in flight, oldest first. Twice the
+    # passes of a chunk keeps the workers busy while the next chunk is tokenized.
+    pending = collections.deque()
+    max_pending = 2 * max(options.dupe_factor, num_workers)
+    bar = _progress_bar(sum(os.path.getsize(f) for f in input_files), progress)
 
-  def write_oldest(writer):
-    result, bytes_done = pending.popleft()
-    result = result.get()
-    writer.write(result.data, result.lengths)
-    summary.instances += len(result.lengths)
-    summary.tokens += result.tokens
-    summary.masked += result.masked
-    summary.random_next += result.random_next
-    summary.peak_worker_rss_mib = max(summary.peak_worker_rss_mib, result.peak_rss_mib)
-    bar.update(bytes_done)
+    def write_oldest(writer):
+        result, bytes_done = pending.popleft()
+        result = result.get()
+        writer.write(result.data, result.lengths)
+        summary.instances += len(result.lengths)
+        summary.tokens += result.tokens
+        summary.masked += result.masked
+        summary.random_next += result.random_next
+        summary.peak_worker_rss_mib = max(summary.peak_worker_rss_mib, result.peak_rss_mib)
+        bar.update(bytes_done)
 
-  try:
-    with record_writer.RoundRobinWriter(output_files) as writer:
-      for file_index, chunk_index, text in _chunks(input_files, options.input_chunk_bytes, summary):
-        chunk = documents.tokenize_chunk(text, tokenize)
-        summary.documents += chunk.num_documents
-        passes = options.dupe_factor if chunk.num_documents else 0
-        if not passes:
-          bar.update(text.num_bytes)
-        for dupe in range(passes):
-          args = (chunk, (options.random_seed, file_index, chunk_index, dupe), options, vocab)
-          result = (pool.apply_async(instances.create_pass, args) if pool
-                    else _Done(instances.create_pass(*args)))
-          pending.append((result, text.num_bytes if dupe == passes - 1 else 0))
-        while len(pending) > max_pending or (pending and _ready(pending[0][0])):
-          write_oldest(writer)
-      while pending:
-        write_oldest(writer)
-  finally:
-    bar.close()
-  return summary
+    try:
+        with record_writer.RoundRobinWriter(output_files) as writer:
+            for file_index, chunk_index, text in _chunks(
+                input_files, options.input_chunk_bytes, summary
+            ):
+                chunk = documents.tokenize_chunk(text, tokenize)
+                summary.documents += chunk.num_documents
+                passes = options.dupe_factor if chunk.num_documents else 0
+                if not passes:
+                    bar.update(text.num_bytes)
+                for dupe in range(passes):
+                    args = (
+                        chunk,
+                        (options.random_seed, file_index, chunk_index, dupe),
+                        options,
+                        vocab,
+                    )
+                    result = (
+                        pool.apply_async(instances.create_pass, args)
+                        if pool
+                        else _Done(instances.create_pass(*args))
+                    )
+                    pending.append((result, text.num_bytes if dupe == passes - 1 else 0))
+                while len(pending) > max_pending or (pending and _ready(pending[0][0])):
+                    write_oldest(writer)
+            while pending:
+                write_oldest(writer)
+    finally:
+        bar.close()
+    return summary
 
 
 def _ready(result):
-  return isinstance(result, _Done) or result.ready()
+    return isinstance(result, _Done) or result.ready()
 
 
 class _NoBar:
-  def update(self, n):
-    del n
+    def update(self, n):
+        del n
 
-  def close(self):
-    pass
+    def close(self):
+        pass
 
 
 def _progress_bar(total, enabled):
-  if not enabled:
-    return _NoBar()
-  try:
-    import tqdm  # installed with tensorflow-datasets; progress is optional
-  except ImportError:
-    return _NoBar()
-  return tqdm.tqdm(total=total, unit="B", unit_scale=True, desc="input")
+    if not enabled:
+        return _NoBar()
+    try:
+        import tqdm  # installed with tensorflow-datasets; progress is optional
+    except ImportError:
+        return _NoBar()
+    return tqdm.tqdm(total=total, unit="B", unit_scale=True, desc="input")

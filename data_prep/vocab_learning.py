@@ -20,42 +20,47 @@ _UNUSED_BEFORE_RESERVED = 99  # Google's vocabs: [unused0]..[unused98] sit betwe
 
 
 def vocab_layout(reserved_tokens, num_unused, learned):
-  """Reserved tokens, [unusedN] slots and learned pieces in Google's order (learned ones that
-  repeat a reserved token are dropped)."""
-  unused = [f"[unused{i}]" for i in range(num_unused)]
-  head = min(num_unused, _UNUSED_BEFORE_RESERVED)
-  special = list(reserved_tokens[:1]) + unused[:head] + list(reserved_tokens[1:]) + unused[head:]
-  taken = set(special)
-  return special + [t for t in learned if t not in taken]
+    """Reserved tokens, [unusedN] slots and learned pieces in Google's order (learned ones that
+    repeat a reserved token are dropped)."""
+    unused = [f"[unused{i}]" for i in range(num_unused)]
+    head = min(num_unused, _UNUSED_BEFORE_RESERVED)
+    special = list(reserved_tokens[:1]) + unused[:head] + list(reserved_tokens[1:]) + unused[head:]
+    taken = set(special)
+    return special + [t for t in learned if t not in taken]
 
 
 def learn_vocab(input_files, vocab_size, do_lower_case, reserved_tokens, num_unused):
-  """Learns a vocab of about `vocab_size` tokens (reserved and unused ones included).
+    """Learns a vocab of about `vocab_size` tokens (reserved and unused ones included).
 
-  Args:
-    input_files: text files, one sentence per line.
+    Args:
+      input_files: text files, one sentence per line.
 
-  Returns:
-    list of tokens, id = index.
-  """
-  lines = tf.data.TextLineDataset(input_files).filter(lambda line: tf.strings.length(line) > 0)
-  words = lines.batch(1024).map(
-      lambda batch: tf.strings.reduce_join(split_words(batch, do_lower_case), axis=-1, separator=" "))
-  specials = list(reserved_tokens) + [f"[unused{i}]" for i in range(num_unused)]
-  learned = bert_vocab_from_dataset.bert_vocab_from_dataset(
-      words.unbatch().prefetch(tf.data.AUTOTUNE),
-      vocab_size=vocab_size,
-      reserved_tokens=specials,
-      bert_tokenizer_params={"lower_case": False},
-      learn_params={})
-  return vocab_layout(reserved_tokens, num_unused, learned)
+    Returns:
+      list of tokens, id = index.
+    """
+    lines = tf.data.TextLineDataset(input_files).filter(lambda line: tf.strings.length(line) > 0)
+    words = lines.batch(1024).map(
+        lambda batch: tf.strings.reduce_join(
+            split_words(batch, do_lower_case), axis=-1, separator=" "
+        )
+    )
+    specials = list(reserved_tokens) + [f"[unused{i}]" for i in range(num_unused)]
+    learned = bert_vocab_from_dataset.bert_vocab_from_dataset(
+        words.unbatch().prefetch(tf.data.AUTOTUNE),
+        vocab_size=vocab_size,
+        reserved_tokens=specials,
+        bert_tokenizer_params={"lower_case": False},
+        learn_params={},
+    )
+    return vocab_layout(reserved_tokens, num_unused, learned)
 
 
 def write_vocab(tokens, output_file):
-  """One token per line, written to a temporary file and renamed."""
-  directory = os.path.dirname(os.path.abspath(output_file))
-  os.makedirs(directory, exist_ok=True)
-  with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, delete=False,
-                                   suffix=".tmp") as f:
-    f.write("".join(token + "\n" for token in tokens))
-  os.replace(f.name, output_file)
+    """One token per line, written to a temporary file and renamed."""
+    directory = os.path.dirname(os.path.abspath(output_file))
+    os.makedirs(directory, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=directory, delete=False, suffix=".tmp"
+    ) as f:
+        f.write("".join(token + "\n" for token in tokens))
+    os.replace(f.name, output_file)
