@@ -21,11 +21,17 @@ from bert_tf.tokenization import pack_inputs
 
 def _sentence_pairs(input_files, seed, shuffle_buffer_size):
     """(a, b, is_random_next): text lines; b follows a in its document unless is_random_next."""
+    def line_pairs(path):
+        # Pair each line with the next one within a file; a pair that crosses a blank line
+        # crosses documents, and so would one across two files.
+        file_lines = tf.data.TextLineDataset(path).map(tf.strings.strip)
+        return tf.data.Dataset.zip((file_lines, file_lines.skip(1)))
+
     lines = tf.data.TextLineDataset(input_files).map(tf.strings.strip)
-    # Pair each line with the next one; a pair that crosses a blank line crosses documents.
-    following = tf.data.Dataset.zip((lines, lines.skip(1)))
-    same_document = following.filter(
-        lambda a, b: (tf.strings.length(a) > 0) & (tf.strings.length(b) > 0)
+    same_document = (
+        tf.data.Dataset.from_tensor_slices(list(input_files))
+        .flat_map(line_pairs)
+        .filter(lambda a, b: (tf.strings.length(a) > 0) & (tf.strings.length(b) > 0))
     )
     random_lines = (
         lines.filter(lambda line: tf.strings.length(line) > 0)

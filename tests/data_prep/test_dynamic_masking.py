@@ -48,3 +48,16 @@ def test_features_match_record_spec_and_masks_change_across_epochs(tmp_path):
     np.testing.assert_array_equal(first_segments[0], first_segments[1])
     assert not np.array_equal(epochs[0]["masked_lm_positions"], epochs[1]["masked_lm_positions"])
     assert tf.reduce_all(epochs[0]["input_ids"][:, 0] == tokenizer.cls_id)
+
+
+def test_next_sentence_pairs_never_cross_from_one_file_into_the_next(tmp_path):
+    from data_prep.dynamic_masking import _sentence_pairs
+
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_text("a one\na two\n")
+    second.write_text("b one\nb two\n")
+    pairs = _sentence_pairs([str(first), str(second)], seed=0, shuffle_buffer_size=4)
+    real_next = {(a.decode(), b.decode()) for a, b, is_random in pairs.take(2).as_numpy_iterator()
+                 if not is_random}
+    assert ("a two", "b one") not in real_next
+    assert real_next <= {("a one", "a two"), ("b one", "b two")}
