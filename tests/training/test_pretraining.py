@@ -25,7 +25,8 @@ def _options(tmp_path, **overrides):
 
 def _scalars(event_dir):
     tags = {}
-    for path in tf.io.gfile.glob(os.path.join(event_dir, "events.out.tfevents.*")):
+    # Event file names carry their creation time: sorted, they read in the order written.
+    for path in sorted(tf.io.gfile.glob(os.path.join(event_dir, "events.out.tfevents.*"))):
         for record in tf.data.TFRecordDataset(path):
             event = tf.compat.v1.Event.FromString(record.numpy())
             for value in event.summary.value:
