@@ -21,19 +21,12 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from absl import app, flags  # noqa: E402
 
-from data_prep import pretraining_data  # noqa: E402
+from data_prep import create_pretraining_data, pretraining_data  # noqa: E402
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("input_file", None, "Input text files (comma list or globs).")
-flags.DEFINE_string("vocab_file", None, "Vocab file.")
-flags.DEFINE_bool("do_lower_case", True, "Uncased.")
-flags.DEFINE_bool("do_whole_word_mask", False, "Whole-word masking.")
-flags.DEFINE_integer("max_seq_length", 128, "")
-flags.DEFINE_integer("max_predictions_per_seq", 20, "")
-flags.DEFINE_integer("dupe_factor", 5, "")
-flags.DEFINE_integer("num_output_files", 1, "Output shards.")
-flags.DEFINE_integer("num_workers", None, "Workers (default: the CPU count).")
-flags.DEFINE_enum("workers", "auto", ["auto", "threads", "processes"], "Threads or processes.")
+# The data-prep flags are create_pretraining_data's own; only its output files are replaced.
+FLAGS.set_default("dupe_factor", 5)
+flags.DEFINE_integer("num_output_files", 1, "Output shards, written to a temporary directory.")
 flags.DEFINE_integer("split_input", 0, "If > 0, cut the input into this many files first.")
 
 
@@ -66,14 +59,7 @@ def main(argv):
     # imports. Not at the top: worker processes re-import this script and must not load TF.
     from data_prep import chunk_tokenizer, record_writer  # noqa: F401 pylint: disable=C0415
 
-    options = pretraining_data.Options(
-        vocab_file=FLAGS.vocab_file,
-        do_lower_case=FLAGS.do_lower_case,
-        do_whole_word_mask=FLAGS.do_whole_word_mask,
-        max_seq_length=FLAGS.max_seq_length,
-        max_predictions_per_seq=FLAGS.max_predictions_per_seq,
-        dupe_factor=FLAGS.dupe_factor,
-    )
+    options = create_pretraining_data.options_from_flags()
     input_files = pretraining_data.expand_input_patterns(FLAGS.input_file)
     with tempfile.TemporaryDirectory() as out_dir:
         if FLAGS.split_input:

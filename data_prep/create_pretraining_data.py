@@ -36,14 +36,11 @@ flags.DEFINE_enum(
     "Workers as threads (no start-up cost, scale to 2-3 cores) or as processes "
     "(scale with the cores); auto: threads up to 2 workers.",
 )
-flags.mark_flags_as_required(["input_file", "output_file", "vocab_file"])
 
 
-def main(argv):
-    del argv
-    input_files = pretraining_data.expand_input_patterns(FLAGS.input_file)
-    output_files = [f.strip() for f in FLAGS.output_file.split(",") if f.strip()]
-    options = pretraining_data.Options(
+def options_from_flags():
+    """pretraining_data.Options from the parsed flags (also what bench/data_prep.py runs)."""
+    return pretraining_data.Options(
         vocab_file=FLAGS.vocab_file,
         do_lower_case=FLAGS.do_lower_case,
         do_whole_word_mask=FLAGS.do_whole_word_mask,
@@ -54,6 +51,13 @@ def main(argv):
         masked_lm_prob=FLAGS.masked_lm_prob,
         short_seq_prob=FLAGS.short_seq_prob,
     )
+
+
+def main(argv):
+    del argv
+    input_files = pretraining_data.expand_input_patterns(FLAGS.input_file)
+    output_files = [f.strip() for f in FLAGS.output_file.split(",") if f.strip()]
+    options = options_from_flags()
     logging.info(
         "Reading %d input files; writing %d output files", len(input_files), len(output_files)
     )
@@ -64,4 +68,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    flags.mark_flags_as_required(["input_file", "output_file", "vocab_file"])
     app.run(main)
