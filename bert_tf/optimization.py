@@ -1,6 +1,7 @@
 """Optimizers of the original BERT: AdamW or LAMB, linear warmup and decay, decay exclusions."""
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 # Variable names (the last component of the variable path) that get no weight decay.
@@ -45,6 +46,20 @@ class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
                 "num_warmup_steps": self.num_warmup_steps}
 
 
+@tf.function(jit_compile=True)
+def _adam_weight_decay_update(gradient, m, v, w, step_size, decay, beta_1, beta_2, epsilon):
+    """One AdamW update of one variable as a single XLA kernel; returns (m, v, w).
+
+    Computed unfused (one TensorFlow op per term, each a pass over memory) it
+    costs a sixth of a BERT-Base training step on a CPU; fused it reads g, m, v
+    and w once and writes m, v and w once.
+    """
+    m = m + (gradient - m) * (1.0 - beta_1)
+    v = v + (tf.square(gradient) - v) * (1.0 - beta_2)
+    w = w - w * decay - step_size * m / (tf.sqrt(v) + epsilon)
+    return m, v, w
+
+
 @keras.saving.register_keras_serializable(package="bert_tf")
 class AdamWeightDecay(keras.optimizers.AdamW):
     """Keras AdamW that can update exactly as the original AdamWeightDecayOptimizer.
@@ -54,30 +69,44 @@ class AdamWeightDecay(keras.optimizers.AdamW):
         w = w - lr * (m / (sqrt(v) + eps) + weight_decay * w)
     With `bias_correction=False` (the default, faithful to the original and to the
     published BERT checkpoints) this is the update. With `bias_correction=True` it
-    is Keras' AdamW, which scales lr by sqrt(1 - b2^t) / (1 - b1^t) as Model
-    Garden's BERT optimizer (built on Keras Adam) does; early steps then move
-    further, so warmup matters less. Keras applies the decay term before the Adam
-    term, which is the same update since the Adam term does not read w.
+    is Keras' AdamW, which scales the Adam term's lr (not the decay's) by
+    sqrt(1 - b2^t) / (1 - b1^t) as Model Garden's BERT optimizer (built on Keras
+    Adam) does; early steps then move further, so warmup matters less.
+
+    Both run each variable's update, weight decay included, as one XLA-compiled
+    kernel (Keras applies the decay as a separate pass before the Adam term; the
+    update is the same since the Adam term does not read w).
 
     Args:
         bias_correction: bool, see above.
-        Other arguments as keras.optimizers.AdamW.
+        Other arguments as keras.optimizers.AdamW (`amsgrad` is not supported).
     """
 
     def __init__(self, bias_correction=False, **kwargs):
         super().__init__(**kwargs)
+        if self.amsgrad:
+            raise ValueError("AdamWeightDecay does not support amsgrad")
         self.bias_correction = bias_correction
 
+    def _apply_weight_decay(self, variables):
+        """Nothing: update_step applies the decay in the same kernel as the Adam term."""
+
     def update_step(self, gradient, variable, learning_rate):
-        if self.bias_correction:
-            return super().update_step(gradient, variable, learning_rate)
         lr = ops.cast(learning_rate, variable.dtype)
-        gradient = ops.cast(gradient, variable.dtype)
-        m = self._momentums[self._get_variable_index(variable)]
-        v = self._velocities[self._get_variable_index(variable)]
-        self.assign_add(m, (gradient - m) * (1 - self.beta_1))
-        self.assign_add(v, (ops.square(gradient) - v) * (1 - self.beta_2))
-        self.assign_sub(variable, lr * m / (ops.sqrt(v) + self.epsilon))
+        step_size = lr
+        if self.bias_correction:
+            step = ops.cast(self.iterations + 1, variable.dtype)
+            step_size = lr * ops.sqrt(1 - ops.power(self.beta_2, step)) / (
+                1 - ops.power(self.beta_1, step))
+        decay = lr * self.weight_decay if self._use_weight_decay(variable) else ops.zeros((), lr.dtype)
+        index = self._get_variable_index(variable)
+        m, v = self._momentums[index], self._velocities[index]
+        new_m, new_v, new_w = _adam_weight_decay_update(
+            ops.cast(gradient, variable.dtype), tf.convert_to_tensor(m), tf.convert_to_tensor(v),
+            tf.convert_to_tensor(variable), step_size, ops.cast(decay, variable.dtype), self.beta_1, self.beta_2, self.epsilon)
+        self.assign(m, new_m)
+        self.assign(v, new_v)
+        self.assign(variable, new_w)
 
     def get_config(self):
         config = super().get_config()

@@ -55,6 +55,27 @@ def test_adamw_with_bias_correction_is_keras_adamw():
         np.abs(g) / (np.abs(g) + 1e-6 / np.sqrt(1 - 0.999))), rtol=1e-6)
 
 
+def test_adamw_with_bias_correction_follows_keras_adamw_over_several_steps():
+    # The fused update against Keras' own AdamW (decay as a separate pass), with
+    # a warmup schedule, an excluded variable and a gradient large enough to move.
+    rng = np.random.default_rng(0)
+    shapes = {"kernel": (3, 5), "bias": (5,)}
+    ours = {n: keras.Variable(rng.normal(size=s).astype(np.float32), name=n) for n, s in shapes.items()}
+    start = {n: v.numpy() for n, v in ours.items()}
+    theirs = {n: keras.Variable(value, name=n) for n, value in start.items()}
+    optimizer = create_optimizer("adamw", 0.05, 10, 2, adam_bias_correction=True)
+    keras_adamw = keras.optimizers.AdamW(WarmupLinearDecay(0.05, 10, 2), weight_decay=0.01, beta_1=0.9,
+                                         beta_2=0.999, epsilon=1e-6)
+    keras_adamw.exclude_from_weight_decay(var_names=["bias"])
+    for _ in range(4):
+        grads = [tf.constant(rng.normal(size=s).astype(np.float32)) for s in shapes.values()]
+        optimizer.apply(grads, list(ours.values()))
+        keras_adamw.apply(grads, list(theirs.values()))
+    for name in shapes:
+        np.testing.assert_allclose(ours[name].numpy(), theirs[name].numpy(), rtol=1e-6, atol=1e-7)
+        assert np.abs(ours[name].numpy() - start[name]).min() > 1e-3
+
+
 @pytest.mark.parametrize("optimizer_type", ["adamw", "lamb"])
 def test_layer_norm_and_bias_variables_get_no_weight_decay(optimizer_type):
     config = BertConfig(vocab_size=30, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
