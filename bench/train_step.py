@@ -13,8 +13,12 @@ Model FLOPs per step (multiply-add = 2 FLOPs; backward = 2 x forward, so x3):
 where tokens = batch x seq (BERT-Base, seq 128, batch 8, 20 predictions: 560
 GFLOP). Embedding lookups, LayerNorm, softmax, GELU, dropout and the optimizer
 are not counted. The machine's reachable rate is a 2048^3 float32 matmul timed
-in the same process right before and right after the step (the higher of the
-two: on a shared CPU the lower one is the one other processes slowed).
+in the same process before the warmup steps and after the timed ones (the
+higher of the two: on a shared CPU the lower one is the one other processes
+slowed; timed steps right after it run slower for a while, hence the order).
+The step's own matmuls (those of the formula: forward, and the two products of
+each backward) are also timed alone, at their shapes: their rate is the most a
+step could reach, and says how much of the gap to the 2048^3 rate is the shapes.
 
     python -m bench.train_step --bert_config_file=official_configs/bert_base_uncased.json
 """
@@ -70,6 +74,57 @@ def matmul_flops_per_second(n=2048, repeats=10):
     return 2 * n ** 3 / best, 2 * n ** 3 * repeats / (time.process_time() - cpu_start)
 
 
+def step_matmuls(config, batch, seq, predictions):
+    """[(count, shape a, shape b, transpose_a, transpose_b, FLOPs)] of one training step.
+
+    Each forward product y = a @ b comes with its backward ones, da = dy @ b^T
+    and db = a^T @ dy; the attention products are batched over batch x heads.
+    """
+    tokens, hidden, layers = batch * seq, config.hidden_size, config.num_hidden_layers
+    heads, size = config.num_attention_heads, config.hidden_size // config.num_attention_heads
+    forward = [  # (count, m, k, n, leading batch dims)
+        (layers, tokens, hidden, 3 * hidden, ()),  # fused Q/K/V
+        (layers, tokens, hidden, hidden, ()),  # attention output
+        (layers, tokens, hidden, config.intermediate_size, ()),
+        (layers, tokens, config.intermediate_size, hidden, ()),
+        (layers, seq, size, seq, (batch, heads)),  # scores
+        (layers, seq, seq, size, (batch, heads)),  # context
+        (1, batch * predictions, hidden, hidden, ()),  # MLM transform
+        (1, batch * predictions, hidden, config.vocab_size, ()),  # MLM logits
+    ]
+    products = []
+    for count, m, k, n, dims in forward:
+        flops = 2 * int(np.prod(dims)) * m * k * n
+        products += [(count, dims + (m, k), dims + (k, n), False, False, flops),
+                     (count, dims + (m, n), dims + (k, n), False, True, flops),
+                     (count, dims + (m, k), dims + (m, n), True, False, flops)]
+    return products
+
+
+def matmuls_flops_per_second(products, repeats=3):
+    """FLOP/s of `products` (see step_matmuls) run one after another, best of `repeats`."""
+    operands = [(tf.random.normal(a), tf.random.normal(b)) for _, a, b, _, _, _ in products]
+
+    @tf.function
+    def run_all():
+        total = tf.constant(0.0)
+        for (count, _, _, transpose_a, transpose_b, _), (a, b) in zip(products, operands):
+            for _ in tf.range(count):  # a loop: identical products in one graph would be merged
+                product = tf.matmul(a, b, transpose_a=transpose_a, transpose_b=transpose_b)
+                total += tf.reshape(product, [-1])[0]
+        return total
+
+    run_all()
+    best = min(_seconds(lambda: run_all().numpy()) for _ in range(repeats))
+    return sum(count * flops for count, *_, flops in products) / best
+
+
+def _seconds(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
 def synthetic_batch(config, batch, seq, predictions):
     """A random pretraining batch (all tokens real) as the input pipeline gives it."""
     rng = np.random.default_rng(0)
@@ -100,10 +155,10 @@ def main(argv):
                                  num_train_steps=10000, num_warmup_steps=100)
         iterator = iter(trainer.distribute_dataset(
             lambda batch_size, context: tf.data.Dataset.from_tensors(data).repeat()))
+        matmul_before = matmul_flops_per_second()
         start = time.perf_counter()
         trainer.run_steps(iterator, FLAGS.warmup_steps)[0]["loss"].numpy()
         warmup_seconds = time.perf_counter() - start
-        matmul_before = matmul_flops_per_second()
         start, cpu_start = time.perf_counter(), time.process_time()
         trainer.run_steps(iterator, FLAGS.steps)[0]["loss"].numpy()
         seconds = (time.perf_counter() - start) / FLAGS.steps
@@ -111,6 +166,7 @@ def main(argv):
         matmul_after = matmul_flops_per_second()
         matmul_rate = max(matmul_before[0], matmul_after[0])
         matmul_cpu_rate = max(matmul_before[1], matmul_after[1])
+        shapes_rate = matmuls_flops_per_second(step_matmuls(config, batch, seq, preds))
     flops = step_flops(config, batch, seq, preds)
     model_rate = flops / seconds
     print(f"config: {os.path.basename(FLAGS.bert_config_file)} ({config.num_hidden_layers} layers, "
@@ -122,6 +178,9 @@ def main(argv):
     print(f"model GFLOP/s: {model_rate / 1e9:.1f}  ({flops / 1e9:.1f} GFLOP/step)")
     print(f"matmul 2048^3 float32 GFLOP/s: {matmul_rate / 1e9:.1f}  (best of before/after)")
     print(f"model / matmul: {model_rate / matmul_rate:.0%}")
+    print(f"the step's matmuls alone, at their shapes: {shapes_rate / 1e9:.1f} GFLOP/s "
+          f"({shapes_rate / matmul_rate:.0%} of the 2048^3 rate); the step reaches "
+          f"{model_rate / shapes_rate:.0%} of it")
     # On a shared CPU, wall time counts the time other processes held the cores;
     # this process's CPU time does not, so the ratio of FLOP per CPU-second is the
     # figure that compares across load (both sides run on all intra-op threads).
