@@ -98,12 +98,13 @@ class AdamWeightDecay(keras.optimizers.AdamW):
             step = ops.cast(self.iterations + 1, variable.dtype)
             step_size = lr * ops.sqrt(1 - ops.power(self.beta_2, step)) / (
                 1 - ops.power(self.beta_1, step))
-        decay = lr * self.weight_decay if self._use_weight_decay(variable) else ops.zeros((), lr.dtype)
+        decay = lr * (self.weight_decay if self._use_weight_decay(variable) else 0.0)
         index = self._get_variable_index(variable)
         m, v = self._momentums[index], self._velocities[index]
         new_m, new_v, new_w = _adam_weight_decay_update(
             ops.cast(gradient, variable.dtype), tf.convert_to_tensor(m), tf.convert_to_tensor(v),
-            tf.convert_to_tensor(variable), step_size, ops.cast(decay, variable.dtype), self.beta_1, self.beta_2, self.epsilon)
+            tf.convert_to_tensor(variable), step_size, decay, self.beta_1, self.beta_2,
+            self.epsilon)
         self.assign(m, new_m)
         self.assign(v, new_v)
         self.assign(variable, new_w)
