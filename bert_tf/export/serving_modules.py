@@ -351,14 +351,24 @@ class SwagServing(ServingModule):
         }
 
 
+def _unk_if_empty(pieces, unk_id):
+    """int32 RaggedTensor [words, (pieces)] with each empty row replaced by [unk_id]."""
+    with_unk = tf.concat([pieces, tf.RaggedTensor.from_tensor(
+        tf.fill([pieces.nrows(), 1], tf.cast(unk_id, pieces.dtype)))], axis=1)
+    # Keep a row's own pieces, or its [UNK] when it had none.
+    keep = tf.maximum(pieces.row_lengths(), 1)
+    return tf.ragged.boolean_mask(
+        with_unk, tf.ragged.range(with_unk.row_lengths()) < keep[:, None])
+
+
 class NerServing(ServingModule):
     """Tags each whitespace-separated word of `text` (pass pre-tokenized text, as CoNLL's).
 
     Each word is tokenized on its own, and its tag is the prediction at its first piece,
-    as the model was trained. serving_default: text (tf.string [batch]) -> words and tags,
-    tf.string [batch, max_words], padded with "". A word gets the tag "" when it has no
-    piece inside max_seq_length (words past the truncation, or a word the Tokenizer
-    drops entirely, such as a lone zero-width space).
+    as the model was trained; a word the Tokenizer drops entirely (such as a lone
+    zero-width space) is one [UNK] piece, as in training. serving_default: text
+    (tf.string [batch]) -> words and tags, tf.string [batch, max_words], padded with "".
+    Words past max_seq_length get the tag "".
 
     Args (besides ServingModule's):
         labels: list of the tag strings, in the order of the model's logits.
@@ -373,6 +383,7 @@ class NerServing(ServingModule):
     def serve_text(self, text):
         words, _, _ = text_inputs.split_with_offsets(text, keep_punctuation=False)
         word_pieces = text_inputs.tokenize_words(self.tokenizer, words)
+        word_pieces = word_pieces.with_values(_unk_if_empty(word_pieces.values, self.tokenizer.unk_id))
         pieces = word_pieces.merge_dims(1, 2)
         inputs = pack_inputs(
             [pieces], self.max_seq_length, self.tokenizer.cls_id, self.tokenizer.sep_id
@@ -382,7 +393,7 @@ class NerServing(ServingModule):
         # Index of each word's first piece within its row, +1 for [CLS].
         first_piece = word_pieces.values.row_splits[:-1] - tf.gather(pieces.row_splits, word_rows)
         position = tf.cast(first_piece, tf.int32) + 1
-        tagged = (word_pieces.values.row_lengths() > 0) & (position <= self.max_seq_length - 2)
+        tagged = position <= self.max_seq_length - 2
         tag_ids = tf.gather_nd(
             predicted,
             tf.stack(

@@ -19,7 +19,7 @@ from tests.export.references import ids_of, masked_ids, pack_rows, single_or_pai
 
 # Empty, whitespace-only, far longer than max_seq_length, mixed scripts, emoji, no [UNK]-free.
 TEXTS_A = ["The cat sat on the mat.", "", "Unaffable cafés in 日本 — привет мир 😀👍🏽!",
-           "where is paris " * 40, " \t ", "CATS"]
+           "where is paris " * 40, " \t ", "CATS \u200b cats"]
 TEXTS_B = ["", "who is the cat?", "", "the mat " * 30, "cat", " "]
 QUESTIONS = ["where is the cat?", "", "who is unaffable?", "what is the capital of france",
              "cat " * 20, "日本?"]
@@ -198,19 +198,21 @@ def test_ner_tags_each_word_at_its_first_piece(served, models, tokenizer):
     assert out["words"].shape == out["tags"].shape == (len(TEXTS_A), max_words)
     for row, text in enumerate(TEXTS_A):
         words = text.split()
-        pieces = ids_of(tokenizer, words) if words else []
+        # As NER training: a word of only dropped characters (U+200B) is one [UNK].
+        pieces = [ids or [tokenizer.unk_id] for ids in ids_of(tokenizer, words)] if words else []
         flat = [p for word in pieces for p in word]
         inputs = pack_rows(tokenizer, [[flat]])
         predicted = np.asarray(models["ner"](inputs)["logits"])[0].argmax(-1)
         expected, position = [], 1
         for word in pieces:
-            inside = word and position <= MAX_SEQ_LENGTH - 2
+            inside = position <= MAX_SEQ_LENGTH - 2
             expected.append(NER_TAGS[predicted[position]] if inside else "")
             position += len(word)
         pad = [""] * (max_words - len(words))
         assert decoded(out["words"][row]) == words + pad
         assert decoded(out["tags"][row]) == expected + pad
     assert decoded(out["tags"][3])[-1] == ""  # words past max_seq_length get no tag
+    assert ids_of(tokenizer, ["\u200b"]) == [[]] and decoded(out["tags"][5])[1] != ""
 
 
 def test_any_batch_size(served):
