@@ -351,16 +351,6 @@ class SwagServing(ServingModule):
         }
 
 
-def _unk_if_empty(pieces, unk_id):
-    """int32 RaggedTensor [words, (pieces)] with each empty row replaced by [unk_id]."""
-    with_unk = tf.concat([pieces, tf.RaggedTensor.from_tensor(
-        tf.fill([pieces.nrows(), 1], tf.cast(unk_id, pieces.dtype)))], axis=1)
-    # Keep a row's own pieces, or its [UNK] when it had none.
-    keep = tf.maximum(pieces.row_lengths(), 1)
-    return tf.ragged.boolean_mask(
-        with_unk, tf.ragged.range(with_unk.row_lengths()) < keep[:, None])
-
-
 class NerServing(ServingModule):
     """Tags each whitespace-separated word of `text` (pass pre-tokenized text, as CoNLL's).
 
@@ -383,7 +373,9 @@ class NerServing(ServingModule):
     def serve_text(self, text):
         words, _, _ = text_inputs.split_with_offsets(text, keep_punctuation=False)
         word_pieces = text_inputs.tokenize_words(self.tokenizer, words)
-        word_pieces = word_pieces.with_values(_unk_if_empty(word_pieces.values, self.tokenizer.unk_id))
+        # As in NER training, a word the Tokenizer drops entirely is one [UNK].
+        word_pieces = word_pieces.with_values(
+            text_inputs.unk_if_empty(word_pieces.values, self.tokenizer.unk_id))
         pieces = word_pieces.merge_dims(1, 2)
         inputs = pack_inputs(
             [pieces], self.max_seq_length, self.tokenizer.cls_id, self.tokenizer.sep_id
