@@ -140,27 +140,34 @@ def synthetic_batch(config, batch, seq, predictions):
     }
 
 
+def pretraining_step(config, data, output_dir, dtype="float32", enable_xla=False):
+    """Builds BertPretrainer's trainer on `data` repeated; returns run(steps), which blocks."""
+    batch = int(data["input_word_ids"].shape[0])
+    options = engine.EngineOptions(output_dir=output_dir, learning_rate=1e-4, dtype=dtype,
+                                   enable_xla=enable_xla)
+    strategy = engine.start(options)
+    with strategy.scope():
+        model = BertPretrainer(BertEncoder(config))
+    trainer = engine.create_trainer(options, strategy, model, pretraining_losses, batch,
+                                    num_train_steps=10000, num_warmup_steps=100)
+    iterator = iter(trainer.distribute_dataset(
+        lambda batch_size, context: tf.data.Dataset.from_tensors(data).repeat()))
+    return lambda steps: trainer.run_steps(iterator, steps)[0]["loss"].numpy()
+
+
 def main(argv):
     del argv
     config = BertConfig.from_json_file(FLAGS.bert_config_file)
     batch, seq, preds = FLAGS.batch_size, FLAGS.seq_length, FLAGS.max_predictions_per_seq
     data = synthetic_batch(config, batch, seq, preds)
     with tempfile.TemporaryDirectory() as output_dir:
-        options = engine.EngineOptions(output_dir=output_dir, learning_rate=1e-4, dtype=FLAGS.dtype,
-                                enable_xla=FLAGS.enable_xla)
-        strategy = engine.start(options)
-        with strategy.scope():
-            model = BertPretrainer(BertEncoder(config))
-        trainer = engine.create_trainer(options, strategy, model, pretraining_losses, batch,
-                                 num_train_steps=10000, num_warmup_steps=100)
-        iterator = iter(trainer.distribute_dataset(
-            lambda batch_size, context: tf.data.Dataset.from_tensors(data).repeat()))
+        run_steps = pretraining_step(config, data, output_dir, FLAGS.dtype, FLAGS.enable_xla)
         matmul_before = matmul_flops_per_second()
         start = time.perf_counter()
-        trainer.run_steps(iterator, FLAGS.warmup_steps)[0]["loss"].numpy()
+        run_steps(FLAGS.warmup_steps)
         warmup_seconds = time.perf_counter() - start
         start, cpu_start = time.perf_counter(), time.process_time()
-        trainer.run_steps(iterator, FLAGS.steps)[0]["loss"].numpy()
+        run_steps(FLAGS.steps)
         seconds = (time.perf_counter() - start) / FLAGS.steps
         cpu_seconds = (time.process_time() - cpu_start) / FLAGS.steps
         matmul_after = matmul_flops_per_second()

@@ -1,0 +1,104 @@
+"""Times keras-hub's BertMaskedLM training step beside ours, in one process, in turns.
+
+keras-hub is the peer the pretraining issue names (its BertMaskedLM compiled with
+jit_compile). A figure measured on another machine says little on a shared CPU
+whose speed drifts by half from minute to minute; here each round times our step
+(`bench.train_step.pretraining_step`), keras-hub's step with jit_compile and
+without, and a 2048^3 float32 matmul, one after the other, so all see the same
+machine. The model is the same (the config's sizes, dropout 0.1, MLM at
+`max_predictions_per_seq` positions), so are the batch and the FLOPs formula
+(`bench.train_step.step_flops`; keras-hub has no NSP head, whose FLOPs the
+formula leaves out too); its optimizer is Keras' AdamW with the original's
+settings (weight decay 0.01, epsilon 1e-6, global-norm clip 1.0).
+
+Needs keras-hub, which the project does not depend on:
+
+    pip install -r bench/requirements-peer.txt
+    python -m bench.keras_hub_peer --bert_config_file=official_configs/bert_base_uncased.json
+
+It takes bench.train_step's flags (float32 only) and --rounds.
+"""
+
+import statistics
+import tempfile
+import time
+
+import keras
+import tensorflow as tf
+from absl import app, flags
+
+from bench import train_step
+from bert_tf.config import BertConfig
+
+flags.DEFINE_integer("rounds", 3, "Rounds; each times every contender once.")
+FLAGS = flags.FLAGS
+
+
+def keras_hub_step(config, data, jit_compile):
+    """keras-hub's BertMaskedLM on `data` repeated, compiled; returns run(steps), which blocks."""
+    import keras_hub  # an optional dependency: imported only when it is benchmarked
+
+    backbone = keras_hub.models.BertBackbone(
+        vocabulary_size=config.vocab_size, num_layers=config.num_hidden_layers,
+        num_heads=config.num_attention_heads, hidden_dim=config.hidden_size,
+        intermediate_dim=config.intermediate_size, dropout=config.hidden_dropout_prob,
+        max_sequence_length=config.max_position_embeddings, num_segments=config.type_vocab_size)
+    model = keras_hub.models.BertMaskedLM(backbone=backbone, preprocessor=None)
+    model.compile(
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        optimizer=keras.optimizers.AdamW(1e-4, weight_decay=0.01, epsilon=1e-6, global_clipnorm=1.0),
+        weighted_metrics=[], jit_compile=jit_compile)
+    inputs = {"token_ids": data["input_word_ids"], "segment_ids": data["input_type_ids"],
+              "padding_mask": data["input_mask"], "mask_positions": data["masked_lm_positions"]}
+    dataset = tf.data.Dataset.from_tensors(
+        (inputs, data["masked_lm_ids"], data["masked_lm_weights"])).repeat()
+    return lambda steps: model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
+
+
+def _timed(run_steps, steps):
+    """(wall seconds, process CPU seconds) per step of run_steps(steps)."""
+    start, cpu_start = time.perf_counter(), time.process_time()
+    run_steps(steps)
+    return ((time.perf_counter() - start) / steps, (time.process_time() - cpu_start) / steps)
+
+
+def main(argv):
+    del argv
+    if FLAGS.dtype != "float32":
+        raise app.UsageError(f"--dtype={FLAGS.dtype}: this comparison runs in float32 only")
+    config = BertConfig.from_json_file(FLAGS.bert_config_file)
+    batch, seq, preds = FLAGS.batch_size, FLAGS.seq_length, FLAGS.max_predictions_per_seq
+    data = train_step.synthetic_batch(config, batch, seq, preds)
+    flops = train_step.step_flops(config, batch, seq, preds)
+    with tempfile.TemporaryDirectory() as output_dir:
+        contenders = {
+            "bert_tf": train_step.pretraining_step(config, data, output_dir),
+            "keras-hub, jit_compile": keras_hub_step(config, data, jit_compile=True),
+            "keras-hub": keras_hub_step(config, data, jit_compile=False),
+        }
+        for run_steps in contenders.values():
+            run_steps(FLAGS.warmup_steps)
+        times = {name: [] for name in contenders}
+        matmul_rates = []
+        for round_index in range(FLAGS.rounds):
+            matmul_rates.append(train_step.matmul_flops_per_second()[0])
+            for name, run_steps in contenders.items():
+                times[name].append(_timed(run_steps, FLAGS.steps))
+            print(f"round {round_index + 1}: " + ", ".join(
+                f"{name} {times[name][-1][0]:.2f} s/step" for name in contenders)
+                + f"; matmul {matmul_rates[-1] / 1e9:.0f} GFLOP/s", flush=True)
+    matmul_rate = max(matmul_rates)
+    print(f"{config.num_hidden_layers} layers, hidden {config.hidden_size}, seq {seq}, batch {batch}, "
+          f"{preds} predictions, float32; {FLAGS.rounds} rounds of {FLAGS.steps} steps; "
+          f"{flops / 1e9:.1f} GFLOP/step; 2048^3 matmul {matmul_rate / 1e9:.0f} GFLOP/s (best)")
+    for name, rounds in times.items():
+        best = min(seconds for seconds, _ in rounds)
+        median = statistics.median(seconds for seconds, _ in rounds)
+        cpu = statistics.median(cpu_seconds for _, cpu_seconds in rounds)
+        print(f"{name:>24}: best {best:.2f} s/step ({batch / best:.2f} sequences/s, "
+              f"{flops / best / 1e9:.0f} GFLOP/s, {flops / best / matmul_rate:.0%} of the matmul); "
+              f"median {median:.2f} s/step; {cpu:.2f} CPU-s/step")
+
+
+if __name__ == "__main__":
+    app.run(main)
