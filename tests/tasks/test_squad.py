@@ -1,4 +1,4 @@
-"""SQuAD task: reader, sliding-window features, span loss, post-processing (uses conftest's tokenizer)."""
+"""SQuAD task: sliding-window features, span loss, post-processing (uses conftest's tokenizer)."""
 
 import json
 import os
@@ -8,33 +8,7 @@ import pytest
 
 from bert_tf.tasks import squad
 from bert_tf.tasks.squad import SquadTask, get_final_text
-
-# Accents, punctuation glued to words, runs of spaces, a tab and a newline.
-CONTEXT = ("The  café \"Procope\" (founded 1686) is in Paris,\tnear the river.  Voltaire drank "
-           "forty cups of coffee a day!\nIts owner, Francesco Procopio, was from Palermo.")
-QUESTIONS = [
-    ("q-cafe", "What is the cafe?", "café \"Procope\"", CONTEXT.index("café")),
-    ("q-year", "When was it founded?", "1686", CONTEXT.index("1686")),
-    ("q-city", "Where is it?", "Paris", CONTEXT.index("Paris")),
-    ("q-drink", "What did he drink?", "forty cups of coffee", CONTEXT.index("forty")),
-    ("q-owner", "Who was the owner?", "Francesco Procopio", CONTEXT.index("Francesco")),
-    ("q-from", "Where was he from?", "Palermo", CONTEXT.index("Palermo")),
-]
-
-
-def squad_json(questions=QUESTIONS, context=CONTEXT, impossible=()):
-    qas = [{"id": qid, "question": q, "answers": [{"text": a, "answer_start": s}],
-            "is_impossible": False} for qid, q, a, s in questions]
-    qas += [{"id": qid, "question": q, "answers": [], "is_impossible": True}
-            for qid, q in impossible]
-    return {"version": "test", "data": [{"title": "t", "paragraphs": [
-        {"context": context, "qas": qas}]}]}
-
-
-def write_json(tmp_path, value, name="train.json"):
-    path = tmp_path / name
-    path.write_text(json.dumps(value), encoding="utf-8")
-    return str(path)
+from tests.tasks.squad_files import CONTEXT, QUESTIONS, squad_json, write_json
 
 
 def oracle_outputs(features, high=10.0):
@@ -153,39 +127,6 @@ def test_get_final_text_recovers_casing_and_drops_glued_punctuation():
     assert get_final_text("1686", "(founded 1686)", ["(", "founded", "1686", ")"]) == "1686"
     # Not found (an [UNK] piece): the whole original span.
     assert get_final_text("[UNK] 1686", "«1686»", ["«", "1686", "»"]) == "«1686»"
-
-
-def test_answer_start_not_on_its_text_names_file_and_question(tmp_path, tokenizer):
-    bad = [("q-bad", "Where?", "Paris", CONTEXT.index("Paris") - 7)]
-    task = SquadTask(tokenizer, train_file=write_json(tmp_path, squad_json(bad)))
-    with pytest.raises(ValueError, match=r"train\.json.*q-bad.*Paris"):
-        task.read_examples("train")
-
-
-def test_answer_with_a_no_break_space_is_skipped_as_the_original_does(tmp_path, tokenizer):
-    context = "The race is 10\u00a0km long. It starts in Paris."
-    questions = [("q-nbsp", "How long?", "10\u00a0km", context.index("10")),
-                 ("q-city", "Where?", "Paris", context.index("Paris"))]
-    task = SquadTask(tokenizer, train_file=write_json(tmp_path, squad_json(questions, context)))
-    examples = task.read_examples("train")
-    assert [e.qas_id for e in examples] == ["q-city"]
-    assert examples[0].orig_answer_text == "Paris"
-
-
-def test_malformed_json_names_file_line_and_column(tmp_path, tokenizer):
-    path = tmp_path / "dev.json"
-    path.write_text('{"data": [\n  {"paragraphs": [}\n]}', encoding="utf-8")
-    task = SquadTask(tokenizer, predict_file=str(path))
-    with pytest.raises(ValueError, match=r"dev\.json:2:19: malformed JSON"):
-        task.read_examples("dev")
-
-
-def test_missing_field_names_file_and_question(tmp_path, tokenizer):
-    value = squad_json(QUESTIONS[:1])
-    del value["data"][0]["paragraphs"][0]["qas"][0]["question"]
-    task = SquadTask(tokenizer, predict_file=write_json(tmp_path, value, "dev.json"))
-    with pytest.raises(ValueError, match=r"dev\.json: question 'q-cafe': missing field 'question'"):
-        task.read_examples("dev")
 
 
 def test_span_labeler_loss_is_the_mean_of_start_and_end_cross_entropy(tmp_path, tokenizer):
