@@ -13,7 +13,7 @@ from absl import app, flags, logging
 import bert_tf  # noqa: F401  (sets the Keras backend)
 from bert_tf.checkpoints import load_pretrained
 from bert_tf.config import BertConfig
-from bert_tf.export import model_export
+from bert_tf.export import model_export, serving_modules
 from bert_tf.export.saved_model_writer import existing_versions
 from bert_tf.tokenization import Tokenizer
 
@@ -48,6 +48,12 @@ flags.DEFINE_float("null_score_diff_threshold", 0.0, "squad 2.0: predict no answ
                    "null_score - best span score exceeds this.")
 flags.DEFINE_integer("num_choices", 4, "swag: endings per example.")
 flags.DEFINE_integer("top_k", 5, "pretrainer: tokens returned per [MASK].")
+flags.DEFINE_list("function_keys", ["serve_text:serving_default", "serve_token_ids"],
+                  "Serving functions to export, each FUNCTION[:SIGNATURE] (the signature name "
+                  "defaults to the function's), as Model Garden's: serve_text (raw text in) and "
+                  "serve_token_ids (input ids in). Without serve_text the SavedModel holds no "
+                  "tensorflow-text op, for servers built without them: "
+                  "--function_keys=serve_token_ids:serving_default.")
 flags.mark_flags_as_required(["model_type", "init_checkpoint", "bert_config_file", "vocab_file",
                               "export_dir"])
 
@@ -78,10 +84,29 @@ def _head_options(f):
     return {}
 
 
+def _function_keys(entries):
+    """--function_keys entries -> {serving function: signature name}."""
+    keys = {}
+    for entry in entries:
+        function, _, signature = entry.partition(":")
+        if function not in serving_modules.DEFAULT_FUNCTION_KEYS:
+            raise app.UsageError(f"--function_keys: unknown serving function {function!r} in "
+                                 f"{entry!r}; expected serve_text or serve_token_ids")
+        if function in keys:
+            raise app.UsageError(f"--function_keys: {function} is given twice")
+        keys[function] = signature or function
+    if not keys:
+        raise app.UsageError("--function_keys is empty; give serve_text and/or serve_token_ids")
+    if len(set(keys.values())) < len(keys):
+        raise app.UsageError(f"--function_keys: two functions share a signature name: {entries}")
+    return keys
+
+
 def main(argv):
     del argv
     f = flags.FLAGS
     options = _head_options(f)
+    function_keys = _function_keys(f.function_keys)
     if f.version is not None and not f.overwrite and f.version in existing_versions(f.export_dir):
         # Refused before the model is built; write_version checks again when it renames.
         raise app.UsageError(f"version {f.version} already exists in {f.export_dir}; pass "
@@ -94,7 +119,8 @@ def main(argv):
     module = model_export.make_serving_module(f.model_type, model, tokenizer, f.max_seq_length,
                                               **options)
     try:
-        path = model_export.export_saved_model(module, f.export_dir, f.version, f.overwrite)
+        path = model_export.export_saved_model(module, f.export_dir, f.version, f.overwrite,
+                                               function_keys)
     except FileExistsError as error:
         raise app.UsageError(str(error)) from error
     logging.info("Exported %s to %s", f.model_type, path)

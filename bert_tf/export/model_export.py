@@ -69,21 +69,32 @@ def make_serving_module(model_type, model, tokenizer, max_seq_length, **options)
     return SERVING_MODULES[model_type](model, tokenizer, max_seq_length, **options)
 
 
-def export_saved_model(module, export_dir, version=None, overwrite=False):
+def export_saved_model(module, export_dir, version=None, overwrite=False, function_keys=None):
     """Writes `module` as <export_dir>/<version>/ (the next free version if None).
 
-    An EncoderServing module also gets the preprocessing SavedModel (text -> input ids)
-    at <export_dir>/<version>/preprocessing/.
+    function_keys maps the serving functions to export to their signature names (default
+    serving_modules.DEFAULT_FUNCTION_KEYS). Without serve_text, the tokenizer is not saved:
+    the SavedModel then holds no tensorflow-text op, and loads where those ops are not
+    linked in. An EncoderServing module exported with serve_text also gets the
+    preprocessing SavedModel (text -> input ids) at <export_dir>/<version>/preprocessing/.
 
     Returns:
         str, the version directory.
     """
     if version is None:
         version = next_version(export_dir)
+    function_keys = function_keys or serving_modules.DEFAULT_FUNCTION_KEYS
+    signatures = module.signatures(function_keys)
+    with_text = "serve_text" in function_keys
+    if not with_text:
+        saved = tf.Module()
+        saved.model_variables = module.model_variables
+        saved.vocab_file = module.vocab_file
+        module = saved
 
     def write(path):
-        tf.saved_model.save(module, path, signatures=module.signatures())
-        if isinstance(module, serving_modules.EncoderServing):
+        tf.saved_model.save(module, path, signatures=signatures)
+        if with_text and isinstance(module, serving_modules.EncoderServing):
             preprocessing = serving_modules.PreprocessingModule(
                 module.tokenizer, module.max_seq_length
             )

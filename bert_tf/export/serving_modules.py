@@ -1,11 +1,11 @@
 """tf.Modules whose signatures TF Serving calls: raw text in, task outputs out.
 
-Each module has two signatures (see `signatures()`):
-  serving_default   tf.string inputs [batch_size], tokenized and packed in-graph exactly
-                    as in training (Tokenizer + pack_inputs), with the task's post-processing
-                    in TF ops, so a client needs neither bert_tf nor the vocab;
-  serve_token_ids   int32 input_word_ids, input_mask, input_type_ids for clients that
-                    tokenize themselves; returns the model's raw outputs.
+Each module has two serving functions (see `signatures()`), by default under these names:
+  serving_default   serve_text: tf.string inputs [batch_size], tokenized and packed in-graph
+                    exactly as in training (Tokenizer + pack_inputs), with the task's
+                    post-processing in TF ops, so a client needs neither bert_tf nor the vocab;
+  serve_token_ids   serve_token_ids: int32 input_word_ids, input_mask, input_type_ids for
+                    clients that tokenize themselves; returns the model's raw outputs.
 The vocab is saved with every module as the asset `assets/vocab.txt`.
 """
 
@@ -19,6 +19,9 @@ _TEXTS = tf.TensorSpec([None], tf.string)
 _IDS = tf.TensorSpec([None, None], tf.int32)
 _TEXT_PAIR = {"text_a": _TEXTS, "text_b": _TEXTS}
 _TOKEN_IDS = {"input_word_ids": _IDS, "input_mask": _IDS, "input_type_ids": _IDS}
+
+# Serving function -> signature name, as Model Garden's function_keys.
+DEFAULT_FUNCTION_KEYS = {"serve_text": "serving_default", "serve_token_ids": "serve_token_ids"}
 
 
 def _concrete_function(fn, specs):
@@ -111,11 +114,13 @@ class ServingModule(TextModule):
     def serve_token_ids(self, **inputs):
         return dict(self.call_model(inputs))
 
-    def signatures(self):
-        return {
-            **super().signatures(),
-            "serve_token_ids": _concrete_function(self.serve_token_ids, self.token_id_inputs),
-        }
+    def signatures(self, function_keys=None):
+        """{signature name: concrete function}; function_keys maps serve_text and/or
+        serve_token_ids to their signature names (default DEFAULT_FUNCTION_KEYS)."""
+        functions = {"serve_text": (self.serve_text, self.text_inputs),
+                     "serve_token_ids": (self.serve_token_ids, self.token_id_inputs)}
+        return {signature: _concrete_function(*functions[function])
+                for function, signature in (function_keys or DEFAULT_FUNCTION_KEYS).items()}
 
 
 class EncoderServing(ServingModule):

@@ -1,17 +1,21 @@
 """Run in a fresh process: loads SavedModels with only tensorflow and tensorflow_text, calls them.
 
-    python load_and_call.py requests.pkl results.pkl
+    python load_and_call.py requests.pkl results.pkl [--without_tensorflow_text]
 
 requests: {key: (saved_model_dir, signature_name, {input name: numpy array})}; results:
 {key: {output name: numpy array}}, plus "bert_tf_imported" and "tokenize" (the
 preprocessing model's `tokenize` on the first request's text_a, when there is one).
+With --without_tensorflow_text, tensorflow_text is not imported, so its ops are not
+registered: what a server built without them can load.
 """
 
 import pickle
 import sys
 
 import tensorflow as tf
-import tensorflow_text  # noqa: F401  (registers the ops the graphs use)
+
+if "--without_tensorflow_text" not in sys.argv:
+    import tensorflow_text  # noqa: F401  (registers the ops the graphs use)
 
 
 def main(request_path, result_path):
@@ -28,6 +32,7 @@ def main(request_path, result_path):
         if hasattr(loaded[path], "tokenize") and "text_a" in inputs:
             results["tokenize"] = loaded[path].tokenize(tf.constant(inputs["text_a"])).to_list()
     results["bert_tf_imported"] = any(name.split(".")[0] == "bert_tf" for name in sys.modules)
+    results["tensorflow_text_imported"] = "tensorflow_text" in sys.modules
     with open(result_path, "wb") as f:
         pickle.dump(results, f)
 

@@ -9,8 +9,7 @@ import tensorflow as tf
 
 from bert_tf.export import model_export
 from bert_tf.export.saved_model_writer import next_version, write_version
-from bert_tf.export.serving_modules import PreprocessingModule
-from tests.export.conftest import python_env
+from tests.export.conftest import CLASSIFIER_LABELS, python_env
 
 
 def write_marker(text):
@@ -43,14 +42,15 @@ def test_existing_version_is_refused_then_overwritten(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["1"]  # no temporary or old directory left
 
 
-def test_interrupted_export_leaves_no_version(tmp_path, tokenizer, monkeypatch):
+def test_interrupted_export_leaves_no_version(tmp_path, models, tokenizer, monkeypatch):
     def save_then_fail(obj, path, signatures=None, options=None):
         with open(os.path.join(path, "saved_model.pb"), "w") as f:
             f.write("half written")
         raise OSError("disk full")
 
     monkeypatch.setattr(tf.saved_model, "save", save_then_fail)
-    module = PreprocessingModule(tokenizer, max_seq_length=8)
+    module = model_export.make_serving_module("classifier", models["classifier"], tokenizer,
+                                              max_seq_length=8, num_labels=len(CLASSIFIER_LABELS))
     with pytest.raises(OSError, match="disk full"):
         model_export.export_saved_model(module, str(tmp_path))
     assert not [name for name in os.listdir(tmp_path) if name.isdigit()]
