@@ -86,14 +86,14 @@ def export_saved_model(module, export_dir, version=None, overwrite=False, functi
     function_keys = function_keys or serving_modules.DEFAULT_FUNCTION_KEYS
     signatures = module.signatures(function_keys)
     with_text = "serve_text" in function_keys
-    if not with_text:
+    saved = module
+    if not with_text:  # the model's variables and the vocab, not the tokenizer
         saved = tf.Module()
         saved.model_variables = module.model_variables
         saved.vocab_file = module.vocab_file
-        module = saved
 
     def write(path):
-        tf.saved_model.save(module, path, signatures=signatures)
+        tf.saved_model.save(saved, path, signatures=signatures)
         if with_text and isinstance(module, serving_modules.EncoderServing):
             preprocessing = serving_modules.PreprocessingModule(
                 module.tokenizer, module.max_seq_length
