@@ -21,7 +21,6 @@ It takes bench.train_step's flags (float32 only) and --rounds.
 
 import statistics
 import tempfile
-import time
 
 import keras
 import tensorflow as tf
@@ -55,13 +54,6 @@ def keras_hub_step(config, data, jit_compile):
     return lambda steps: model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
 
 
-def _timed(run_steps, steps):
-    """(wall seconds, process CPU seconds) per step of run_steps(steps)."""
-    start, cpu_start = time.perf_counter(), time.process_time()
-    run_steps(steps)
-    return ((time.perf_counter() - start) / steps, (time.process_time() - cpu_start) / steps)
-
-
 def main(argv):
     del argv
     if FLAGS.dtype != "float32":
@@ -83,7 +75,7 @@ def main(argv):
         for round_index in range(FLAGS.rounds):
             matmul_rates.append(train_step.matmul_flops_per_second()[0])
             for name, run_steps in contenders.items():
-                times[name].append(_timed(run_steps, FLAGS.steps))
+                times[name].append(train_step.seconds_per_step(run_steps, FLAGS.steps))
             print(f"round {round_index + 1}: " + ", ".join(
                 f"{name} {times[name][-1][0]:.2f} s/step" for name in contenders)
                 + f"; matmul {matmul_rates[-1] / 1e9:.0f} GFLOP/s", flush=True)

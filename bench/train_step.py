@@ -125,6 +125,13 @@ def _seconds(fn):
     return time.perf_counter() - start
 
 
+def seconds_per_step(run_steps, steps):
+    """(wall seconds, process CPU seconds) per step of run_steps(steps)."""
+    start, cpu_start = time.perf_counter(), time.process_time()
+    run_steps(steps)
+    return (time.perf_counter() - start) / steps, (time.process_time() - cpu_start) / steps
+
+
 def synthetic_batch(config, batch, seq, predictions):
     """A random pretraining batch (all tokens real) as the input pipeline gives it."""
     rng = np.random.default_rng(0)
@@ -166,10 +173,7 @@ def main(argv):
         start = time.perf_counter()
         run_steps(FLAGS.warmup_steps)
         warmup_seconds = time.perf_counter() - start
-        start, cpu_start = time.perf_counter(), time.process_time()
-        run_steps(FLAGS.steps)
-        seconds = (time.perf_counter() - start) / FLAGS.steps
-        cpu_seconds = (time.process_time() - cpu_start) / FLAGS.steps
+        seconds, cpu_seconds = seconds_per_step(run_steps, FLAGS.steps)
         matmul_after = matmul_flops_per_second()
         matmul_rate = max(matmul_before[0], matmul_after[0])
         matmul_cpu_rate = max(matmul_before[1], matmul_after[1])
