@@ -1,14 +1,13 @@
 """tf.data readers for the pretraining TFRecords of `create_pretraining_data.py`.
 
-Each record holds int64 features `input_ids`, `input_mask`, `segment_ids`
-(length max_seq_length), `masked_lm_positions`, `masked_lm_ids` (length
-max_predictions_per_seq), `next_sentence_labels` (length 1) and float
-`masked_lm_weights` (length max_predictions_per_seq). Model Garden writes
+Each record holds the features of bert_tf.pretraining_features. Model Garden writes
 `input_word_ids` / `input_type_ids` instead of `input_ids` / `segment_ids`; both
 spellings are read and mapped to the model's input names.
 """
 
 import tensorflow as tf
+
+from bert_tf import pretraining_features
 
 # Record feature name -> model input name, for the two spellings in use.
 _ORIGINAL_NAMES = {"input_ids": "input_word_ids", "segment_ids": "input_type_ids"}
@@ -79,26 +78,26 @@ def check_record_shapes(path, max_seq_length, max_predictions_per_seq):
     return names
 
 
+def to_model_inputs(features, names=_ORIGINAL_NAMES):
+    """One example's features (record names, int64) -> the model's names, int32 ids and a
+    scalar next_sentence_labels."""
+    # int64 is what tf.train.Example stores; the model and TPUs want int32.
+    inputs = {names.get(key, key): (value if value.dtype == tf.float32
+                                    else tf.cast(value, tf.int32))
+              for key, value in features.items()}
+    inputs["next_sentence_labels"] = inputs["next_sentence_labels"][0]
+    return inputs
+
+
 def _decoder(names, max_seq_length, max_predictions_per_seq):
-    ids_name, type_ids_name = names
-    spec = {
-        ids_name: tf.io.FixedLenFeature([max_seq_length], tf.int64),
-        "input_mask": tf.io.FixedLenFeature([max_seq_length], tf.int64),
-        type_ids_name: tf.io.FixedLenFeature([max_seq_length], tf.int64),
-        "masked_lm_positions": tf.io.FixedLenFeature([max_predictions_per_seq], tf.int64),
-        "masked_lm_ids": tf.io.FixedLenFeature([max_predictions_per_seq], tf.int64),
-        "masked_lm_weights": tf.io.FixedLenFeature([max_predictions_per_seq], tf.float32),
-        "next_sentence_labels": tf.io.FixedLenFeature([1], tf.int64),
-    }
+    ids_name, type_ids_name = names  # the records' spelling of input_ids and segment_ids
+    spelling = {"input_ids": ids_name, "segment_ids": type_ids_name}
+    spec = {spelling.get(name, name): tf.io.FixedLenFeature(shape, tf.as_dtype(dtype))
+            for name, (dtype, shape) in pretraining_features.feature_shapes(
+                max_seq_length, max_predictions_per_seq).items()}
 
     def decode(record):
-        parsed = tf.io.parse_single_example(record, spec)
-        # int64 is what tf.train.Example stores; the model and TPUs want int32.
-        features = {names.get(key, key): (value if value.dtype == tf.float32
-                                          else tf.cast(value, tf.int32))
-                    for key, value in parsed.items()}
-        features["next_sentence_labels"] = features["next_sentence_labels"][0]
-        return features
+        return to_model_inputs(tf.io.parse_single_example(record, spec), names)
 
     return decode
 

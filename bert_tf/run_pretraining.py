@@ -1,4 +1,5 @@
-"""Pretrains BERT (masked LM + next sentence) on TFRecords of create_pretraining_data.py.
+"""Pretrains BERT (masked LM + next sentence) on TFRecords of create_pretraining_data.py, or on
+raw text with new pairs and masks every epoch (--input_format=text, RoBERTa's dynamic masking).
 
 Flags follow the original google-research/bert run_pretraining.py; the
 distribution, precision and optimizer flags are new.
@@ -16,7 +17,20 @@ from bert_tf.training.pretraining import PretrainingOptions, run_pretraining
 
 flags.DEFINE_string("bert_config_file", None, "bert_config.json of the model to pretrain.")
 flags.DEFINE_string("input_file", None,
-                    "Input TFRecord file(s): comma-separated glob patterns.")
+                    "Input TFRecord file(s), or text files with --input_format=text: "
+                    "comma-separated glob patterns.")
+flags.DEFINE_enum("input_format", "tfrecord", ["tfrecord", "text"],
+                  "tfrecord: create_pretraining_data's records. text: one sentence per line, a "
+                  "blank line between documents, tokenized once and made into examples as "
+                  "create_pretraining_data does, with new pairs and masks every epoch (the "
+                  "corpus must fit in memory).")
+flags.DEFINE_string("vocab_file", "", "--input_format=text: the vocabulary file.")
+flags.DEFINE_bool("do_lower_case", True, "--input_format=text: lower-case the input text.")
+flags.DEFINE_bool("do_whole_word_mask", False,
+                  "--input_format=text: mask whole words instead of word pieces.")
+flags.DEFINE_float("masked_lm_prob", 0.15, "--input_format=text: masked LM probability.")
+flags.DEFINE_float("short_seq_prob", 0.1, "--input_format=text: probability of creating "
+                   "sequences shorter than the maximum length.")
 flags.DEFINE_string("output_dir", None,
                     "Where checkpoints, summaries and eval_results.txt are written; a run "
                     "resumes from the latest checkpoint found here.")

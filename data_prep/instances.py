@@ -11,19 +11,14 @@ import resource
 
 import numpy as np
 
+from bert_tf import pretraining_features
 from data_prep import example_encoding, masking, pairing
 
 # Instances masked and encoded per numpy batch; bounds the temporaries of one batch.
 _INSTANCES_PER_BATCH = 4096
-_INT_FEATURES = (
-    "input_ids",
-    "input_mask",
-    "segment_ids",
-    "masked_lm_positions",
-    "masked_lm_ids",
-    "next_sentence_labels",
-)
-_FLOAT_FEATURES = ("masked_lm_weights",)
+_FEATURES = pretraining_features.FEATURES
+_INT_FEATURES = tuple(name for name, (dtype, _) in _FEATURES.items() if dtype == "int64")
+_FLOAT_FEATURES = tuple(name for name, (dtype, _) in _FEATURES.items() if dtype == "float32")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,28 +104,25 @@ def build_inputs(tokens, a_start, a_length, b_start, b_length, seq, cls_id, sep_
     return ids, segment_ids
 
 
-def create_pass(chunk, seed_key, options, vocab):
-    """One pass over a chunk: every document cut into segment pairs, the pairs shuffled, masked
-    and serialized.
+def pass_batches(chunk, seed_key, options, vocab):
+    """One pass over a chunk: every document cut into segment pairs, the pairs shuffled and masked.
 
     Args:
       chunk: documents.TokenizedChunk.
       seed_key: tuple of ints the random generators are seeded from (the same key gives the same
-        records).
+        instances).
       options: pretraining_data.Options.
       vocab: VocabIds.
 
-    Returns:
-      PassResult.
+    Yields:
+      (features, num_masked): features is a dict of the pretraining_features.FEATURES, numpy
+      arrays [batch, length] (bool input_mask, int32 ids), num_masked int array [batch].
     """
     py_rng, np_rng = _rngs(seed_key)
     seq = options.max_seq_length
     pairs = pairing.create_segment_pairs(chunk, seq, options.short_seq_prob, py_rng)
     a_start, a_length, b_start, b_length = pairing.truncate_pairs(pairs, seq - 3, np_rng)
     order = np_rng.permutation(len(a_start))
-    encoder = example_encoding.ExampleEncoder(_INT_FEATURES, _FLOAT_FEATURES)
-    data, lengths = [], []
-    tokens = masked_total = 0
     for begin in range(0, len(order), _INSTANCES_PER_BATCH):
         batch = order[begin : begin + _INSTANCES_PER_BATCH]
         input_ids, segment_ids = build_inputs(
@@ -156,26 +148,39 @@ def create_pass(chunk, seed_key, options, vocab):
             options.do_whole_word_mask,
             np_rng,
         )
-        batch_data, batch_lengths = encoder.encode(
-            {
-                "input_ids": masked.input_ids,
-                "input_mask": np.arange(seq) < real[:, None],
-                "segment_ids": segment_ids,
-                "masked_lm_positions": masked.masked_lm_positions,
-                "masked_lm_ids": masked.masked_lm_ids,
-                "masked_lm_weights": masked.masked_lm_weights,
-                "next_sentence_labels": pairs.is_random_next[batch][:, None],
-            }
-        )
+        features = {
+            "input_ids": masked.input_ids,
+            "input_mask": np.arange(seq) < real[:, None],
+            "segment_ids": segment_ids,
+            "masked_lm_positions": masked.masked_lm_positions,
+            "masked_lm_ids": masked.masked_lm_ids,
+            "masked_lm_weights": masked.masked_lm_weights,
+            "next_sentence_labels": pairs.is_random_next[batch][:, None],
+        }
+        yield features, masked.num_masked
+
+
+def create_pass(chunk, seed_key, options, vocab):
+    """One pass over a chunk (pass_batches), serialized.
+
+    Returns:
+      PassResult.
+    """
+    encoder = example_encoding.ExampleEncoder(_INT_FEATURES, _FLOAT_FEATURES)
+    data, lengths = [], []
+    tokens = masked_total = random_next = 0
+    for features, num_masked in pass_batches(chunk, seed_key, options, vocab):
+        batch_data, batch_lengths = encoder.encode(features)
         data.append(batch_data)
         lengths.append(batch_lengths)
-        tokens += int(real.sum())
-        masked_total += int(masked.num_masked.sum())
+        tokens += int(features["input_mask"].sum())
+        masked_total += int(num_masked.sum())
+        random_next += int(features["next_sentence_labels"].sum())
     return PassResult(
         b"".join(data),
         np.concatenate(lengths) if lengths else np.zeros([0], np.int64),
         tokens,
         masked_total,
-        int(pairs.is_random_next.sum()),
+        random_next,
         peak_rss_mib(),
     )

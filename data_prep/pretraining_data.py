@@ -89,7 +89,8 @@ def expand_input_patterns(patterns):
     return files
 
 
-def _vocab_ids(tokenizer):
+def vocab_ids(tokenizer):
+    """The instances.VocabIds of a bert_tf.tokenization.Tokenizer."""
     return instances.VocabIds(
         tokenizer.cls_id,
         tokenizer.sep_id,
@@ -188,7 +189,7 @@ def _write_records(input_files, output_files, options, tokenize, pool, num_worke
     (or here without one), write finished passes in order."""
     from data_prep import record_writer  # pylint: disable=import-outside-toplevel
 
-    vocab = _vocab_ids(tokenize.tokenizer)
+    vocab = vocab_ids(tokenize.tokenizer)
     summary = Summary(files=len(input_files))
     # (result, input bytes done once it is written): passes in flight, oldest first. Twice the
     # passes of a chunk keeps the workers busy while the next chunk is tokenized.

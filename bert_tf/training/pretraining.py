@@ -1,4 +1,5 @@
-"""Pretraining (masked LM + next sentence) on the original's TFRecords, from flag values."""
+"""Pretraining (masked LM + next sentence) on the original's TFRecords or on raw text (dynamic
+masking), from flag values."""
 
 import dataclasses
 import functools
@@ -7,7 +8,7 @@ import os
 from absl import logging
 
 from bert_tf.config import BertConfig
-from bert_tf.inputs import pretraining_dataset
+from bert_tf.inputs import list_input_files, pretraining_dataset
 from bert_tf.losses import pretraining_losses
 from bert_tf.models.bert_encoder import BertEncoder
 from bert_tf.models.bert_pretrainer import BertPretrainer
@@ -31,6 +32,47 @@ class PretrainingOptions(EngineOptions):
     num_train_steps: int = 100000
     num_warmup_steps: int = 10000
     max_eval_steps: int = 100
+    # --input_format=text: create_pretraining_data's options, applied anew every epoch.
+    input_format: str = "tfrecord"
+    vocab_file: str = ""
+    do_lower_case: bool = True
+    do_whole_word_mask: bool = False
+    masked_lm_prob: float = 0.15
+    short_seq_prob: float = 0.1
+
+    def text_options(self):
+        """data_prep's Options for --input_format=text (the seed: --seed, else data_prep's)."""
+        from data_prep import pretraining_data  # pylint: disable=import-outside-toplevel
+
+        seed = {} if self.seed is None else {"random_seed": self.seed}
+        return pretraining_data.Options(
+            vocab_file=self.vocab_file, do_lower_case=self.do_lower_case,
+            do_whole_word_mask=self.do_whole_word_mask, max_seq_length=self.max_seq_length,
+            max_predictions_per_seq=self.max_predictions_per_seq,
+            masked_lm_prob=self.masked_lm_prob, short_seq_prob=self.short_seq_prob, **seed)
+
+
+def _dataset_fn(options, vocab_size):
+    """dataset_fn(is_training, batch_size, input_context) over --input_file in its format."""
+    if options.input_format == "tfrecord":
+        return lambda is_training, batch_size, input_context: pretraining_dataset(
+            options.input_file, options.max_seq_length, options.max_predictions_per_seq,
+            batch_size, is_training, input_context, seed=options.seed)
+    if options.input_format != "text":
+        raise ValueError(f"--input_format must be tfrecord or text, not {options.input_format!r}")
+    if not options.vocab_file:
+        raise ValueError("--input_format=text needs --vocab_file")
+    from data_prep import dynamic_masking  # pylint: disable=import-outside-toplevel
+
+    text_options = options.text_options()
+    files = list_input_files(options.input_file)
+    with open(options.vocab_file, encoding="utf-8") as f:
+        num_tokens = sum(1 for _ in f)
+    if num_tokens > vocab_size:
+        raise ValueError(f"--vocab_file {options.vocab_file} has {num_tokens} tokens, more than "
+                         f"the config's vocab_size {vocab_size}")
+    return lambda is_training, batch_size, input_context: dynamic_masking.dynamic_masking_dataset(
+        files, text_options, batch_size, is_training, input_context)
 
 
 def run_pretraining(options):
@@ -44,17 +86,13 @@ def run_pretraining(options):
         raise ValueError("At least one of --do_train or --do_eval must be True.")
     config = BertConfig.from_json_file(options.bert_config_file)
     config.check_max_seq_length(options.max_seq_length, options.bert_config_file)
+    dataset_fn = _dataset_fn(options, config.vocab_size)
     strategy = start(options)
     with strategy.scope():
         model = BertPretrainer(BertEncoder(config))
     trainer = create_trainer(options, strategy, model, pretraining_losses,
                              options.train_batch_size, options.num_train_steps,
                              options.num_warmup_steps, options.init_checkpoint or None)
-
-    def dataset_fn(is_training, batch_size, input_context):
-        return pretraining_dataset(options.input_file, options.max_seq_length,
-                                   options.max_predictions_per_seq, batch_size, is_training,
-                                   input_context, seed=options.seed)
 
     if options.do_train:
         trainer.train(functools.partial(dataset_fn, True), options.num_train_steps)

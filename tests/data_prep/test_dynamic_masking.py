@@ -1,63 +1,61 @@
-"""Dynamic masking: same feature dict as the records, new masks every epoch."""
+"""Dynamic masking: epoch e is create_pretraining_data's dupe pass e; masks change every epoch."""
 
 import numpy as np
-import tensorflow as tf
 
-from bert_tf.tokenization import Tokenizer
+from bert_tf.inputs import pretraining_dataset
+from data_prep import pretraining_data
 from data_prep.dynamic_masking import dynamic_masking_dataset
 from tests.data_prep import corpus
-from tests.data_prep.test_pretraining_data import original_feature_spec
+from tests.data_prep.test_pretraining_data import MAX_PREDICTIONS, MAX_SEQ_LENGTH, run
 
 
-def test_features_match_record_spec_and_masks_change_across_epochs(tmp_path):
-    tokenizer = Tokenizer(corpus.write_vocab(tmp_path))
-    dataset = dynamic_masking_dataset(
-        [corpus.write_corpus(tmp_path, 10)],
-        tokenizer,
-        max_seq_length=32,
-        max_predictions_per_seq=6,
-        batch_size=8,
-        seed=3,
-    )
-    spec = original_feature_spec(32, 6)
-    epochs = [next(iter(dataset)) for _ in range(2)]
-    for batch in epochs:
-        assert set(batch) == set(spec)
-        for name, feature in spec.items():
-            assert batch[name].dtype == feature.dtype and batch[name].shape == [8] + feature.shape
-        weights = batch["masked_lm_weights"].numpy()
-        positions = batch["masked_lm_positions"].numpy()
-        lengths = batch["input_mask"].numpy().sum(axis=1)
-        assert (weights.sum(axis=1) >= 1).all()
-        labels = batch["masked_lm_ids"].numpy()[weights > 0]
-        assert not np.isin(labels, [tokenizer.cls_id, tokenizer.sep_id, tokenizer.pad_id]).any()
-        assert (positions[weights > 0] < np.repeat(lengths, weights.sum(axis=1).astype(int))).all()
-    # Same first segments both epochs, different masks. Random next segments are redrawn, which
-    # can change how much of A truncation keeps, so only the head of A is compared: every sentence
-    # of the corpus has at least 4 tokens.
-    first_segments = []
-    for batch in epochs:
-        ids = batch["input_ids"].numpy().copy()
-        weights = batch["masked_lm_weights"].numpy() > 0
-        rows = np.nonzero(weights)[0]
-        ids[rows, batch["masked_lm_positions"].numpy()[weights]] = batch["masked_lm_ids"].numpy()[
-            weights
-        ]
-        in_a = (batch["segment_ids"].numpy() == 0) & (batch["input_mask"].numpy() == 1)
-        first_segments.append(np.where(in_a, ids, -1)[:, :5])
-    np.testing.assert_array_equal(first_segments[0], first_segments[1])
-    assert not np.array_equal(epochs[0]["masked_lm_positions"], epochs[1]["masked_lm_positions"])
-    assert tf.reduce_all(epochs[0]["input_ids"][:, 0] == tokenizer.cls_id)
+def _options(tmp_path, **overrides):
+    values = dict(vocab_file=corpus.write_vocab(tmp_path), max_seq_length=MAX_SEQ_LENGTH,
+                  max_predictions_per_seq=MAX_PREDICTIONS, random_seed=7)
+    values.update(overrides)
+    return pretraining_data.Options(**values)
 
 
-def test_next_sentence_pairs_never_cross_from_one_file_into_the_next(tmp_path):
-    from data_prep.dynamic_masking import _sentence_pairs
+def _stack(dataset, num_batches):
+    batches = list(dataset.take(num_batches).as_numpy_iterator())
+    return {name: np.concatenate([b[name] for b in batches]) for name in batches[0]}
 
-    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
-    first.write_text("a one\na two\n")
-    second.write_text("b one\nb two\n")
-    pairs = _sentence_pairs([str(first), str(second)], seed=0, shuffle_buffer_size=4)
-    real_next = {(a.decode(), b.decode()) for a, b, is_random in pairs.take(2).as_numpy_iterator()
-                 if not is_random}
-    assert ("a two", "b one") not in real_next
-    assert real_next <= {("a one", "a two"), ("b one", "b two")}
+
+def test_text_epochs_equal_the_records_of_create_pretraining_data(tmp_path):
+    text = corpus.write_corpus(tmp_path, num_documents=60)
+    outputs, summary = run(tmp_path, [text], dupe_factor=2, do_whole_word_mask=True)
+    records = _stack(pretraining_dataset(outputs[0], MAX_SEQ_LENGTH, MAX_PREDICTIONS, 8,
+                                         is_training=False), summary.instances // 8)
+    options = _options(tmp_path, do_whole_word_mask=True)
+    # Training repeats epochs; a buffer of one keeps them in order.
+    dynamic = _stack(dynamic_masking_dataset([text], options, 8, is_training=True,
+                                             shuffle_buffer_size=1), summary.instances // 8)
+    assert set(dynamic) == set(records)
+    for name in records:
+        assert dynamic[name].dtype == records[name].dtype
+        np.testing.assert_array_equal(dynamic[name], records[name], err_msg=name)
+    one_epoch = _stack(dynamic_masking_dataset([text], options, 8, is_training=False), 10**6)
+    epoch_size = len(one_epoch["input_word_ids"])
+    assert 0 < epoch_size < summary.instances
+    # Epoch 1 pairs and masks the same text anew.
+    assert not np.array_equal(dynamic["masked_lm_positions"][:epoch_size // 2],
+                              dynamic["masked_lm_positions"][epoch_size:epoch_size * 3 // 2])
+
+
+def test_text_batches_mask_15_percent_80_10_10(tmp_path):
+    text = corpus.write_corpus(tmp_path, num_documents=150)
+    vocab = corpus.vocab_tokens()
+    batches = _stack(dynamic_masking_dataset([text], _options(tmp_path), 32, is_training=True),
+                     100)
+    lengths = batches["input_mask"].sum(axis=1)
+    weights = batches["masked_lm_weights"]
+    expected = np.minimum(MAX_PREDICTIONS, np.maximum(1, np.round(lengths * 0.15)))
+    np.testing.assert_array_equal(weights.sum(axis=1), expected)
+    rows, cols = np.nonzero(weights)
+    labels = batches["masked_lm_ids"][rows, cols]
+    shown = batches["input_word_ids"][rows, batches["masked_lm_positions"][rows, cols]]
+    mask_id = vocab.index("[MASK]")
+    assert len(labels) > 10000
+    assert abs(np.mean(shown == mask_id) - 0.8) < 0.02
+    assert abs(np.mean(shown == labels) - 0.1 - 0.1 / len(vocab)) < 0.02
+    assert not np.isin(labels, [vocab.index("[CLS]"), vocab.index("[SEP]"), 0]).any()

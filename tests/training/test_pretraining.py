@@ -105,3 +105,27 @@ def test_mixed_precision_training_runs_with_float32_losses_and_weights(tmp_path,
     assert results["loss"] < 4.6
     dtypes = tf.train.load_checkpoint(str(tmp_path / "out" / "ckpt-40")).get_variable_to_dtype_map()
     assert {dtype.name for dtype in dtypes.values()} <= {"float32", "int64", "string"}
+
+
+def test_raw_text_input_trains_and_its_loss_falls(tmp_path):
+    from tests.data_prep import corpus
+
+    text = corpus.write_corpus(tmp_path, num_documents=100)
+    results = run_pretraining(_options(
+        tmp_path, input_file=text, input_format="text", vocab_file=corpus.write_vocab(tmp_path),
+        max_seq_length=32, max_predictions_per_seq=5, do_whole_word_mask=True,
+        num_train_steps=150))
+    loss = [value for _, value in _scalars(tmp_path / "out" / "train")["loss"]]
+    assert results["global_step"] == 150 and len(loss) == 3
+    # Chance is ln 60 + ln 2 = 4.79; words drawn uniformly from 24 leave at least ln 24 = 3.18.
+    assert loss[0] > loss[-1] and results["masked_lm_loss"] < 3.6
+
+
+def test_raw_text_vocab_larger_than_the_config_is_an_error_naming_the_file(tmp_path):
+    from tests.data_prep import corpus
+
+    vocab = corpus.write_vocab(tmp_path, corpus.vocab_tokens() + [f"w{i}" for i in range(60)])
+    with pytest.raises(ValueError, match="vocab.txt has 94 tokens, more than the config's "
+                                         "vocab_size 60"):
+        run_pretraining(_options(tmp_path, input_file=corpus.write_corpus(tmp_path),
+                                 input_format="text", vocab_file=vocab))
