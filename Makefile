@@ -1,10 +1,13 @@
 # `make test` installs everything into .venv (created when missing) and runs the suite.
 # `make demo` runs the main job end to end on the sample the project ships.
+# `make recipe` pretrains a small BERT on ../shared's text and fine-tunes it beside random init.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+SHARED_DATA ?= ../shared/data
+RECIPE_DIR ?= $(HOME)/bert_tf_recipe
 
-.PHONY: test test-all demo install install-test
+.PHONY: test test-all demo install install-test recipe
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,3 +32,6 @@ test-all: $(VENV)/.test-installed
 
 demo: $(VENV)/.runtime-installed
 	PYTHON=$(PY) bash demo.sh
+
+recipe: $(VENV)/.runtime-installed
+	$(PY) -m bench.pretraining_recipe --shared_data=$(SHARED_DATA) --work_dir=$(RECIPE_DIR)

@@ -1,0 +1,60 @@
+"""The recipe's held-out splits keep dev text out of training; its corpus readers."""
+
+from bench import recipe_data
+
+
+def _write_sst2(tmp_path, rows):
+    path = tmp_path / "train.tsv"
+    path.write_text("sentence\tlabel\n" + "".join(f"{t} \t{l}\n" for t, l in rows))
+    return str(path)
+
+
+def test_sst2_holds_out_whole_sentences_and_every_phrase_inside_them(tmp_path):
+    rows = [("a fine , warm film", 1), ("fine , warm", 1), ("warm", 1), ("a fine", 1),
+            ("a dull film", 0), ("dull", 0), ("dull film", 0), ("film", 1),
+            ("warmth", 1), ("no fine film at all", 0)]
+    path = _write_sst2(tmp_path, rows)
+    # Sentences: rows inside no other row ("warm" is inside "fine , warm", not inside "warmth").
+    assert sorted(t for t, _ in recipe_data.sst2_sentences(
+        [(t, str(l)) for t, l in rows])) == ["a dull film", "a fine , warm film",
+                                             "no fine film at all", "warmth"]
+    for seed in range(6):
+        train, dev = recipe_data.split_sst2(path, 1, seed)
+        (sentence, _), = dev
+        inside = {t for t, _ in rows if f" {t} " in f" {sentence} "}
+        assert {t for t, _ in train} == {t for t, _ in rows} - inside
+
+
+def test_mrpc_dev_pairs_share_no_sentence_with_train(tmp_path):
+    header = "\ufeffQuality\t#1 ID\t#2 ID\t#1 String\t#2 String\n"
+    pairs = [("1", "s1", "s2"), ("0", "s2", "s3"), ("1", "s4", "s5"), ("0", "s6", "s7")]
+    path = tmp_path / "train.tsv"
+    path.write_text(header + "".join(f"{q}\t{i}\t{i + 1}\t{a}\t{b}\n"
+                                     for i, (q, a, b) in enumerate(pairs)), encoding="utf-8")
+    for seed in range(6):
+        columns, train, dev = recipe_data.split_mrpc(str(path), 1, seed)
+        assert columns[0] == "Quality" and len(dev) == 1
+        dev_sentences = set(dev[0][3:5])
+        assert all(not dev_sentences & set(row[3:5]) for row in train)
+        assert len(train) == 3 - ("s2" in dev_sentences)
+
+
+def test_conll_split_keeps_documents_whole(tmp_path):
+    documents = ["-DOCSTART- -X- O O\n\nEU NNP I-NP I-ORG\n\n",
+                 "-DOCSTART- -X- O O\n\nPeter NNP I-NP I-PER\nBlackburn NNP I-NP I-PER\n\n",
+                 "-DOCSTART- -X- O O\n\nBRUSSELS NNP I-NP I-LOC\n\n"]
+    path = tmp_path / "eng.train"
+    path.write_text("".join(documents))
+    train, dev = recipe_data.split_conll(str(path), 1, seed=0)
+    assert len(train) == 2 and len(dev) == 1
+    assert sorted("".join(d) for d in train + dev) == sorted(documents)
+
+
+def test_wikitext_articles_become_documents_of_sentences(tmp_path):
+    path = tmp_path / "valid.txt"
+    path.write_text(" \n = Lobster = \n \n The lobster is a 1 @,@ 000 @-@ gram <unk> animal . "
+                    "It lives in the sea . \n \n = = Range = = \n Found in Europe . \n"
+                    " = Crab = \n Crabs walk sideways . \n")
+    assert recipe_data.wikitext_documents(str(path)) == [
+        ["The lobster is a 1,000-gram animal .", "It lives in the sea .", "Found in Europe ."],
+        ["Crabs walk sideways ."]]
