@@ -9,10 +9,10 @@ an interrupted recipe continues where it stopped when run again with the same fl
  2. the pretraining text: Wikipedia, WikiText-2, Shakespeare and the text of the training splits;
     10 Wikipedia documents are held out for the MLM evaluation;
  3. a WordPiece vocabulary learned from it (data_prep.build_vocab);
- 4. pretraining records (data_prep.create_pretraining_data, the original algorithm);
- 5. run_pretraining, then every kept checkpoint scored on the held-out text (a TensorBoard curve
-    in pretrain/eval_heldout/);
- 6. fine-tuning from the checkpoint and from random init with the same command and seeds.
+ 4. run_pretraining on the text itself (--input_format=text: the original's pairing and masking,
+    anew every epoch, each epoch shuffled as a whole), then every kept checkpoint scored on
+    records of the held-out text (a TensorBoard curve in pretrain/eval_heldout/);
+ 5. fine-tuning from the checkpoint and from random init with the same command and seeds.
 Runs go `--parallel_runs` at a time: on a CPU, one small model leaves cores idle. Random-init
 runs need no checkpoint and start beside the pretraining.
 
@@ -39,9 +39,8 @@ flags.DEFINE_string("work_dir", os.path.expanduser("~/bert_tf_recipe"),
 flags.DEFINE_string("bert_config_file", "official_configs/bert_tiny_uncased_L-2_H-128_A-2.json",
                     "The model; its vocab_size is replaced by the learned vocabulary's.")
 flags.DEFINE_integer("vocab_size", 8192, "Target size of the learned vocabulary.")
-flags.DEFINE_integer("dupe_factor", 10, "create_pretraining_data's --dupe_factor.")
 flags.DEFINE_integer("train_batch_size", 64, "Pretraining batch size.")
-flags.DEFINE_integer("num_train_steps", 2000, "Pretraining steps.")
+flags.DEFINE_integer("num_train_steps", 1000, "Pretraining steps.")
 flags.DEFINE_float("learning_rate", 1e-3, "Pretraining peak learning rate (10% warmup).")
 flags.DEFINE_bool("task_text", True,
                   "Pretrain on the text (not the labels) of the training splits too.")
@@ -88,7 +87,7 @@ def _run(args, log_name):
 
 
 def prepare_text():
-    """Stages 1-4: splits, corpus, vocabulary, config, records."""
+    """Stages 1-3: splits, corpus, vocabulary, config, held-out records."""
     if not os.path.exists(_path("splits", "sizes.txt")):
         sizes = recipe_data.write_splits(FLAGS.shared_data, _path("splits"))
         write_text_atomically(_path("splits", "sizes.txt"), f"{sizes}\n")
@@ -119,17 +118,13 @@ def prepare_text():
         with open(os.path.join(ROOT, FLAGS.bert_config_file), encoding="utf-8") as f:
             config = re.sub(r'"vocab_size": \d+', f'"vocab_size": {vocab_size}', f.read())
         write_text_atomically(_path("bert_config.json"), config)
-    records = [("train", _path("corpus", "*.txt"), FLAGS.dupe_factor, 8),
-               ("heldout", _path("heldout", "heldout.txt"), 1, 1)]
-    for name, input_file, dupe_factor, shards in records:
-        outputs = [_path("records", f"{name}-{i}.tfrecord") for i in range(shards)]
-        if not all(os.path.exists(p) for p in outputs):
-            _run(["data_prep.create_pretraining_data", f"--input_file={input_file}",
-                  f"--output_file={','.join(outputs)}", f"--vocab_file={_path('vocab.txt')}",
-                  "--do_lower_case", f"--max_seq_length={MAX_SEQ_LENGTH}",
-                  f"--max_predictions_per_seq={MAX_PREDICTIONS}", "--masked_lm_prob=0.15",
-                  f"--dupe_factor={dupe_factor}", "--random_seed=12345", "--do_whole_word_mask"],
-                 f"records_{name}")
+    if not os.path.exists(_path("records", "heldout-0.tfrecord")):
+        _run(["data_prep.create_pretraining_data", f"--input_file={_path('heldout', 'heldout.txt')}",
+              f"--output_file={_path('records', 'heldout-0.tfrecord')}",
+              f"--vocab_file={_path('vocab.txt')}", "--do_lower_case",
+              f"--max_seq_length={MAX_SEQ_LENGTH}", f"--max_predictions_per_seq={MAX_PREDICTIONS}",
+              "--masked_lm_prob=0.15", "--dupe_factor=1", "--random_seed=12345",
+              "--do_whole_word_mask"], "records_heldout")
 
 
 def _pretraining_args(*extra):
@@ -139,15 +134,17 @@ def _pretraining_args(*extra):
 
 
 def pretrain():
-    """Stage 5: pretraining (resumes by itself), then the held-out MLM curve."""
+    """Stage 4: pretraining (resumes by itself), then the held-out MLM curve."""
     if not os.path.exists(_path("pretrain", "eval_results.txt")):
         _run(_pretraining_args(
-            f"--input_file={_path('records', 'train-*.tfrecord')}",
-            f"--output_dir={_path('pretrain')}", "--do_train", "--do_eval",
+            "--input_format=text", f"--input_file={_path('corpus', '*.txt')}",
+            f"--vocab_file={_path('vocab.txt')}", "--do_lower_case", "--do_whole_word_mask",
+            "--masked_lm_prob=0.15", f"--output_dir={_path('pretrain')}", "--do_train",
+            "--do_eval",
             f"--train_batch_size={FLAGS.train_batch_size}",
             f"--num_train_steps={FLAGS.num_train_steps}",
             f"--num_warmup_steps={FLAGS.num_train_steps // 10}",
-            f"--learning_rate={FLAGS.learning_rate}", "--save_checkpoints_steps=500",
+            f"--learning_rate={FLAGS.learning_rate}", "--save_checkpoints_steps=250",
             "--keep_checkpoint_max=20", "--steps_per_loop=100", "--log_steps=100",
             "--seed=12345"), "pretrain")
     import tensorflow as tf  # pylint: disable=import-outside-toplevel
@@ -177,7 +174,7 @@ def _read_results(path):
 
 
 def finetune(task, init, seed):
-    """Stage 6, one run; returns its eval_results."""
+    """Stage 5, one run; returns its eval_results."""
     script, task_flags, _ = TASKS[task]
     out = _path("finetune", task, init, f"seed{seed}")
     if not os.path.exists(os.path.join(out, "eval_results.txt")):

@@ -2,11 +2,14 @@
 dynamic masking), for corpora that fit in memory.
 
 The text is read and tokenized once. Each epoch then makes create_pretraining_data's pass over
-every chunk (the original's packing into pairs, truncation, shuffling and masking:
-data_prep.instances) with the epoch in its seed, so epoch e holds exactly the instances of dupe
-pass e of create_pretraining_data run with the same options. The examples are the records'
-(bert_tf.pretraining_features), mapped to the model's input names as the record reader maps them,
-so run_pretraining reads either source the same way.
+every chunk (the original's packing into pairs, truncation and masking: data_prep.instances) with
+the epoch in its seed, so epoch e holds exactly the instances of dupe pass e of
+create_pretraining_data run with the same options, and shuffles all of them, as the original
+shuffles all its instances before writing. (Records of create_pretraining_data are shuffled only
+within a pass over a chunk, so they come chunk after chunk: read in order, a model trains on one
+file of the corpus after another.) The examples are the records' (bert_tf.pretraining_features),
+mapped to the model's input names as the record reader maps them, so run_pretraining reads either
+source the same way.
 """
 
 import itertools
@@ -16,6 +19,8 @@ import tensorflow as tf
 
 from bert_tf import inputs, pretraining_features
 from data_prep import chunk_tokenizer, documents, instances, pretraining_data
+
+_EXAMPLES_PER_YIELD = 1024
 
 
 def tokenized_chunks(input_files, options):
@@ -49,10 +54,10 @@ def dynamic_masking_dataset(
       input_files: list of text files, one sentence per line, a blank line between documents.
       options: data_prep.pretraining_data.Options (its dupe_factor is not used: epochs repeat).
       batch_size: int, examples per batch (per replica when used with a strategy).
-      is_training: bool; training repeats forever (epoch 0, 1, ...) and shuffles across chunks;
-        otherwise one pass, epoch 0, in order.
+      is_training: bool; training repeats forever (epoch 0, 1, ...), each epoch shuffled as a
+        whole; otherwise one pass, epoch 0, in create_pretraining_data's order.
       input_context: optional tf.distribute.InputContext; each input pipeline keeps its share.
-      shuffle_buffer_size: int, examples in the shuffle buffer across chunks.
+      shuffle_buffer_size: int, examples in a shuffle buffer that also mixes consecutive epochs.
 
     Returns:
       tf.data.Dataset of the dicts bert_tf.inputs.pretraining_dataset returns.
@@ -62,14 +67,28 @@ def dynamic_masking_dataset(
         options.max_seq_length, options.max_predictions_per_seq
     )
 
+    def epoch_features(epoch):
+        batches = [
+            features
+            for file_index, chunk_index, chunk in chunks
+            for features, _ in instances.pass_batches(
+                chunk, (options.random_seed, file_index, chunk_index, epoch), options, vocab
+            )
+        ]
+        return {
+            name: np.concatenate([b[name] for b in batches]).astype(dtype)
+            for name, (dtype, _) in shapes.items()
+        }
+
     def generate():
         for epoch in itertools.count() if is_training else [0]:
-            for file_index, chunk_index, chunk in chunks:
-                seed_key = (options.random_seed, file_index, chunk_index, epoch)
-                for features, _ in instances.pass_batches(
-                    chunk, seed_key, options, vocab
-                ):
-                    yield {name: np.asarray(features[name], shapes[name][0]) for name in shapes}
+            features = epoch_features(epoch)
+            order = np.arange(len(features["input_ids"]))
+            if is_training:
+                np.random.default_rng([options.random_seed, epoch]).shuffle(order)
+            for begin in range(0, len(order), _EXAMPLES_PER_YIELD):
+                rows = order[begin : begin + _EXAMPLES_PER_YIELD]
+                yield {name: values[rows] for name, values in features.items()}
 
     signature = {
         name: tf.TensorSpec([None] + shape, dtype) for name, (dtype, shape) in shapes.items()

@@ -1,4 +1,5 @@
-"""Dynamic masking: epoch e is create_pretraining_data's dupe pass e; masks change every epoch."""
+"""Dynamic masking: epoch e is create_pretraining_data's dupe pass e, shuffled as a whole; masks
+change every epoch."""
 
 import numpy as np
 
@@ -21,22 +22,34 @@ def _stack(dataset, num_batches):
     return {name: np.concatenate([b[name] for b in batches]) for name in batches[0]}
 
 
+def _rows(features, begin, end):
+    """The examples of rows [begin, end) as a sorted list of tuples (an order-free multiset)."""
+    return sorted(tuple(np.concatenate([features[name][i].ravel().astype(np.float64)
+                                        for name in sorted(features)]))
+                  for i in range(begin, end))
+
+
 def test_text_epochs_equal_the_records_of_create_pretraining_data(tmp_path):
     text = corpus.write_corpus(tmp_path, num_documents=60)
     outputs, summary = run(tmp_path, [text], dupe_factor=2, do_whole_word_mask=True)
-    records = _stack(pretraining_dataset(outputs[0], MAX_SEQ_LENGTH, MAX_PREDICTIONS, 8,
-                                         is_training=False), summary.instances // 8)
+    records = _stack(pretraining_dataset(outputs[0], MAX_SEQ_LENGTH, MAX_PREDICTIONS, 1,
+                                         is_training=False), summary.instances)
     options = _options(tmp_path, do_whole_word_mask=True)
-    # Training repeats epochs; a buffer of one keeps them in order.
+    one_epoch = _stack(dynamic_masking_dataset([text], options, 1, is_training=False), 10**6)
+    epoch_size = len(one_epoch["input_word_ids"])
+    assert 0 < epoch_size < summary.instances
+    for name in records:  # Not training: epoch 0 in create_pretraining_data's order.
+        np.testing.assert_array_equal(one_epoch[name], records[name][:epoch_size], err_msg=name)
+    # Training repeats epochs, each shuffled as a whole; a buffer of one keeps epochs apart.
     dynamic = _stack(dynamic_masking_dataset([text], options, 8, is_training=True,
                                              shuffle_buffer_size=1), summary.instances // 8)
     assert set(dynamic) == set(records)
-    for name in records:
-        assert dynamic[name].dtype == records[name].dtype
-        np.testing.assert_array_equal(dynamic[name], records[name], err_msg=name)
-    one_epoch = _stack(dynamic_masking_dataset([text], options, 8, is_training=False), 10**6)
-    epoch_size = len(one_epoch["input_word_ids"])
-    assert 0 < epoch_size < summary.instances
+    n = len(dynamic["input_word_ids"])
+    assert _rows(dynamic, 0, epoch_size) == _rows(records, 0, epoch_size)
+    # Epoch 1 is cut short by the batches taken: its rows are among pass 1's.
+    assert set(_rows(dynamic, epoch_size, n)) <= set(_rows(records, epoch_size, summary.instances))
+    assert not np.array_equal(dynamic["input_word_ids"][:epoch_size],
+                              records["input_word_ids"][:epoch_size])
     # Epoch 1 pairs and masks the same text anew.
     assert not np.array_equal(dynamic["masked_lm_positions"][:epoch_size // 2],
                               dynamic["masked_lm_positions"][epoch_size:epoch_size * 3 // 2])
