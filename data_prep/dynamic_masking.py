@@ -28,13 +28,12 @@ def tokenized_chunks(input_files, options):
     create_pretraining_data cuts them."""
     tokenize = chunk_tokenizer.ChunkTokenizer(options.vocab_file, options.do_lower_case)
     chunks = []
-    for file_index, input_file in enumerate(input_files):
-        for chunk_index, text in enumerate(
-            documents.read_chunks(input_file, options.input_chunk_bytes)
-        ):
-            chunk = documents.tokenize_chunk(text, tokenize)
-            if chunk.num_documents:
-                chunks.append((file_index, chunk_index, chunk))
+    for file_index, chunk_index, text in pretraining_data.text_chunks(
+        input_files, options.input_chunk_bytes, pretraining_data.Summary()
+    ):
+        chunk = documents.tokenize_chunk(text, tokenize)
+        if chunk.num_documents:
+            chunks.append((file_index, chunk_index, chunk))
     if not chunks:
         raise inputs.InputError(f"no text to pretrain on in {', '.join(input_files)}")
     return chunks, pretraining_data.vocab_ids(tokenize.tokenizer)

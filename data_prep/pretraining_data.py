@@ -100,7 +100,7 @@ def vocab_ids(tokenizer):
     )
 
 
-def _chunks(input_files, chunk_bytes, summary):
+def text_chunks(input_files, chunk_bytes, summary):
     """Yields (file_index, chunk_index, TextChunk) over all files, counting lines in `summary`."""
     for file_index, input_file in enumerate(input_files):
         bad_lines = 0
@@ -210,7 +210,7 @@ def _write_records(input_files, output_files, options, tokenize, pool, num_worke
 
     try:
         with record_writer.RoundRobinWriter(output_files) as writer:
-            for file_index, chunk_index, text in _chunks(
+            for file_index, chunk_index, text in text_chunks(
                 input_files, options.input_chunk_bytes, summary
             ):
                 chunk = documents.tokenize_chunk(text, tokenize)

@@ -10,6 +10,7 @@ from absl import logging
 from bert_tf.config import BertConfig
 from bert_tf.inputs import list_input_files, pretraining_dataset
 from bert_tf.losses import pretraining_losses
+from bert_tf.tokenization import load_vocab
 from bert_tf.models.bert_encoder import BertEncoder
 from bert_tf.models.bert_pretrainer import BertPretrainer
 from bert_tf.training.engine import EngineOptions, create_trainer, start, write_eval_results
@@ -66,8 +67,7 @@ def _dataset_fn(options, vocab_size):
 
     text_options = options.text_options()
     files = list_input_files(options.input_file)
-    with open(options.vocab_file, encoding="utf-8") as f:
-        num_tokens = sum(1 for _ in f)
+    num_tokens = len(load_vocab(options.vocab_file))
     if num_tokens > vocab_size:
         raise ValueError(f"--vocab_file {options.vocab_file} has {num_tokens} tokens, more than "
                          f"the config's vocab_size {vocab_size}")
