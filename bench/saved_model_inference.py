@@ -18,6 +18,7 @@ from absl import app, flags
 
 from bert_tf.config import BertConfig
 from bert_tf.export import model_export
+from bert_tf.models import BertEncoder, build_model
 from bert_tf.tokenization import Tokenizer
 
 flags.DEFINE_string("bert_config_file", "official_configs/bert_base_uncased.json",
@@ -54,7 +55,7 @@ def run(bert_config_file, vocab_file, input_file, max_seq_length, batch_sizes, s
                          f"says vocab_size={config.vocab_size}")
     with open(input_file, encoding="utf-8") as f:
         sentences = [line.strip() for line in f if line.strip()]
-    model = model_export.build_model("classifier", config, num_labels=2)
+    model = build_model("classifier", BertEncoder(config), num_labels=2)
     module = model_export.make_serving_module("classifier", model, tokenizer, max_seq_length,
                                               num_labels=2)
     with tempfile.TemporaryDirectory() as export_dir:

@@ -15,9 +15,10 @@ from bert_tf.checkpoints import load_pretrained
 from bert_tf.config import BertConfig
 from bert_tf.export import model_export, serving_modules
 from bert_tf.export.saved_model_writer import existing_versions
+from bert_tf.models import HEADS_BY_TYPE, MODEL_TYPES, BertEncoder, build_model
 from bert_tf.tokenization import Tokenizer
 
-flags.DEFINE_enum("model_type", None, list(model_export.MODEL_TYPES),
+flags.DEFINE_enum("model_type", None, list(MODEL_TYPES),
                   "What to export: encoder (sequence and pooled output; also writes "
                   "<version>/preprocessing/, a text -> input ids SavedModel), pretrainer "
                   "(top-k tokens at each [MASK]), classifier, squad, swag or ner.")
@@ -65,9 +66,10 @@ def _head_options(f):
         raise app.UsageError(f"--label_list has {len(labels)} names but --num_labels="
                              f"{f.num_labels}")
     num_labels = len(labels) if labels else f.num_labels
+    head = HEADS_BY_TYPE.get(f.model_type)
+    if head and head.takes_num_labels and not num_labels:
+        raise app.UsageError(f"--model_type={f.model_type} needs --num_labels or --label_list")
     if f.model_type == "classifier":
-        if not num_labels:
-            raise app.UsageError("--model_type=classifier needs --num_labels or --label_list")
         return {"num_labels": num_labels, "labels": labels}
     if f.model_type == "ner":
         if not labels:
@@ -112,8 +114,8 @@ def main(argv):
         raise app.UsageError(f"version {f.version} already exists in {f.export_dir}; pass "
                              "--overwrite to replace it or choose another --version")
     num_labels = options.get("num_labels") or len(options.get("labels") or [])
-    model = model_export.build_model(f.model_type, BertConfig.from_json_file(f.bert_config_file),
-                                     num_labels=num_labels)
+    model = build_model(f.model_type, BertEncoder(BertConfig.from_json_file(f.bert_config_file)),
+                        num_labels=num_labels)
     load_pretrained(model, f.init_checkpoint)
     tokenizer = Tokenizer(f.vocab_file, do_lower_case=f.do_lower_case)
     module = model_export.make_serving_module(f.model_type, model, tokenizer, f.max_seq_length,

@@ -12,6 +12,7 @@ import numpy as np
 
 from bert_tf.checkpoints.tf1 import CheckpointError, NamedTensors, assign_tf1_weights
 from bert_tf.config import BertConfig, ConfigError
+from bert_tf.models.heads import HEADS
 
 SAFETENSORS_NAME = "model.safetensors"
 PYTORCH_NAME = "pytorch_model.bin"
@@ -32,13 +33,11 @@ _RENAMES = [
     (r"\.LayerNorm\.(?:bias|beta)$", ".LayerNorm.beta"),
     (r"_embeddings\.weight$", "_embeddings"),
     (r"^cls\.predictions\.bias$", "cls.predictions.output_bias"),
-    # These heads are [out, in] matrices in TF1 too (`output_weights`), so no transpose.
-    (r"^cls\.seq_relationship\.weight$", "cls.seq_relationship.output_weights"),
-    (r"^cls\.seq_relationship\.bias$", "cls.seq_relationship.output_bias"),
-    (r"^classifier\.weight$", "output_weights"),
-    (r"^classifier\.bias$", "output_bias"),
-    (r"^qa_outputs\.weight$", "cls.squad.output_weights"),
-    (r"^qa_outputs\.bias$", "cls.squad.output_bias"),
+    # Each head's output layer (bert_tf.models.heads) is an [out, in] matrix in TF1 too
+    # (`output_weights`), so it is not transposed.
+    *dict.fromkeys(
+        (rf"^{re.escape(head.hf_module)}\.{hf}$", head.tf1_scope.replace("/", ".") + tf1)
+        for head in HEADS for hf, tf1 in (("weight", "output_weights"), ("bias", "output_bias"))),
     (r"\.weight$", ".kernel"),
 ]
 

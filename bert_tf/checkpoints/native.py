@@ -3,7 +3,8 @@
 import tensorflow as tf
 from tensorflow.core.protobuf import trackable_object_graph_pb2
 
-from bert_tf.models import BertClassifier, BertEncoder, BertPretrainer, BertSpanLabeler
+from bert_tf.models import BertEncoder
+from bert_tf.models.heads import build_model_for_layers
 
 
 def _root(model):
@@ -52,18 +53,14 @@ def object_shapes(path):
 
 
 def build_model_for_checkpoint(config, path):
-    """Builds the model whose heads our checkpoint at `path` holds (a BertEncoder if none).
+    """Builds the model whose head our checkpoint at `path` holds (a BertEncoder if none).
 
-    A `classifier` head gives a BertClassifier; BertTokenClassifier and BertMultipleChoice
-    store the same object path and shapes, so they read it too.
+    The head is found by its output layer's object path (bert_tf.models.heads).
     """
     shapes = object_shapes(path)
-    encoder = BertEncoder(config)
-    if any(name.startswith("model/masked_lm/") for name in shapes):
-        return BertPretrainer(encoder)
-    if any(name.startswith("model/span/") for name in shapes):
-        return BertSpanLabeler(encoder)
-    kernel = "model/classifier/dense/_kernel"
-    if kernel in shapes:
-        return BertClassifier(encoder, num_labels=int(shapes[kernel][-1]))
-    return encoder
+
+    def output_width(head):
+        kernel = shapes.get(f"model/{head.layer}/dense/_kernel")
+        return None if kernel is None else kernel[-1]
+
+    return build_model_for_layers(BertEncoder(config), output_width)

@@ -11,8 +11,8 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
-from bert_tf.models import (BertClassifier, BertEncoder, BertMultipleChoice, BertPretrainer,
-                            BertSpanLabeler, BertTokenClassifier)
+from bert_tf.models import BertEncoder, BertPretrainer
+from bert_tf.models.heads import build_model_for_layers, head_of
 
 HEAD_MODES = ("require", "ignore")
 
@@ -105,38 +105,34 @@ def _without_pooler_needed(table):
             for row in table]
 
 
-def _head_table(model):
+def _head_table(model, head):
+    table = _output_layer(head.tf1_scope, getattr(model, head.layer))
     if isinstance(model, BertPretrainer):
         masked_lm = model.masked_lm
-        return [*_dense("cls/predictions/transform/dense", masked_lm.transform, is_head=True),
-                *_layer_norm("cls/predictions/transform/LayerNorm", masked_lm.layer_norm, is_head=True),
-                Tf1Weight("cls/predictions/output_bias", masked_lm.output_bias, is_head=True),
-                *_output_layer("cls/seq_relationship/", model.next_sentence)]
-    if isinstance(model, BertSpanLabeler):
-        return _output_layer("cls/squad/", model.span)  # run_squad.py
-    if isinstance(model, (BertClassifier, BertTokenClassifier, BertMultipleChoice)):
-        return _output_layer("", model.classifier)  # run_classifier.py: top-level names
-    raise CheckpointError(f"no TF1 names are known for the heads of {type(model).__name__}")
+        table = [*_dense("cls/predictions/transform/dense", masked_lm.transform, is_head=True),
+                 *_layer_norm("cls/predictions/transform/LayerNorm", masked_lm.layer_norm,
+                              is_head=True),
+                 Tf1Weight("cls/predictions/output_bias", masked_lm.output_bias, is_head=True),
+                 *table]
+    return table
 
 
 def tf1_weight_table(model, heads="require"):
     """Returns the list of Tf1Weight rows for `model`.
 
     Args:
-        model: a BertEncoder, or a task model (BertPretrainer, BertClassifier,
-            BertTokenClassifier, BertSpanLabeler, BertMultipleChoice) holding one.
+        model: a BertEncoder, or a task model of the table of heads (bert_tf.models.heads).
         heads: "require" lists the head weights too; "ignore" lists the encoder only,
             with the pooler optional: fine-tuning starts heads fresh, and a checkpoint
             saved without a pooler (Hugging Face's BertForMaskedLM) leaves it fresh too.
     """
     if heads not in HEAD_MODES:
         raise ValueError(f"heads must be one of {HEAD_MODES}, got {heads!r}")
-    table = _encoder_table(model if isinstance(model, BertEncoder) else model.encoder)
-    if heads == "ignore" or isinstance(model, (BertTokenClassifier, BertSpanLabeler)):
+    head = head_of(model)
+    table = _encoder_table(model.encoder if head else model)
+    if heads == "ignore" or (head and not head.uses_pooler):
         table = _without_pooler_needed(table)
-    if isinstance(model, BertEncoder):
-        return table
-    return table + _head_table(model) if heads == "require" else table
+    return table + _head_table(model, head) if head and heads == "require" else table
 
 
 def is_model_variable(name):
@@ -215,17 +211,13 @@ def save_tf1_checkpoint(model, ckpt_prefix):
 
 
 def build_model_for_tf1_names(config, shapes):
-    """Builds the model whose heads a checkpoint holds, judged by its TF1 variable names.
+    """Builds the model whose head a checkpoint holds, judged by its TF1 variable names.
 
-    `cls/predictions/...` gives a BertPretrainer, `cls/squad/...` a BertSpanLabeler,
-    top-level `output_weights` [num_labels, hidden] a BertClassifier (whose weights are
-    also what BertTokenClassifier and BertMultipleChoice read), anything else a BertEncoder.
+    The head is found by its output layer's `<tf1_scope>output_weights` [num_labels, hidden]
+    (bert_tf.models.heads); a checkpoint with none gives a BertEncoder.
     """
-    encoder = BertEncoder(config)
-    if "cls/predictions/output_bias" in shapes:
-        return BertPretrainer(encoder)
-    if "cls/squad/output_weights" in shapes:
-        return BertSpanLabeler(encoder)
-    if "output_weights" in shapes:
-        return BertClassifier(encoder, num_labels=int(shapes["output_weights"][0]))
-    return encoder
+    def output_width(head):
+        weights = shapes.get(f"{head.tf1_scope}output_weights")
+        return None if weights is None else weights[0]
+
+    return build_model_for_layers(BertEncoder(config), output_width)

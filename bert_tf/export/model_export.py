@@ -6,14 +6,7 @@ import tensorflow as tf
 
 from bert_tf.export import serving_modules
 from bert_tf.export.saved_model_writer import next_version, write_version
-from bert_tf.models import (
-    BertClassifier,
-    BertEncoder,
-    BertMultipleChoice,
-    BertPretrainer,
-    BertSpanLabeler,
-    BertTokenClassifier,
-)
+from bert_tf.models import MODEL_TYPES
 
 SERVING_MODULES = {
     "encoder": serving_modules.EncoderServing,
@@ -23,35 +16,10 @@ SERVING_MODULES = {
     "swag": serving_modules.SwagServing,
     "ner": serving_modules.NerServing,
 }
-MODEL_TYPES = tuple(SERVING_MODULES)
+assert set(SERVING_MODULES) == set(MODEL_TYPES), "every model type of the table of heads serves"
 
 # Where the encoder export puts its text -> input ids SavedModel, inside the version.
 PREPROCESSING_DIR = "preprocessing"
-
-
-def build_model(model_type, config, num_labels=None):
-    """The Keras model of `model_type` on a new BertEncoder(config).
-
-    Args:
-        model_type: one of MODEL_TYPES.
-        config: a BertConfig.
-        num_labels: int, for classifier (1 = regression) and ner.
-    """
-    encoder = BertEncoder(config)
-    if model_type == "encoder":
-        return encoder
-    if model_type == "pretrainer":
-        return BertPretrainer(encoder)
-    if model_type == "squad":
-        return BertSpanLabeler(encoder)
-    if model_type == "swag":
-        return BertMultipleChoice(encoder)
-    if model_type in ("classifier", "ner"):
-        if not num_labels:
-            raise ValueError(f"--model_type={model_type} needs --num_labels or --label_list")
-        model_class = BertClassifier if model_type == "classifier" else BertTokenClassifier
-        return model_class(encoder, num_labels=num_labels)
-    raise ValueError(f"--model_type must be one of {', '.join(MODEL_TYPES)}, got {model_type!r}")
 
 
 def make_serving_module(model_type, model, tokenizer, max_seq_length, **options):

@@ -6,3 +6,4 @@ from bert_tf.models.bert_multiple_choice import BertMultipleChoice
 from bert_tf.models.bert_pretrainer import BertPretrainer
 from bert_tf.models.bert_span_labeler import BertSpanLabeler
 from bert_tf.models.bert_token_classifier import BertTokenClassifier
+from bert_tf.models.heads import HEADS, HEADS_BY_TYPE, MODEL_TYPES, build_model, head_of

@@ -23,7 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from bert_tf.file_io import read_text, write_text_atomically
-from bert_tf.models import BertClassifier
+from bert_tf.models import build_model
 from bert_tf.tasks import classification_metrics
 from bert_tf.tasks.pair_features import encode_texts
 
@@ -354,7 +354,7 @@ class GlueTask:
 
     def build_model(self, encoder):
         """BertClassifier with num_labels outputs (1 for STS-B)."""
-        return BertClassifier(encoder, self.num_labels)
+        return build_model("classifier", encoder, self.num_labels)
 
     def loss(self, features, outputs):
         """Mean softmax cross-entropy, or mean squared error for STS-B.

@@ -274,7 +274,7 @@ class NerTask:
     # ------------------------------------------------------------------------------ model, loss
 
     def build_model(self, encoder):
-        return models.BertTokenClassifier(encoder, len(self.label_list))
+        return models.build_model("ner", encoder, len(self.label_list))
 
     def loss(self, features, outputs):
         """Cross-entropy averaged over the first pieces of the words in the batch.

@@ -322,7 +322,7 @@ class SquadTask:
     # ------------------------------------------------------------------------------ model, loss
 
     def build_model(self, encoder):
-        return models.BertSpanLabeler(encoder)
+        return models.build_model("squad", encoder)
 
     def loss(self, features, outputs):
         """Mean of the start and end cross-entropies over all max_seq_length positions.

@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from bert_tf.file_io import read_text, write_text_atomically
-from bert_tf.models import BertMultipleChoice
+from bert_tf.models import build_model
 from bert_tf.tasks import classification_metrics
 from bert_tf.tasks.pair_features import encode_texts
 
@@ -145,7 +145,7 @@ class SwagTask:
 
     def build_model(self, encoder):
         """BertMultipleChoice: one pooled-output score per choice."""
-        return BertMultipleChoice(encoder)
+        return build_model("swag", encoder)
 
     def loss(self, features, outputs):
         """Mean softmax cross-entropy over the choices.

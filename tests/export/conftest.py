@@ -63,10 +63,11 @@ def config():
 def models(config):
     import keras
 
-    from bert_tf.export.model_export import MODEL_TYPES, build_model
+    from bert_tf.models import MODEL_TYPES, BertEncoder, build_model
     keras.utils.set_random_seed(1)
     num_labels = {"classifier": len(CLASSIFIER_LABELS), "ner": len(NER_TAGS)}
-    return {t: build_model(t, config, num_labels=num_labels.get(t)) for t in MODEL_TYPES}
+    return {t: build_model(t, BertEncoder(config), num_labels=num_labels.get(t))
+            for t in MODEL_TYPES}
 
 
 @pytest.fixture(scope="session")
