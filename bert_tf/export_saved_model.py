@@ -41,7 +41,10 @@ flags.DEFINE_integer("num_labels", None, "classifier: number of classes (1 = reg
                      "output 'score'); ner: number of tags. Implied by --label_list.")
 flags.DEFINE_list("label_list", None, "classifier: class names in logit order (adds the "
                   "'label' output); ner: tag names in logit order (required).")
+flags.DEFINE_integer("doc_stride", 128, "squad: pieces between the starts of two windows over "
+                     "a long context, as in run_squad.py.")
 flags.DEFINE_integer("max_query_length", 64, "squad: question pieces kept, as run_squad.py.")
+flags.DEFINE_integer("n_best_size", 20, "squad: starts and ends tried per window, as run_squad.py.")
 flags.DEFINE_integer("max_answer_length", 30, "squad: longest answer, in word pieces.")
 flags.DEFINE_bool("version_2_with_negative", False, "squad: SQuAD 2.0 model; adds null_score "
                   "and is_impossible outputs.")
@@ -76,7 +79,8 @@ def _head_options(f):
             raise app.UsageError("--model_type=ner needs --label_list (the tag names)")
         return {"labels": labels}
     if f.model_type == "squad":
-        return {"max_query_length": f.max_query_length, "max_answer_length": f.max_answer_length,
+        return {"doc_stride": f.doc_stride, "max_query_length": f.max_query_length,
+                "n_best_size": f.n_best_size, "max_answer_length": f.max_answer_length,
                 "version_2_with_negative": f.version_2_with_negative,
                 "null_score_diff_threshold": f.null_score_diff_threshold}
     if f.model_type == "swag":

@@ -11,8 +11,8 @@ The vocab is saved with every module as the asset `assets/vocab.txt`.
 
 import tensorflow as tf
 
-from bert_tf.export import text_inputs
-from bert_tf.export.span_decoding import best_spans
+from bert_tf import text_inputs
+from bert_tf.tasks import squad_serving
 from bert_tf.tokenization import pack_inputs
 
 _TEXTS = tf.TensorSpec([None], tf.string)
@@ -222,94 +222,44 @@ class ClassifierServing(ServingModule):
 
 
 class SquadServing(ServingModule):
-    """Extractive QA: the best span of `context` for `question`, as text of the original context.
+    """Extractive QA over a context of any length, as run_squad.py --do_predict answers it.
 
-    The question is cut to max_query_length pieces and [CLS] question [SEP] context [SEP]
-    holds what fits of the context: the first doc_stride window of run_squad.py; the rest
-    of a longer context is not searched. The answer is the original text from the first
-    to the last word (the Tokenizer's words: whitespace-separated, punctuation and CJK
-    characters apart) of the best span, so it keeps the context's case, accents and
-    spacing; a span that starts or ends inside a word gets the whole word.
+    The context is cut into windows every doc_stride pieces, every window is scored, and the
+    best span over all of them is decoded and mapped back onto the context's words as
+    run_squad.py does (bert_tf/tasks/squad_serving.py): the answer is the text predictions.json
+    holds for the same checkpoint and settings.
 
-    serving_default: question, context (tf.string [batch]) -> answer (tf.string [batch],
-    "" when there is none), score (float32 [batch], start + end logit of the span; the
-    lowest float32 when the context has no tokens). With version_2_with_negative also
-    null_score ([CLS] start + end logit) and is_impossible (bool; null_score - score >
+    serving_default: question, context (tf.string [batch]) -> answer (tf.string [batch]; the
+    original's "empty" when no span is valid), score (float32 [batch], start + end logit of
+    the best span). With version_2_with_negative also null_score (the lowest [CLS] start + end
+    logit over the windows) and is_impossible (bool; null_score - score >
     null_score_diff_threshold, as run_squad.py decides; the answer is then "").
+
+    Args (besides ServingModule's): doc_stride, max_query_length, n_best_size,
+        max_answer_length, version_2_with_negative, null_score_diff_threshold: as run_squad's.
     """
 
     text_inputs = {"question": _TEXTS, "context": _TEXTS}
 
-    def __init__(
-        self,
-        model,
-        tokenizer,
-        max_seq_length,
-        max_query_length=64,
-        max_answer_length=30,
-        version_2_with_negative=False,
-        null_score_diff_threshold=0.0,
-    ):
+    def __init__(self, model, tokenizer, max_seq_length, doc_stride=128, max_query_length=64,
+                 n_best_size=20, max_answer_length=30, version_2_with_negative=False,
+                 null_score_diff_threshold=0.0):
         super().__init__(model, tokenizer, max_seq_length)
+        self.doc_stride = doc_stride
         self.max_query_length = max_query_length
+        self.n_best_size = n_best_size
         self.max_answer_length = max_answer_length
         self.version_2_with_negative = version_2_with_negative
         self.null_score_diff_threshold = null_score_diff_threshold
 
     def serve_text(self, question, context):
-        tokenizer, seq_length = self.tokenizer, self.max_seq_length
-        question_ids = tokenizer.tokenize_ids(question)[:, : self.max_query_length]
-        words, begin, end = text_inputs.split_with_offsets(context, keep_punctuation=True)
-        word_pieces = text_inputs.tokenize_words(tokenizer, words)
-        question_length = tf.minimum(question_ids.row_lengths(), seq_length - 3)
-        room = tf.maximum(seq_length - 3 - question_length, 0)
-        context_ids = text_inputs.truncate_rows(word_pieces.merge_dims(1, 2), room)
-        context_words = text_inputs.truncate_rows(text_inputs.piece_word_index(word_pieces), room)
-        inputs = pack_inputs(
-            [question_ids, context_ids], seq_length, tokenizer.cls_id, tokenizer.sep_id
-        )
-        word_at = text_inputs.scatter_to_positions(
-            context_words, tf.cast(question_length, tf.int32) + 2, seq_length, -1
-        )
-        outputs = self.call_model(inputs)
-        start, stop, score, found = best_spans(
-            outputs["start_logits"], outputs["end_logits"], word_at >= 0, self.max_answer_length
-        )
-        first_word = tf.gather(word_at, start, batch_dims=1)
-        last_word = tf.gather(word_at, stop, batch_dims=1)
-        begin_byte = _row_value(begin, first_word, found)
-        end_byte = _row_value(end, last_word, found)
-        answer = tf.strings.substr(context, begin_byte, end_byte - begin_byte)
-        result = {"answer": answer, "score": score}
-        if self.version_2_with_negative:
-            null_score = outputs["start_logits"][:, 0] + outputs["end_logits"][:, 0]
-            impossible = ~found | (null_score - score > self.null_score_diff_threshold)
-            result.update(
-                answer=tf.where(impossible, "", answer),
-                null_score=null_score,
-                is_impossible=impossible,
-            )
-        return result
-
-
-def _row_value(ragged, index, valid):
-    """ragged[i][index[i]] where valid[i], else 0.
-
-    Args:
-        ragged: int64 RaggedTensor of shape [batch_size, (n)].
-        index: int32 Tensor of shape [batch_size].
-        valid: bool Tensor of shape [batch_size].
-
-    Returns:
-        int64 Tensor of shape [batch_size].
-    """
-    values = tf.concat([ragged.flat_values, tf.zeros([1], ragged.dtype)], axis=0)
-    flat_index = tf.where(
-        valid,
-        ragged.row_splits[:-1] + tf.cast(index, tf.int64),
-        tf.size(ragged.flat_values, out_type=tf.int64),
-    )
-    return tf.gather(values, flat_index)
+        windows = squad_serving.make_windows(self.tokenizer, question, context,
+                                             self.max_seq_length, self.doc_stride,
+                                             self.max_query_length)
+        outputs = self.call_model(windows["inputs"])
+        return squad_serving.best_answers(self.tokenizer, windows, outputs, self.n_best_size,
+                                          self.max_answer_length, self.version_2_with_negative,
+                                          self.null_score_diff_threshold)
 
 
 class SwagServing(ServingModule):

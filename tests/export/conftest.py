@@ -17,7 +17,8 @@ NER_TAGS = ["O", "B-PER", "I-PER", "B-LOC"]
 EXPORT_OPTIONS = {
     "encoder": {},
     "pretrainer": {"top_k": 3},
-    "squad": {"max_query_length": 6, "max_answer_length": 4, "version_2_with_negative": True},
+    "squad": {"doc_stride": 5, "max_query_length": 6, "max_answer_length": 4,
+              "version_2_with_negative": True},
     "swag": {"num_choices": 3},
     "ner": {"labels": NER_TAGS},
 }
