@@ -1,19 +1,17 @@
-"""In-graph text -> model inputs for the serving signatures, on the project's Tokenizer.
+"""In-graph text helpers of the serving features, on the project's Tokenizer.
 
 Everything here is TF ops, so it runs inside an exported SavedModel. Packing is
-`tokenization.pack_inputs`, as in training; the helpers add what serving needs on top:
-an optional second segment per row, the literal "[MASK]" in masked-LM text, and the map
-from word pieces back to the words (and byte offsets) of the original text.
+`tokenization.pack_inputs`, as in training; the helpers add what the tasks' serving
+features need on top: the literal "[MASK]" in masked-LM text, words tokenized one by one,
+the map from word pieces back to their words, and ragged row surgery.
 """
 
 import tensorflow as tf
 import tensorflow_text as tf_text
 
-# The Tokenizer's own word boundaries, applied to the raw text (see `split_with_offsets`).
-from bert_tf.tokenization import CJK_PATTERN, MASK_TOKEN, PUNCTUATION_PATTERN, WHITESPACE_PATTERN
+from bert_tf.tokenization import MASK_TOKEN
 
 _MASK_PATTERN = r"\[MASK\]"
-_SPLIT_OFF = PUNCTUATION_PATTERN + "|" + CJK_PATTERN
 
 
 def tokenize_with_mask_tokens(tokenizer, texts):
@@ -45,28 +43,6 @@ def tokenize_with_mask_tokens(tokenizer, texts):
     return tf.RaggedTensor.from_row_splits(
         per_part.values, tf.gather(per_part.row_splits, parts.row_splits)
     )
-
-
-def split_with_offsets(texts, keep_punctuation):
-    """Splits raw texts at the Tokenizer's word boundaries, with byte offsets into the raw text.
-
-    With keep_punctuation, these are the Tokenizer's own words before normalization
-    (whitespace splits, punctuation and CJK characters are words of their own); without,
-    only whitespace splits (the words of pre-tokenized text such as CoNLL's). Either way,
-    tokenizing each word on its own gives the pieces the Tokenizer gives the whole text:
-    normalization (cleaning, lower case, accent stripping) never moves a boundary.
-
-    Args:
-        texts: tf.string Tensor of shape [batch_size].
-        keep_punctuation: bool, also split off punctuation and CJK characters.
-
-    Returns:
-        (words, begin, end): RaggedTensors of shape [batch_size, (words)]; tf.string words
-        and int64 byte offsets, words[i][j] == texts[i][begin[i][j]:end[i][j]].
-    """
-    if keep_punctuation:
-        return tf_text.regex_split_with_offsets(texts, WHITESPACE_PATTERN + "|" + _SPLIT_OFF, _SPLIT_OFF)
-    return tf_text.regex_split_with_offsets(texts, WHITESPACE_PATTERN)
 
 
 def tokenize_words(tokenizer, words):

@@ -12,7 +12,7 @@ The vocab is saved with every module as the asset `assets/vocab.txt`.
 import tensorflow as tf
 
 from bert_tf import text_inputs
-from bert_tf.tasks import squad_serving
+from bert_tf.tasks import ner_serving, squad_serving
 from bert_tf.tokenization import pack_inputs
 
 _TEXTS = tf.TensorSpec([None], tf.string)
@@ -307,13 +307,14 @@ class SwagServing(ServingModule):
 
 
 class NerServing(ServingModule):
-    """Tags each whitespace-separated word of `text` (pass pre-tokenized text, as CoNLL's).
+    """Tags each whitespace-separated word of `text` (pass pre-tokenized text, as CoNLL's),
+    as run_ner.py tags it (bert_tf/tasks/ner_serving.py).
 
-    Each word is tokenized on its own, and its tag is the prediction at its first piece,
-    as the model was trained; a word the Tokenizer drops entirely (such as a lone
-    zero-width space) is one [UNK] piece, as in training. serving_default: text
-    (tf.string [batch]) -> words and tags, tf.string [batch, max_words], padded with "".
-    Words past max_seq_length get the tag "".
+    Each word is tokenized on its own, and its tag is the prediction at its first piece; a
+    word the Tokenizer drops entirely (such as a lone zero-width space) is one [UNK] piece,
+    and a text longer than max_seq_length is split into features of whole words, as in
+    training. serving_default: text (tf.string [batch]) -> words and tags, tf.string
+    [batch, max_words], padded with "".
 
     Args (besides ServingModule's):
         labels: list of the tag strings, in the order of the model's logits.
@@ -326,30 +327,8 @@ class NerServing(ServingModule):
         self.labels = list(labels)
 
     def serve_text(self, text):
-        words, _, _ = text_inputs.split_with_offsets(text, keep_punctuation=False)
-        word_pieces = text_inputs.tokenize_words(self.tokenizer, words)
-        # As in NER training, a word the Tokenizer drops entirely is one [UNK].
-        word_pieces = word_pieces.with_values(
-            text_inputs.unk_if_empty(word_pieces.values, self.tokenizer.unk_id))
-        pieces = word_pieces.merge_dims(1, 2)
-        inputs = pack_inputs(
-            [pieces], self.max_seq_length, self.tokenizer.cls_id, self.tokenizer.sep_id
-        )
-        predicted = tf.argmax(self.call_model(inputs)["logits"], axis=-1, output_type=tf.int32)
-        word_rows = words.value_rowids()
-        # Index of each word's first piece within its row, +1 for [CLS].
-        first_piece = word_pieces.values.row_splits[:-1] - tf.gather(pieces.row_splits, word_rows)
-        position = tf.cast(first_piece, tf.int32) + 1
-        tagged = position <= self.max_seq_length - 2
-        tag_ids = tf.gather_nd(
-            predicted,
-            tf.stack(
-                [tf.cast(word_rows, tf.int32), tf.minimum(position, self.max_seq_length - 1)],
-                axis=1,
-            ),
-        )
-        tags = tf.where(tagged, tf.gather(tf.constant(self.labels), tag_ids), "")
-        return {
-            "words": words.to_tensor(default_value=""),
-            "tags": words.with_flat_values(tags).to_tensor(default_value=""),
-        }
+        chunks = ner_serving.make_chunks(self.tokenizer, text, self.max_seq_length)
+        tags = ner_serving.word_tags(chunks, self.call_model(chunks["inputs"])["logits"],
+                                     self.labels)
+        return {"words": chunks["words"].to_tensor(default_value=""),
+                "tags": tags.to_tensor(default_value="")}

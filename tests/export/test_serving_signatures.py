@@ -183,27 +183,23 @@ def test_swag_scores_each_choice(served, models, tokenizer):
     np.testing.assert_array_equal(served["swag"]["choice"], logits.argmax(-1))
 
 
-def test_ner_tags_each_word_at_its_first_piece(served, models, tokenizer):
+def test_ner_tags_equal_run_ner_predictions(served, models, tokenizer):
+    """Words come from str.split(); tags are NerTask.predict's (run_ner's) for the same model."""
+    from bert_tf.tasks.ner import NerExample, NerTask
     out = served["ner"]
     max_words = max(len(t.split()) for t in TEXTS_A)
     assert out["words"].shape == out["tags"].shape == (len(TEXTS_A), max_words)
+    task = NerTask(tokenizer, MAX_SEQ_LENGTH, label_list=NER_TAGS)
+    examples = [NerExample(text.split(), None) for text in TEXTS_A]
+    features = task.make_features(examples, is_training=False)
+    assert max(np.bincount(features["example_index"])) > 1  # a text longer than a feature
+    logits = models["ner"]({k: features[k] for k in
+                            ("input_word_ids", "input_mask", "input_type_ids")})["logits"]
+    expected = task.predict(examples, features, {"logits": np.asarray(logits)})
     for row, text in enumerate(TEXTS_A):
-        words = text.split()
-        # As NER training: a word of only dropped characters (U+200B) is one [UNK].
-        pieces = [ids or [tokenizer.unk_id] for ids in ids_of(tokenizer, words)] if words else []
-        flat = [p for word in pieces for p in word]
-        inputs = pack_rows(tokenizer, [[flat]])
-        predicted = np.asarray(models["ner"](inputs)["logits"])[0].argmax(-1)
-        expected, position = [], 1
-        for word in pieces:
-            inside = position <= MAX_SEQ_LENGTH - 2
-            expected.append(NER_TAGS[predicted[position]] if inside else "")
-            position += len(word)
-        pad = [""] * (max_words - len(words))
-        assert decoded(out["words"][row]) == words + pad
-        assert decoded(out["tags"][row]) == expected + pad
-    assert decoded(out["tags"][3])[-1] == ""  # words past max_seq_length get no tag
-    assert ids_of(tokenizer, ["\u200b"]) == [[]] and decoded(out["tags"][5])[1] != ""
+        pad = [""] * (max_words - len(text.split()))
+        assert decoded(out["words"][row]) == text.split() + pad
+        assert decoded(out["tags"][row]) == expected[row] + pad
 
 
 def test_any_batch_size(served):
