@@ -9,7 +9,6 @@ r"""Converts Google TF1 or Hugging Face BERT weights to our checkpoint, or ours 
 
 from absl import app, flags, logging
 
-import bert_tf  # noqa: F401  (sets the Keras backend)
 from bert_tf.checkpoints import convert
 
 flags.DEFINE_enum("checkpoint_format", "auto", ["auto", *convert.FORMATS],

@@ -10,7 +10,6 @@ are documented in bert_tf/export/serving_modules.py.
 
 from absl import app, flags, logging
 
-import bert_tf  # noqa: F401  (sets the Keras backend)
 from bert_tf.checkpoints import load_pretrained
 from bert_tf.config import BertConfig
 from bert_tf.export import model_export, serving_modules

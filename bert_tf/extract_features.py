@@ -10,7 +10,6 @@ for the output format.
 
 from absl import app, flags, logging
 
-import bert_tf  # noqa: F401  (sets the Keras backend)
 from bert_tf.config import BertConfig
 from bert_tf.export import feature_extraction
 from bert_tf.checkpoints import load_pretrained

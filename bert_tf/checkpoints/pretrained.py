@@ -51,6 +51,25 @@ def load_pretrained(model, path, heads="require"):
                  ", encoder only" if heads == "ignore" else "", type(model).__name__)
 
 
-def load_pretrained_encoder(encoder, path):
-    """Loads a pretrained encoder from any of the three formats; checkpoint heads are ignored."""
-    load_pretrained(encoder, path, heads="ignore")
+def resume_or_initialize(model, output_dir, init_checkpoint=None, heads="require"):
+    """The one decision every script makes before training, evaluating or predicting.
+
+    A run whose output_dir holds a checkpoint continues from it (same weights, optimizer state
+    and step); only a fresh run reads init_checkpoint, in any of the three formats.
+
+    Args:
+        model: see `load_pretrained`.
+        output_dir: str, the run's checkpoint directory.
+        init_checkpoint: optional str, see `checkpoint_format`.
+        heads: see `load_pretrained`; fine-tuning passes "ignore" (fresh task heads).
+
+    Returns:
+        str, the checkpoint of output_dir to resume from, or None (init_checkpoint, if any,
+        is then loaded into model).
+    """
+    latest = tf.train.latest_checkpoint(output_dir)
+    if latest:
+        return latest
+    if init_checkpoint:
+        load_pretrained(model, init_checkpoint, heads)
+    return None

@@ -41,7 +41,7 @@ def start(options):
 
 
 def create_trainer(options, strategy, model, loss_fn, global_batch_size, num_train_steps,
-                   num_warmup_steps, init_checkpoint=None, steps_per_loop=None):
+                   num_warmup_steps, resume_from=None, steps_per_loop=None):
     """A Trainer for `model` with the optimizer and schedule the options name.
 
     Args:
@@ -50,7 +50,7 @@ def create_trainer(options, strategy, model, loss_fn, global_batch_size, num_tra
         model, loss_fn: as for Trainer.
         global_batch_size: int, examples per update.
         num_train_steps, num_warmup_steps: int, the learning-rate schedule.
-        init_checkpoint: optional str, our checkpoint read when output_dir has none.
+        resume_from: optional str, the checkpoint of output_dir to continue from.
         steps_per_loop: optional int overriding options.steps_per_loop.
     """
     with strategy.scope():
@@ -66,7 +66,7 @@ def create_trainer(options, strategy, model, loss_fn, global_batch_size, num_tra
         steps_per_loop=steps_per_loop or options.steps_per_loop, log_steps=options.log_steps,
         save_checkpoints_steps=options.save_checkpoints_steps,
         keep_checkpoint_max=options.keep_checkpoint_max, enable_xla=options.enable_xla,
-        init_checkpoint=init_checkpoint)
+        resume_from=resume_from)
 
 
 def write_eval_results(path, results):

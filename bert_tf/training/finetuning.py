@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from bert_tf.checkpoints import load_pretrained_encoder
+from bert_tf.checkpoints import read_checkpoint, resume_or_initialize
 from bert_tf.config import BertConfig
 from bert_tf.models import BertEncoder
 from bert_tf.training.engine import EngineOptions, create_trainer, start, write_eval_results
@@ -115,12 +115,11 @@ class Finetuner:
         # As the original: the schedule counts examples, not (possibly more) features.
         num_train_steps = max(1, int(len(examples) / options.train_batch_size * options.num_train_epochs))
         num_warmup_steps = int(num_train_steps * options.warmup_proportion)
-        if options.init_checkpoint and not tf.train.latest_checkpoint(options.output_dir):
-            load_pretrained_encoder(self.model.encoder, options.init_checkpoint)
         trainer = create_trainer(
             options, self.strategy, self.model,
             lambda batch, outputs: {"loss": self.task.loss(batch, outputs)},
             options.train_batch_size, num_train_steps, num_warmup_steps,
+            resume_from=self._resume_or_initialize(),
             steps_per_loop=min(options.steps_per_loop, options.save_checkpoints_steps))
         logging.info("Training %s: %d steps (%d warmup), batch %d", self.task.name,
                      num_train_steps, num_warmup_steps, options.train_batch_size)
@@ -147,14 +146,17 @@ class Finetuner:
                          results[self.task.metric_name], step)
         return results
 
+    def _resume_or_initialize(self):
+        # Fine-tuning starts its task head fresh: only the encoder of init_checkpoint is read.
+        return resume_or_initialize(self.model, self.options.output_dir,
+                                    self.options.init_checkpoint, heads="ignore")
+
     def _restore_final_model(self):
         """Reads the latest checkpoint of output_dir (else the pretrained encoder); returns its step."""
-        latest = tf.train.latest_checkpoint(self.options.output_dir)
+        latest = self._resume_or_initialize()
         if latest:
-            tf.train.Checkpoint(model=self.model).read(latest).expect_partial()
+            read_checkpoint(self.model, latest)
             return int(latest.rsplit("-", 1)[-1])
-        if self.options.init_checkpoint:
-            load_pretrained_encoder(self.model.encoder, self.options.init_checkpoint)
         logging.warning("No fine-tuned checkpoint in %s: the task head is untrained",
                         self.options.output_dir)
         return 0

@@ -7,6 +7,7 @@ import os
 
 from absl import logging
 
+from bert_tf.checkpoints import resume_or_initialize
 from bert_tf.config import BertConfig
 from bert_tf.inputs import list_input_files, pretraining_dataset
 from bert_tf.losses import pretraining_losses
@@ -90,9 +91,10 @@ def run_pretraining(options):
     strategy = start(options)
     with strategy.scope():
         model = BertPretrainer(BertEncoder(config))
+    resume_from = resume_or_initialize(model, options.output_dir, options.init_checkpoint)
     trainer = create_trainer(options, strategy, model, pretraining_losses,
                              options.train_batch_size, options.num_train_steps,
-                             options.num_warmup_steps, options.init_checkpoint or None)
+                             options.num_warmup_steps, resume_from)
 
     if options.do_train:
         trainer.train(functools.partial(dataset_fn, True), options.num_train_steps)

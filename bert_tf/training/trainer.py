@@ -15,7 +15,6 @@ import tensorflow as tf
 from absl import logging
 from tensorflow.core.framework import summary_pb2
 
-from bert_tf.checkpoints import load_pretrained
 from bert_tf.training.strategy import is_chief
 
 
@@ -34,9 +33,9 @@ class Trainer:
 
     Build the model and the optimizer inside `strategy.scope()` (after
     `set_precision`); for mixed_float16 wrap the optimizer in
-    keras.optimizers.LossScaleOptimizer. On construction the trainer resumes
-    from the latest checkpoint in `output_dir` (same step, hence the same
-    learning-rate schedule position), or else reads `init_checkpoint`.
+    keras.optimizers.LossScaleOptimizer. On construction the trainer restores
+    `resume_from` if given: weights, optimizer state and step (hence the same
+    learning-rate schedule position).
 
     Args:
         strategy: a tf.distribute.Strategy.
@@ -56,14 +55,14 @@ class Trainer:
         keep_checkpoint_max: int, checkpoints kept.
         enable_xla: bool, compile the replica step with XLA.
         clip_norm: float, global gradient norm clip (the original's 1.0).
-        init_checkpoint: optional str, read when output_dir has no checkpoint.
-        init_encoder_only: bool, read only the encoder from init_checkpoint.
+        resume_from: optional str, a checkpoint this trainer wrote (see
+            bert_tf.checkpoints.resume_or_initialize).
     """
 
     def __init__(self, strategy, model, optimizer, loss_fn, output_dir, global_batch_size,
                  gradient_accumulation_steps=1, steps_per_loop=100, log_steps=100,
                  save_checkpoints_steps=1000, keep_checkpoint_max=5, enable_xla=False,
-                 clip_norm=1.0, init_checkpoint=None, init_encoder_only=False):
+                 clip_norm=1.0, resume_from=None):
         self.strategy = strategy
         self.model = model
         self.optimizer = optimizer
@@ -98,7 +97,9 @@ class Trainer:
         self.manager = tf.train.CheckpointManager(
             self.checkpoint, self._write_dir, max_to_keep=keep_checkpoint_max,
             step_counter=self.global_step, checkpoint_name="ckpt")
-        self._restore(init_checkpoint, init_encoder_only)
+        if resume_from:
+            self.checkpoint.restore(resume_from).assert_existing_objects_matched()
+            logging.info("Resumed from %s at step %d", resume_from, int(self.global_step.numpy()))
         with strategy.scope():
             # Installs a SIGTERM handler; save_checkpoint_if_preempted() between
             # loops then saves and exits (code 42). An empty cluster means local mode.
@@ -111,15 +112,6 @@ class Trainer:
         else:
             self.train_writer = self.eval_writer = tf.summary.create_noop_writer()
         self._train_loop = None
-
-    def _restore(self, init_checkpoint, init_encoder_only):
-        latest = tf.train.latest_checkpoint(self.output_dir)
-        if latest:
-            self.checkpoint.restore(latest).assert_existing_objects_matched()
-            logging.info("Resumed from %s at step %d", latest, int(self.global_step.numpy()))
-        elif init_checkpoint:
-            load_pretrained(self.model, init_checkpoint,
-                            heads="ignore" if init_encoder_only else "require")
 
     @property
     def _loss_scale(self):

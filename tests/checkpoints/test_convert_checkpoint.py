@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import bert_tf  # noqa: F401  (sets the Keras backend)
 from bert_tf.checkpoints import convert_to_ours, convert_to_tf1, read_checkpoint
 from bert_tf.config import BertConfig
 from bert_tf.models import BertEncoder, BertPretrainer

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import bert_tf  # noqa: F401  (sets the Keras backend)
 from bert_tf.checkpoints import build_model_for_checkpoint, read_checkpoint, write_checkpoint
 from bert_tf.config import BertConfig
 from bert_tf.models import (BertClassifier, BertEncoder, BertMultipleChoice, BertPretrainer,
@@ -76,3 +75,23 @@ def test_a_training_checkpoint_with_optimizer_state_is_recognized_by_its_object_
     save_tf1_checkpoint(built, str(tmp_path / "tf1" / "bert_model.ckpt"))
     shapes = open_tf1_checkpoint(str(tmp_path / "tf1" / "bert_model.ckpt")).shapes
     assert list(shapes["output_weights"]) == [3, CONFIG.hidden_size]
+
+
+def test_a_run_with_a_checkpoint_resumes_and_only_a_fresh_run_reads_init_checkpoint(tmp_path):
+    from bert_tf.checkpoints import resume_or_initialize
+    pretrained = BertEncoder(CONFIG)
+    init = write_checkpoint(pretrained, str(tmp_path / "init" / "model.ckpt"))
+    fresh = BertClassifier(BertEncoder(CONFIG), 3)
+    head_before = fresh.classifier.dense.kernel.numpy()
+    assert resume_or_initialize(fresh, str(tmp_path / "run"), init, heads="ignore") is None
+    _assert_same_weights(pretrained, fresh.encoder)
+    np.testing.assert_array_equal(fresh.classifier.dense.kernel.numpy(), head_before)
+
+    manager = tf.train.CheckpointManager(tf.train.Checkpoint(model=fresh), str(tmp_path / "run"),
+                                         max_to_keep=1)
+    saved = manager.save(checkpoint_number=7)
+    resumed = BertClassifier(BertEncoder(CONFIG), 3)
+    untouched = [w.numpy() for w in resumed.weights]
+    assert resume_or_initialize(resumed, str(tmp_path / "run"), init, heads="ignore") == saved
+    for before, after in zip(untouched, resumed.weights):  # the trainer restores `saved` itself
+        np.testing.assert_array_equal(before, after.numpy())

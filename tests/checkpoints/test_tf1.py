@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import bert_tf  # noqa: F401  (sets the Keras backend)
 from bert_tf.checkpoints import (CheckpointError, load_tf1_checkpoint, save_tf1_checkpoint,
                                  tf1_weight_table)
 from bert_tf.config import BertConfig

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import bert_tf  # noqa: F401  (sets the Keras backend)
 from bert_tf.checkpoints import build_model_for_tf1_names, load_pretrained, open_tf1_checkpoint
 from bert_tf.config import BertConfig
 from bert_tf.models import HEADS, BertClassifier, BertEncoder, BertPretrainer, BertSpanLabeler

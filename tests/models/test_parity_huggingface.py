@@ -5,7 +5,6 @@ import dataclasses
 import numpy as np
 import pytest
 
-import bert_tf  # noqa: F401  (sets the Keras backend before TF/Keras are imported)
 from bert_tf.checkpoints import load_huggingface_weights, read_huggingface_config
 from bert_tf.models import (BertClassifier, BertEncoder, BertMultipleChoice, BertPretrainer,
                             BertSpanLabeler, BertTokenClassifier)
