@@ -15,42 +15,29 @@ from absl import app, flags
 from bert_tf import common_flags
 from bert_tf.training.pretraining import PretrainingOptions, run_pretraining
 
-flags.DEFINE_string("bert_config_file", None, "bert_config.json of the model to pretrain.")
-flags.DEFINE_string("input_file", None,
-                    "Input TFRecord file(s), or text files with --input_format=text: "
-                    "comma-separated glob patterns.")
-flags.DEFINE_enum("input_format", "tfrecord", ["tfrecord", "text"],
-                  "tfrecord: create_pretraining_data's records. text: one sentence per line, a "
-                  "blank line between documents, tokenized once and made into examples as "
-                  "create_pretraining_data does, with new pairs and masks every epoch (the "
-                  "corpus must fit in memory).")
-flags.DEFINE_string("vocab_file", "", "--input_format=text: the vocabulary file.")
-flags.DEFINE_bool("do_lower_case", True, "--input_format=text: lower-case the input text.")
-flags.DEFINE_bool("do_whole_word_mask", False,
-                  "--input_format=text: mask whole words instead of word pieces.")
-flags.DEFINE_float("masked_lm_prob", 0.15, "--input_format=text: masked LM probability.")
-flags.DEFINE_float("short_seq_prob", 0.1, "--input_format=text: probability of creating "
-                   "sequences shorter than the maximum length.")
-flags.DEFINE_string("output_dir", None,
-                    "Where checkpoints, summaries and eval_results.txt are written; a run "
-                    "resumes from the latest checkpoint found here.")
-flags.DEFINE_string("init_checkpoint", "",
-                    "Checkpoint (ours) to start from when output_dir has none.")
-flags.DEFINE_integer("max_seq_length", 128,
-                     "Sequence length of the records; must match the input files.")
-flags.DEFINE_integer("max_predictions_per_seq", 20,
-                     "Masked positions per sequence; must match the input files.")
-flags.DEFINE_bool("do_train", False, "Whether to train.")
-flags.DEFINE_bool("do_eval", False, "Whether to evaluate on --input_file.")
-flags.DEFINE_integer("train_batch_size", 32, "Global training batch size (all replicas).")
-flags.DEFINE_integer("eval_batch_size", 8, "Global evaluation batch size.")
-flags.DEFINE_float("learning_rate", 5e-5, "Peak learning rate.")
-flags.DEFINE_integer("num_train_steps", 100000, "Number of updates.")
-flags.DEFINE_integer("num_warmup_steps", 10000, "Linear warmup steps.")
-flags.DEFINE_integer("save_checkpoints_steps", 1000, "Updates between checkpoints.")
-flags.DEFINE_integer("max_eval_steps", 100, "Maximum number of eval batches.")
-common_flags.define_engine_flags()
-flags.mark_flags_as_required(["bert_config_file", "input_file", "output_dir"])
+common_flags.define_engine_flags(PretrainingOptions, {
+    "bert_config_file": "bert_config.json of the model to pretrain.",
+    "input_file": "Input TFRecord file(s), or text files with --input_format=text: "
+                  "comma-separated glob patterns.",
+    "input_format": "tfrecord: create_pretraining_data's records. text: one sentence per line, a "
+                    "blank line between documents, tokenized once and made into examples as "
+                    "create_pretraining_data does, with new pairs and masks every epoch (the "
+                    "corpus must fit in memory).",
+    "vocab_file": "--input_format=text: the vocabulary file.",
+    "do_lower_case": "--input_format=text: lower-case the input text.",
+    "do_whole_word_mask": "--input_format=text: mask whole words instead of word pieces.",
+    "masked_lm_prob": "--input_format=text: masked LM probability.",
+    "short_seq_prob": "--input_format=text: probability of creating sequences shorter than "
+                      "the maximum length.",
+    "init_checkpoint": "Checkpoint to start from when output_dir has none (ours, Google's TF1 "
+                       "or Hugging Face), heads included.",
+    "max_seq_length": "Sequence length of the records; must match the input files.",
+    "max_predictions_per_seq": "Masked positions per sequence; must match the input files.",
+    "do_eval": "Whether to evaluate on --input_file.",
+    "num_train_steps": "Number of updates.",
+    "num_warmup_steps": "Linear warmup steps.",
+    "max_eval_steps": "Maximum number of eval batches.",
+})
 
 FLAGS = flags.FLAGS
 

@@ -31,6 +31,18 @@ class EngineOptions:
     seed: int = None
 
 
+@dataclasses.dataclass(kw_only=True)
+class RunOptions(EngineOptions):
+    """What pretraining and fine-tuning runs have beside the engine: model, data and phases."""
+    bert_config_file: str
+    init_checkpoint: str = ""
+    max_seq_length: int = 128
+    do_train: bool = False
+    do_eval: bool = False
+    train_batch_size: int = 32
+    eval_batch_size: int = 8
+
+
 def start(options):
     """Seeds, sets the precision policy and returns the strategy; call before building models."""
     if options.seed is not None:

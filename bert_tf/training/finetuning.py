@@ -22,7 +22,7 @@ from absl import logging
 from bert_tf.checkpoints import read_checkpoint, resume_or_initialize
 from bert_tf.config import BertConfig
 from bert_tf.models import BertEncoder
-from bert_tf.training.engine import EngineOptions, create_trainer, start, write_eval_results
+from bert_tf.training.engine import RunOptions, create_trainer, start, write_eval_results
 from bert_tf.training.evaluation import predict
 from bert_tf.training.strategy import is_chief
 
@@ -30,17 +30,11 @@ BEST_DIR = "best"
 
 
 @dataclasses.dataclass(kw_only=True)
-class FinetuningOptions(EngineOptions):
+class FinetuningOptions(RunOptions):
     """The common flags of the fine-tuning scripts, with the original's defaults."""
-    bert_config_file: str
-    init_checkpoint: str = ""
-    max_seq_length: int = 128
-    do_train: bool = False
-    do_eval: bool = False
+    steps_per_loop: int = 100
     do_predict: bool = False
     eval_during_training: bool = True
-    train_batch_size: int = 32
-    eval_batch_size: int = 8
     predict_batch_size: int = 8
     num_train_epochs: float = 3.0
     warmup_proportion: float = 0.1

@@ -14,23 +14,16 @@ from bert_tf.losses import pretraining_losses
 from bert_tf.tokenization import load_vocab
 from bert_tf.models.bert_encoder import BertEncoder
 from bert_tf.models.bert_pretrainer import BertPretrainer
-from bert_tf.training.engine import EngineOptions, create_trainer, start, write_eval_results
+from bert_tf.training.engine import RunOptions, create_trainer, start, write_eval_results
 from bert_tf.training.evaluation import evaluate
 from bert_tf.training.strategy import is_chief
 
 
 @dataclasses.dataclass(kw_only=True)
-class PretrainingOptions(EngineOptions):
+class PretrainingOptions(RunOptions):
     """The flags of run_pretraining.py, with the original's defaults."""
-    bert_config_file: str
     input_file: str
-    init_checkpoint: str = ""
-    max_seq_length: int = 128
     max_predictions_per_seq: int = 20
-    do_train: bool = False
-    do_eval: bool = False
-    train_batch_size: int = 32
-    eval_batch_size: int = 8
     num_train_steps: int = 100000
     num_warmup_steps: int = 10000
     max_eval_steps: int = 100
