@@ -3,7 +3,6 @@
 import keras
 from keras import ops
 
-from bert_tf.layers import ClassificationHead
 from bert_tf.models.encoder_model import EncoderModel
 
 
@@ -26,10 +25,7 @@ class BertMultipleChoice(EncoderModel):
     def __init__(self, encoder, dropout_rate=None, **kwargs):
         super().__init__(encoder, **kwargs)
         self.dropout_rate = dropout_rate
-        rate = encoder.config.hidden_dropout_prob if dropout_rate is None else dropout_rate
-        self.classifier = ClassificationHead(1, rate, encoder.config.initializer_range,
-                                             name="classifier", dtype=encoder.dtype_policy)
-        self.classifier.build((None, encoder.config.hidden_size))
+        self.classifier = self.output_head(1, dropout_rate, "classifier", input_rank=2)
 
     def call(self, inputs, training=None):
         shape = ops.shape(inputs["input_word_ids"])

@@ -2,7 +2,7 @@
 
 import keras
 
-from bert_tf.layers import ClassificationHead, MaskedLMHead
+from bert_tf.layers import MaskedLMHead
 from bert_tf.models.encoder_model import EncoderModel
 
 
@@ -29,10 +29,8 @@ class BertPretrainer(EncoderModel):
         self.masked_lm = MaskedLMHead(config.vocab_size, config.hidden_size, config.hidden_act,
                                       config.initializer_range, name="masked_lm",
                                       dtype=encoder.dtype_policy)
-        self.next_sentence = ClassificationHead(2, 0.0, config.initializer_range,
-                                                name="next_sentence", dtype=encoder.dtype_policy)
         self.masked_lm.build()
-        self.next_sentence.build((None, config.hidden_size))
+        self.next_sentence = self.output_head(2, 0.0, "next_sentence", input_rank=2)
 
     def call(self, inputs, training=None):
         outputs = self.encoder(inputs, training=training)

@@ -2,7 +2,6 @@
 
 import keras
 
-from bert_tf.layers import ClassificationHead
 from bert_tf.models.encoder_model import EncoderModel
 
 
@@ -22,9 +21,7 @@ class BertSpanLabeler(EncoderModel):
 
     def __init__(self, encoder, **kwargs):
         super().__init__(encoder, **kwargs)
-        self.span = ClassificationHead(2, 0.0, encoder.config.initializer_range, name="span",
-                                       dtype=encoder.dtype_policy)
-        self.span.build((None, None, encoder.config.hidden_size))
+        self.span = self.output_head(2, 0.0, "span", input_rank=3)
 
     def call(self, inputs, training=None):
         logits = self.span(self.encoder(inputs, training=training)["sequence_output"])

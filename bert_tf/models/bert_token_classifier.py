@@ -2,7 +2,6 @@
 
 import keras
 
-from bert_tf.layers import ClassificationHead
 from bert_tf.models.encoder_model import EncoderModel
 
 
@@ -26,10 +25,7 @@ class BertTokenClassifier(EncoderModel):
         super().__init__(encoder, **kwargs)
         self.num_labels = num_labels
         self.dropout_rate = dropout_rate
-        rate = encoder.config.hidden_dropout_prob if dropout_rate is None else dropout_rate
-        self.classifier = ClassificationHead(num_labels, rate, encoder.config.initializer_range,
-                                             name="classifier", dtype=encoder.dtype_policy)
-        self.classifier.build((None, None, encoder.config.hidden_size))
+        self.classifier = self.output_head(num_labels, dropout_rate, "classifier", input_rank=3)
 
     def call(self, inputs, training=None):
         sequence = self.encoder(inputs, training=training)["sequence_output"]
