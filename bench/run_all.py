@@ -55,6 +55,17 @@ def main(_):
     rows.append(("training step (seq 128, batch 8, float32)",
                  f"{sequences} sequences/s, {gflops} GFLOP/s",
                  f"of a 2048^3 matmul: {wall_ratio} wall, {cpu_ratio} per CPU-second"))
+    out = _run("bench.train_step", f"--bert_config_file={FLAGS.bert_config_file}",
+               f"--steps={FLAGS.train_steps}", "--dtype=mixed_bfloat16")
+    bf16_sequences = _find(r"sequences/s: ([\d.]+)", out)
+    speedup = (f"{float(bf16_sequences) / float(sequences):.2f}x the float32 step"
+               if "?" not in (sequences, bf16_sequences) else "?")
+    bf16_ratio = _find(r"model / bfloat16 matmul: (\d+%)", out)
+    bf16_matmul = _find(r"\(best of before/after; ([\d.]+x) float32", out)
+    rows.append(("training step (seq 128, batch 8, mixed_bfloat16)",
+                 f"{bf16_sequences} sequences/s, {speedup}",
+                 f"of a 2048^3 bfloat16 matmul: {bf16_ratio}; that matmul runs {bf16_matmul} "
+                 "the float32 one"))
 
     out = _run("bench.saved_model_inference", f"--bert_config_file={FLAGS.bert_config_file}",
                f"--vocab_file={FLAGS.vocab_file}", f"--seconds={FLAGS.inference_seconds}")

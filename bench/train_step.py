@@ -59,10 +59,10 @@ def step_flops(config, batch, seq, predictions):
     return 3 * (dense + attention + mlm)
 
 
-def matmul_flops_per_second(n=2048, repeats=10):
-    """(FLOP/s of an n^3 float32 matmul, best of `repeats` calls; FLOP per CPU-second)."""
-    a = tf.random.normal((n, n))
-    b = tf.random.normal((n, n))
+def matmul_flops_per_second(n=2048, repeats=10, dtype=tf.float32):
+    """(FLOP/s of an n^3 matmul in `dtype`, best of `repeats` calls; FLOP per CPU-second)."""
+    a = tf.cast(tf.random.normal((n, n)), dtype)
+    b = tf.cast(tf.random.normal((n, n)), dtype)
     matmul = tf.function(lambda a, b: tf.matmul(a, b))
     matmul(a, b).numpy()
     best = float("inf")
@@ -72,6 +72,18 @@ def matmul_flops_per_second(n=2048, repeats=10):
         matmul(a, b).numpy()
         best = min(best, time.perf_counter() - start)
     return 2 * n ** 3 / best, 2 * n ** 3 * repeats / (time.process_time() - cpu_start)
+
+
+def cpu_bfloat16_support():
+    """Which of the CPU's bfloat16 matmul instructions /proc/cpuinfo lists (Linux)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            cpu_flags = next((line.split(":", 1)[1].split() for line in f
+                              if line.startswith("flags")), [])
+    except OSError:
+        return "unknown (no /proc/cpuinfo)"
+    found = [name for name in ("avx512_bf16", "amx_bf16") if name in cpu_flags]
+    return ", ".join(found) if found else "none (no avx512_bf16, no amx_bf16)"
 
 
 def step_matmuls(config, batch, seq, predictions):
@@ -169,12 +181,17 @@ def main(argv):
     data = synthetic_batch(config, batch, seq, preds)
     with tempfile.TemporaryDirectory() as output_dir:
         run_steps = pretraining_step(config, data, output_dir, FLAGS.dtype, FLAGS.enable_xla)
+        # Mixed bfloat16 runs its matmuls in bfloat16 (oneDNN's AVX512_BF16/AMX kernels where
+        # the CPU has them): its own reference rate is a bfloat16 matmul.
+        half = tf.bfloat16 if FLAGS.dtype == "mixed_bfloat16" else None
         matmul_before = matmul_flops_per_second()
+        half_before = matmul_flops_per_second(dtype=half) if half else None
         start = time.perf_counter()
         run_steps(FLAGS.warmup_steps)
         warmup_seconds = time.perf_counter() - start
         seconds, cpu_seconds = seconds_per_step(run_steps, FLAGS.steps)
         matmul_after = matmul_flops_per_second()
+        half_after = matmul_flops_per_second(dtype=half) if half else None
         matmul_rate = max(matmul_before[0], matmul_after[0])
         matmul_cpu_rate = max(matmul_before[1], matmul_after[1])
         shapes_rate = matmuls_flops_per_second(step_matmuls(config, batch, seq, preds))
@@ -189,6 +206,12 @@ def main(argv):
     print(f"model GFLOP/s: {model_rate / 1e9:.1f}  ({flops / 1e9:.1f} GFLOP/step)")
     print(f"matmul 2048^3 float32 GFLOP/s: {matmul_rate / 1e9:.1f}  (best of before/after)")
     print(f"model / matmul: {model_rate / matmul_rate:.0%}")
+    if half:
+        half_rate = max(half_before[0], half_after[0])
+        print(f"matmul 2048^3 bfloat16 GFLOP/s: {half_rate / 1e9:.1f}  (best of before/after; "
+              f"{half_rate / matmul_rate:.2f}x float32)")
+        print(f"model / bfloat16 matmul: {model_rate / half_rate:.0%}")
+        print(f"CPU bfloat16 instructions: {cpu_bfloat16_support()}")
     print(f"the step's matmuls alone, at their shapes: {shapes_rate / 1e9:.1f} GFLOP/s "
           f"({shapes_rate / matmul_rate:.0%} of the 2048^3 rate); the step reaches "
           f"{model_rate / shapes_rate:.0%} of it")
