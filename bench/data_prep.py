@@ -28,6 +28,8 @@ FLAGS = flags.FLAGS
 FLAGS.set_default("dupe_factor", 5)
 flags.DEFINE_integer("num_output_files", 1, "Output shards, written to a temporary directory.")
 flags.DEFINE_integer("split_input", 0, "If > 0, cut the input into this many files first.")
+flags.DEFINE_integer("min_input_mb", 0, "If > 0, repeat the input's documents into one file of "
+                     "at least this many MiB first (a larger corpus from the same text).")
 
 
 def split_documents(input_files, num_files, out_dir):
@@ -47,6 +49,18 @@ def split_documents(input_files, num_files, out_dir):
     return paths
 
 
+def repeat_documents(input_files, min_mib, out_dir):
+    """Writes the input files again and again into one file of at least min_mib MiB."""
+    path = os.path.join(out_dir, "repeated.txt")
+    with open(path, "wb") as out:
+        while out.tell() < min_mib * 2**20:
+            for input_file in input_files:
+                with open(input_file, "rb") as f:
+                    text = f.read()
+                out.write(text if text.endswith(b"\n\n") else text.rstrip(b"\n") + b"\n\n")
+    return [path]
+
+
 def cpu_seconds():
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -62,8 +76,11 @@ def main(argv):
     options = create_pretraining_data.options_from_flags()
     input_files = pretraining_data.expand_input_patterns(FLAGS.input_file)
     with tempfile.TemporaryDirectory() as out_dir:
+        if FLAGS.min_input_mb:
+            input_files = repeat_documents(input_files, FLAGS.min_input_mb, out_dir)
         if FLAGS.split_input:
             input_files = split_documents(input_files, FLAGS.split_input, out_dir)
+        input_mib = sum(os.path.getsize(p) for p in input_files) / 2**20
         outputs = [
             os.path.join(out_dir, f"bench-{i}.tfrecord") for i in range(FLAGS.num_output_files)
         ]
@@ -83,7 +100,7 @@ def main(argv):
     peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(summary.describe())
     print(
-        f"{len(input_files)} input files -> {len(outputs)} output files, "
+        f"{len(input_files)} input files ({input_mib:.1f} MiB) -> {len(outputs)} output files, "
         f"{output_bytes / 2**20:.1f} MiB"
     )
     print(
