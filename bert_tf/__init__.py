@@ -4,3 +4,21 @@ import os
 
 # Keras 3 picks its backend at import time; this package is written for TensorFlow.
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+def run_script(main):
+    """absl's app.run(main) for a script started as `python -m` or as a console script.
+
+    absl's --help lists the flags of the module sys.argv[0] names: none for a console
+    script's wrapper, and none of those a script defines through a helper module. Every flag
+    of this project's modules is made a key flag of that module first, so --help lists them.
+    """
+    import sys  # pylint: disable=import-outside-toplevel
+
+    from absl import app, flags  # pylint: disable=import-outside-toplevel
+
+    for module, module_flags in flags.FLAGS.flags_by_module_dict().items():
+        if module.startswith(("bert_tf", "data_prep")) or module == sys.argv[0]:
+            for flag in module_flags:
+                flags.FLAGS.register_key_flag_for_module(sys.argv[0], flag)
+    app.run(main)

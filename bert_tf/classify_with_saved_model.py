@@ -8,6 +8,8 @@ rest of bert_tf: the SavedModel carries its vocabulary, tokenization and labels.
 
 from absl import app, flags
 
+from bert_tf import run_script
+
 flags.DEFINE_string("saved_model_dir", None, "A version directory written by export_saved_model "
                     "--model_type=classifier, e.g. export/1.")
 flags.DEFINE_string("text_b", "", "Second sentence of each pair (for pair tasks such as MRPC).")
@@ -30,5 +32,11 @@ def main(argv):
         print(f"{label}\t{probabilities.max():.3f}\t{sentence}")
 
 
+
+def run():
+    """The `bert-classify-with-saved-model` console script."""
+    run_script(main)
+
+
 if __name__ == "__main__":
-    app.run(main)
+    run()

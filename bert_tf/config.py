@@ -2,8 +2,15 @@
 
 import dataclasses
 import json
+import os
 
 from bert_tf.file_io import read_text, write_text_atomically
+
+# The shipped configs: official_configs/ beside the package in a checkout, inside it once
+# installed (pyproject.toml maps the folder to bert_tf/official_configs).
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+OFFICIAL_CONFIG_DIRS = (os.path.join(_PACKAGE_DIR, "official_configs"),
+                        os.path.join(os.path.dirname(_PACKAGE_DIR), "official_configs"))
 
 HIDDEN_ACTIVATIONS = ("gelu", "gelu_exact", "gelu_new", "relu")
 
@@ -103,7 +110,12 @@ class BertConfig:
 
     @classmethod
     def from_json_file(cls, path):
-        """Reads a bert_config.json; errors name the file and the field."""
+        """Reads a bert_config.json; errors name the file and the field.
+
+        A path that is no file but the name of a shipped config (`bert_base_uncased`, the
+        file names of official_configs/ without `.json`) reads that config.
+        """
+        path = resolve_config_path(path)
         try:
             values = json.loads(read_text(path))
         except FileNotFoundError:
@@ -122,3 +134,14 @@ class BertConfig:
     def to_json_file(self, path):
         """Writes the config atomically (temp file in the same folder, then rename)."""
         write_text_atomically(path, self.to_json_string())
+
+
+def resolve_config_path(path):
+    """`path` itself, or the shipped config of that name when no such file exists."""
+    if os.path.exists(path) or os.sep in path:
+        return path
+    for directory in OFFICIAL_CONFIG_DIRS:
+        shipped = os.path.join(directory, path if path.endswith(".json") else path + ".json")
+        if os.path.isfile(shipped):
+            return shipped
+    return path

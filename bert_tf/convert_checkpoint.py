@@ -9,6 +9,7 @@ r"""Converts Google TF1 or Hugging Face BERT weights to our checkpoint, or ours 
 
 from absl import app, flags, logging
 
+from bert_tf import run_script
 from bert_tf.checkpoints import convert
 
 flags.DEFINE_enum("checkpoint_format", "auto", ["auto", *convert.FORMATS],
@@ -48,5 +49,11 @@ def main(argv):
     logging.info("Wrote %s", prefix)
 
 
+
+def run():
+    """The `bert-convert-checkpoint` console script."""
+    run_script(main)
+
+
 if __name__ == "__main__":
-    app.run(main)
+    run()

@@ -10,6 +10,7 @@ are documented in bert_tf/export/serving_modules.py.
 
 from absl import app, flags, logging
 
+from bert_tf import run_script
 from bert_tf.checkpoints import load_pretrained
 from bert_tf.config import BertConfig
 from bert_tf.export import model_export, serving_modules
@@ -131,5 +132,11 @@ def main(argv):
     logging.info("Exported %s to %s", f.model_type, path)
 
 
+
+def run():
+    """The `bert-export-saved-model` console script."""
+    run_script(main)
+
+
 if __name__ == "__main__":
-    app.run(main)
+    run()

@@ -10,6 +10,7 @@ for the output format.
 
 from absl import app, flags, logging
 
+from bert_tf import run_script
 from bert_tf.config import BertConfig
 from bert_tf.export import feature_extraction
 from bert_tf.checkpoints import load_pretrained
@@ -56,5 +57,11 @@ def main(argv):
     logging.info("Wrote features of %d lines to %s", len(examples), f.output_file)
 
 
+
+def run():
+    """The `bert-extract-features` console script."""
+    run_script(main)
+
+
 if __name__ == "__main__":
-    app.run(main)
+    run()

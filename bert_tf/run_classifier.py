@@ -7,9 +7,9 @@
       --num_train_epochs=3 --output_dir=/tmp/mrpc
 """
 
-from absl import app, flags
+from absl import flags
 
-from bert_tf import common_flags
+from bert_tf import common_flags, run_script
 from bert_tf.tasks.glue import GlueTask
 from bert_tf.tokenization import Tokenizer
 from bert_tf.training.finetuning import Finetuner
@@ -32,5 +32,11 @@ def main(_):
     Finetuner(task, common_flags.finetuning_options()).run()
 
 
+
+def run():
+    """The `bert-run-classifier` console script."""
+    run_script(main)
+
+
 if __name__ == "__main__":
-    app.run(main)
+    run()

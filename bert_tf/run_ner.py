@@ -9,9 +9,9 @@
 conlleval reads as it is.
 """
 
-from absl import app, flags
+from absl import flags
 
-from bert_tf import common_flags
+from bert_tf import common_flags, run_script
 from bert_tf.tasks.ner import NerTask
 from bert_tf.tokenization import Tokenizer
 from bert_tf.training.finetuning import Finetuner
@@ -36,5 +36,11 @@ def main(_):
     Finetuner(task, common_flags.finetuning_options()).run()
 
 
+
+def run():
+    """The `bert-run-ner` console script."""
+    run_script(main)
+
+
 if __name__ == "__main__":
-    app.run(main)
+    run()

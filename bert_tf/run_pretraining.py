@@ -10,9 +10,9 @@ distribution, precision and optimizer flags are new.
         --num_train_steps=10000 --num_warmup_steps=1000 --learning_rate=1e-4
 """
 
-from absl import app, flags
+from absl import flags
 
-from bert_tf import common_flags
+from bert_tf import common_flags, run_script
 from bert_tf.training.pretraining import PretrainingOptions, run_pretraining
 
 common_flags.define_engine_flags(PretrainingOptions, {
@@ -47,5 +47,11 @@ def main(argv):
     run_pretraining(common_flags.options_from_flags(PretrainingOptions))
 
 
+
+def run():
+    """The `bert-run-pretraining` console script."""
+    run_script(main)
+
+
 if __name__ == "__main__":
-    app.run(main)
+    run()

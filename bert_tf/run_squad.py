@@ -10,9 +10,9 @@ v2.0); when the predict file holds answers it also scores them as the official
 evaluation scripts do, into eval_results.txt and TensorBoard.
 """
 
-from absl import app, flags
+from absl import flags
 
-from bert_tf import common_flags
+from bert_tf import common_flags, run_script
 from bert_tf.tasks.squad import SquadTask
 from bert_tf.tokenization import Tokenizer
 from bert_tf.training.finetuning import Finetuner
@@ -49,5 +49,11 @@ def main(_):
     Finetuner(task, options).run()
 
 
+
+def run():
+    """The `bert-run-squad` console script."""
+    run_script(main)
+
+
 if __name__ == "__main__":
-    app.run(main)
+    run()

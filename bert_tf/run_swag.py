@@ -6,9 +6,9 @@
       --learning_rate=2e-5 --num_train_epochs=3 --output_dir=/tmp/swag
 """
 
-from absl import app, flags
+from absl import flags
 
-from bert_tf import common_flags
+from bert_tf import common_flags, run_script
 from bert_tf.tasks.swag import SwagTask
 from bert_tf.tokenization import Tokenizer
 from bert_tf.training.finetuning import Finetuner
@@ -25,5 +25,11 @@ def main(_):
     Finetuner(task, common_flags.finetuning_options()).run()
 
 
+
+def run():
+    """The `bert-run-swag` console script."""
+    run_script(main)
+
+
 if __name__ == "__main__":
-    app.run(main)
+    run()

@@ -4,8 +4,9 @@
       --vocab_size=30522 --do_lower_case
 """
 
-from absl import app, flags, logging
+from absl import flags, logging
 
+from bert_tf import run_script
 from data_prep import pretraining_data, vocab_learning
 
 FLAGS = flags.FLAGS
@@ -33,5 +34,11 @@ def main(argv):
     logging.info("Wrote %d tokens to %s", len(tokens), FLAGS.output_file)
 
 
+
+def run():
+    """The `bert-build-vocab` console script."""
+    run_script(main)
+
+
 if __name__ == "__main__":
-    app.run(main)
+    run()

@@ -5,8 +5,9 @@
       --do_lower_case --max_seq_length=128 --max_predictions_per_seq=20 --dupe_factor=5
 """
 
-from absl import app, flags, logging
+from absl import flags, logging
 
+from bert_tf import run_script
 from data_prep import pretraining_data
 
 FLAGS = flags.FLAGS
@@ -67,6 +68,11 @@ def main(argv):
     logging.info("Wrote %s: %s", ",".join(output_files), summary.describe())
 
 
-if __name__ == "__main__":
+def run():
+    """The `bert-create-pretraining-data` console script."""
     flags.mark_flags_as_required(["input_file", "output_file", "vocab_file"])
-    app.run(main)
+    run_script(main)
+
+
+if __name__ == "__main__":
+    run()

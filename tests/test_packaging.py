@@ -1,0 +1,52 @@
+"""pyproject.toml: every package is listed, every console script names a script's entry point,
+and the shipped configs are found by name."""
+
+import ast
+import os
+import tomllib
+
+from bert_tf.config import BertConfig
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _pyproject():
+    with open(os.path.join(REPO, "pyproject.toml"), "rb") as f:
+        return tomllib.load(f)
+
+
+def test_every_package_of_the_tree_is_in_the_wheel():
+    listed = set(_pyproject()["tool"]["setuptools"]["packages"])
+    found = {os.path.relpath(root, REPO).replace(os.sep, ".")
+             for top in ("bert_tf", "data_prep")
+             for root, _, files in os.walk(os.path.join(REPO, top)) if "__init__.py" in files}
+    assert found <= listed
+    assert "bert_tf.official_configs" in listed
+
+
+def test_console_scripts_are_the_absl_mains_named_after_the_original_scripts():
+    scripts = _pyproject()["project"]["scripts"]
+    for command, target in scripts.items():
+        module_name, function = target.split(":")
+        # Parsed, not imported: the scripts' absl flags share names and one process holds one set.
+        with open(os.path.join(REPO, *module_name.split(".")) + ".py", encoding="utf-8") as f:
+            tree = ast.parse(f.read())
+        run = next(node for node in tree.body
+                   if isinstance(node, ast.FunctionDef) and node.name == function)
+        assert "run_script(main)" in ast.unparse(run), target
+        assert command == "bert-" + module_name.rsplit(".", 1)[1].replace("_", "-")
+    mains = {f"{top}.{name[:-3]}" for top in ("bert_tf", "data_prep")
+             for name in os.listdir(os.path.join(REPO, top))
+             if name.endswith(".py") and name != "__init__.py" and "run_script(main)" in open(
+                 os.path.join(REPO, top, name), encoding="utf-8").read()}
+    assert mains == {target.split(":")[0] for target in scripts.values()}
+
+
+def test_a_shipped_config_is_found_by_its_name(tmp_path):
+    with open(os.path.join(REPO, "official_configs", "bert_base_uncased.json")) as f:
+        assert '"hidden_size": 768' in f.read()
+    assert BertConfig.from_json_file("bert_base_uncased").hidden_size == 768
+    assert BertConfig.from_json_file("bert_tiny_uncased_L-2_H-128_A-2.json").hidden_size == 128
+    own = tmp_path / "bert_base_uncased"  # a file of that name is read, not the shipped one
+    own.write_text(BertConfig.from_json_file("bert_tiny_uncased_L-2_H-128_A-2").to_json_string())
+    assert BertConfig.from_json_file(str(own)).hidden_size == 128
