@@ -50,3 +50,20 @@ def test_a_shipped_config_is_found_by_its_name(tmp_path):
     own = tmp_path / "bert_base_uncased"  # a file of that name is read, not the shipped one
     own.write_text(BertConfig.from_json_file("bert_tiny_uncased_L-2_H-128_A-2").to_json_string())
     assert BertConfig.from_json_file(str(own)).hidden_size == 128
+
+
+def test_tensorflow_start_up_lines_are_silenced_unless_verbosity_is_asked():
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    code = "import os, bert_tf; print(os.environ.get('TF_CPP_MIN_LOG_LEVEL'))"
+
+    def level(*args):
+        return subprocess.run([sys.executable, "-c", code, *args], cwd=REPO, env=env,
+                              capture_output=True, text=True, check=True).stdout.strip()
+
+    assert level() == "3"
+    assert level("--verbosity=1") == "None"
+    assert level("-v", "1") == "None"
+    env["TF_CPP_MIN_LOG_LEVEL"] = "0"  # the user's own setting wins
+    assert level() == "0"
