@@ -112,11 +112,20 @@ def _is_max_context(num_windows, example, window_in_example, start, length, doc_
     contains = (piece >= starts) & (piece <= ends)
     score = (tf.cast(tf.minimum(piece - starts, ends - piece), tf.float64)
              + 0.01 * tf.cast(lengths, tf.float64))
-    score = tf.where(contains, score, tf.constant(_MINUS_INFINITY, tf.float64))
-    best = tf.reduce_max(score, axis=-1, keepdims=True)
-    candidates = tf.range(tf.shape(score)[-1])
-    best_window = tf.reduce_min(tf.where(score == best, candidates, tf.shape(score)[-1]), axis=-1)
-    return inside & tf.equal(best_window, window_in_example[:, None])
+    return inside & tf.equal(_first_argmax(score, contains), window_in_example[:, None])
+
+
+def _first_argmax(values, valid):
+    """The index of the first maximum of `values` among the `valid` ones, on the last axis.
+
+    Python's strict `>` over a list keeps the first of equal scores; tf.argmax does not say
+    which it returns. 0 where no value is valid.
+    """
+    values = tf.where(valid, values, tf.constant(_MINUS_INFINITY, values.dtype))
+    best = tf.reduce_max(values, axis=-1, keepdims=True)
+    size = tf.shape(values)[-1]
+    first = tf.reduce_min(tf.where(valid & (values == best), tf.range(size), size), axis=-1)
+    return tf.where(first < size, first, 0)
 
 
 def best_answers(tokenizer, windows, outputs, n_best_size, max_answer_length,
@@ -161,20 +170,13 @@ def best_answers(tokenizer, windows, outputs, n_best_size, max_answer_length,
             default_value=default)
 
     example_valid = per_example(valid, False)
-    example_scores = tf.where(example_valid, per_example(scores, tf.constant(0.0, tf.float64)),
-                              tf.constant(_MINUS_INFINITY, tf.float64))
-    best_score = tf.reduce_max(example_scores, axis=1)
+    example_scores = per_example(scores, tf.constant(0.0, tf.float64))
     found = tf.reduce_any(example_valid, axis=1)
-    positions = tf.range(tf.shape(example_scores)[1])
-    best = tf.reduce_min(tf.where(example_valid & (example_scores == best_score[:, None]),
-                                  positions, tf.shape(example_scores)[1]), axis=1)
-    best = tf.where(found, best, 0)
-    pairs = k * k
-    window = tf.cumsum(num_windows, exclusive=True) + best // pairs
-    start = tf.gather(top_start, window)
-    start = tf.gather(start, (best % pairs) // k, batch_dims=1)
+    best = _first_argmax(example_scores, example_valid)
+    window = tf.cumsum(num_windows, exclusive=True) + best // (k * k)
+    start = tf.gather(tf.gather(top_start, window), (best % (k * k)) // k, batch_dims=1)
     end = tf.gather(tf.gather(top_end, window), best % k, batch_dims=1)
-    score = tf.where(found, best_score, 0.0)
+    score = tf.where(found, tf.gather(example_scores, best, batch_dims=1), 0.0)
 
     text = _final_text(tokenizer, windows, window, start, end, found)
     answer = tf.where(found, text, NO_ANSWER_TEXT)
