@@ -64,6 +64,11 @@ class TextModule(tf.Module):
 
     def pack_text(self, text_a, text_b):
         """text_a, text_b: tf.string [batch_size] -> the three int32 inputs [batch_size, max_seq_length]."""
+        # Checked before the tensorflow-text ops, which crash the process on unequal batches.
+        check = tf.debugging.assert_equal(tf.size(text_a), tf.size(text_b), message=(
+            "text_a and text_b must have the same batch size"))
+        with tf.control_dependencies([check]):
+            text_a, text_b = tf.identity(text_a), tf.identity(text_b)
         return pack_inputs(
             [self.tokenizer.tokenize_ids(text_a), self.tokenizer.tokenize_ids(text_b)],
             self.max_seq_length,
@@ -109,6 +114,25 @@ class ServingModule(TextModule):
         self.model_variables = list(model.variables)
 
     def call_model(self, inputs):
+        """The model on checked inputs: a bad request is an InvalidArgument error naming the
+        input, never a wrapped id or a crash."""
+        config = getattr(self.model, "encoder", self.model).config
+        ids = inputs["input_word_ids"]
+        checks = [
+            tf.debugging.assert_non_negative(ids, message="input_word_ids: negative id"),
+            tf.debugging.assert_less(ids, config.vocab_size, message=(
+                f"input_word_ids: id not below the vocab_size {config.vocab_size}")),
+        ]
+        for name in ("input_mask", "input_type_ids"):
+            checks.append(tf.debugging.assert_equal(tf.shape(inputs[name]), tf.shape(ids), message=(
+                f"{name}: shape differs from input_word_ids")))
+        checks += [tf.debugging.assert_non_negative(inputs["input_type_ids"], message=(
+                       "input_type_ids: negative id")),
+                   tf.debugging.assert_less(inputs["input_type_ids"], config.type_vocab_size,
+                                            message="input_type_ids: id not below the "
+                                                    f"type_vocab_size {config.type_vocab_size}")]
+        with tf.control_dependencies(checks):
+            inputs = {name: tf.identity(value) for name, value in inputs.items()}
         return self.model(inputs, training=False)
 
     def serve_token_ids(self, **inputs):

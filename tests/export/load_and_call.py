@@ -3,7 +3,8 @@
     python load_and_call.py requests.pkl results.pkl [--without_tensorflow_text]
 
 requests: {key: (saved_model_dir, signature_name, {input name: numpy array})}; results:
-{key: {output name: numpy array}}, plus "bert_tf_imported" and "tokenize" (the
+{key: {output name: numpy array}} ({"invalid_argument": message} for a request the
+signature rejected), plus "bert_tf_imported" and "tokenize" (the
 preprocessing model's `tokenize` on the first request's text_a, when there is one).
 With --without_tensorflow_text, tensorflow_text is not imported, so its ops are not
 registered: what a server built without them can load.
@@ -26,8 +27,12 @@ def main(request_path, result_path):
     for key, (path, signature, inputs) in requests.items():
         if path not in loaded:
             loaded[path] = tf.saved_model.load(path)
-        outputs = loaded[path].signatures[signature](
-            **{name: tf.constant(value) for name, value in inputs.items()})
+        try:
+            outputs = loaded[path].signatures[signature](
+                **{name: tf.constant(value) for name, value in inputs.items()})
+        except tf.errors.InvalidArgumentError as error:  # a rejected request, kept as data
+            results[key] = {"invalid_argument": error.message}
+            continue
         results[key] = {name: value.numpy() for name, value in outputs.items()}
         if hasattr(loaded[path], "tokenize") and "text_a" in inputs:
             results["tokenize"] = loaded[path].tokenize(tf.constant(inputs["text_a"])).to_list()

@@ -47,6 +47,25 @@ def token_id_requests(export_root, tokenizer):
     return {f"{t}_ids": (export_root[t], "serve_token_ids", value) for t, value in inputs.items()}
 
 
+def bad_requests(export_root, tokenizer):
+    """Requests the classifier must refuse with InvalidArgument: {key: (dir, signature, inputs)}."""
+    ids = np.array([[tokenizer.cls_id, 7, tokenizer.sep_id]], np.int32)
+    ones = np.ones_like(ids)
+
+    def token_ids(word_ids, mask=ones):
+        return (export_root["classifier"], "serve_token_ids",
+                {"input_word_ids": word_ids, "input_mask": mask, "input_type_ids": 0 * ones})
+
+    return {
+        "bad_batch_sizes": (export_root["classifier"], "serving_default",
+                            {"text_a": np.array(["a film", "b"], object),
+                             "text_b": np.array([""], object)}),
+        "bad_negative_id": token_ids(np.where(ids == 7, -5, ids)),
+        "bad_large_id": token_ids(np.where(ids == 7, tokenizer.vocab_size, ids)),
+        "bad_mask_length": token_ids(ids, np.ones((1, 2), np.int32)),
+    }
+
+
 @pytest.fixture(scope="module")
 def served(export_root, tmp_path_factory, tokenizer):
     """Calls every signature of every export in one fresh process; returns its results."""
@@ -69,6 +88,7 @@ def served(export_root, tmp_path_factory, tokenizer):
         "classifier_empty_batch": (export_root["classifier"], "serving_default",
                                    {"text_a": strings([]), "text_b": strings([])}),
         **token_id_requests(export_root, tokenizer),
+        **bad_requests(export_root, tokenizer),
     }
     directory = tmp_path_factory.mktemp("served")
     with open(directory / "requests.pkl", "wb") as f:
@@ -219,3 +239,13 @@ def test_serve_token_ids_returns_raw_outputs(served, models, export_root, tokeni
     assert sorted(out) == sorted(expected)
     for name, value in expected.items():
         np.testing.assert_allclose(out[name], value, atol=ATOL)
+
+
+@pytest.mark.parametrize("key, named", [("bad_batch_sizes", "text_a and text_b"),
+                                        ("bad_negative_id", "input_word_ids"),
+                                        ("bad_large_id", "input_word_ids"),
+                                        ("bad_mask_length", "input_mask")])
+def test_a_bad_request_is_an_invalid_argument_naming_the_input(served, key, named):
+    """Refused in the fresh loader process, which then goes on serving (no crash)."""
+    assert named in served[key]["invalid_argument"]
+    assert served["classifier_one"]["logits"].shape == (1, len(CLASSIFIER_LABELS))
