@@ -1,4 +1,4 @@
-"""Runs every benchmark and prints one table: data prep, the training step, SavedModel inference.
+"""Runs every benchmark and prints one table: data prep, the training step, raw-text serving.
 
 Each benchmark runs in its own process (they set different thread and precision settings),
 exactly as its own command line would; this script only gathers their figures.
@@ -15,7 +15,8 @@ import sys
 from absl import app, flags
 
 flags.DEFINE_string("vocab_file", None, "Google's uncased vocab (30,522 tokens) for BERT-Base.")
-flags.DEFINE_string("corpus", None, "Pretraining input text for the data-prep benchmark.")
+flags.DEFINE_string("corpus", None, "Text, one sentence per line: input of the data-prep "
+                    "benchmark, and the serving benchmark's texts (lines joined).")
 flags.DEFINE_string("bert_config_file", "official_configs/bert_base_uncased.json",
                     "Model of the training-step and inference benchmarks.")
 flags.DEFINE_integer("train_steps", 5, "Timed training steps.")
@@ -68,10 +69,23 @@ def main(_):
                  "the float32 one"))
 
     out = _run("bench.saved_model_inference", f"--bert_config_file={FLAGS.bert_config_file}",
-               f"--vocab_file={FLAGS.vocab_file}", f"--seconds={FLAGS.inference_seconds}")
+               f"--vocab_file={FLAGS.vocab_file}", f"--input_file={FLAGS.corpus}",
+               f"--seconds={FLAGS.inference_seconds}", "--keras_hub")
+    flops, matmul = _find(r"per sequence: ([\d.]+) GFLOP", out), _find(r"matmul: ([\d.]+) GFLOP/s", out)
+    rows.append(("encoder forward (seq 128) / 2048^3 float32 matmul",
+                 f"{flops} GFLOP/sequence", f"matmul {matmul} GFLOP/s, same run"))
     for size in (1, 32):
-        rate = _find(r"batch +%d: +([\d.]+)" % size, out)
-        rows.append((f"SavedModel inference, raw text, batch {size}", f"{rate} sequences/s", ""))
+        section = out[out.find(f"\nbatch {size}:\n"):]  # the summary, not the rounds' lines
+        ours = _find(r"serving_default: +([\d.]+) sequences/s", section)
+        ms = _find(r"serving_default: .*?([\d.]+) ms/call", section)
+        peer = _find(r"one tf.function: +([\d.]+) sequences/s", section)
+        ratio = _find(r"serving_default: .*?([\d.]+x) keras-hub", section)
+        predict = _find(r"predict: +([\d.]+) sequences/s", section)
+        bound = _find(r"at the matmul rate\): ([\d.]+)", section)
+        rows.append((f"raw-text serving (SavedModel serving_default), batch {size}",
+                     f"{ours} sequences/s ({ms} ms/call)",
+                     f"{ratio} keras-hub's preprocessor + model in one tf.function ({peer}/s; its "
+                     f"predict {predict}/s); {bound}x the forward FLOPs at the matmul rate"))
 
     width = max(len(row[0]) for row in rows)
     print(f"{'benchmark':<{width}}  {'figure':<34}  notes")

@@ -3,75 +3,203 @@
 It exports a BertClassifier (random weights: speed does not depend on them) with the
 project's exporter, loads it back with tf.saved_model.load, and times its
 `serving_default` signature (in-graph tokenization, packing, encoder, softmax) on
-batches of real sentences, after one warm-up call per batch size.
+batches of texts longer than max_seq_length pieces (consecutive lines of --input_file
+joined), so that every sequence is full and truncated, after one warm-up call per
+batch size.
+
+With --keras_hub it times, in the same process and in turns, keras-hub's
+BertTextClassifier with its BertTextClassifierPreprocessor (same sizes, same vocab,
+random weights) on the same texts, in two forms: `predict`, and the preprocessor and
+the model under one tf.function, keras-hub's fastest form. A shared CPU's speed
+drifts by half from minute to minute: each round times every contender once, one
+after the other, and a 2048^3 float32 matmul; figures are the best round.
+
+The reference for a batch-1 call is the encoder's forward FLOPs per sequence
+(bench.train_step's formula, forward only) at the matmul's rate. The forward's own
+matmuls, timed alone at their shapes, say what any implementation on TensorFlow's
+matmul could reach; tokenization and packing alone say what the text costs.
 
     python -m bench.saved_model_inference --bert_config_file=official_configs/bert_base_uncased.json \
-      --vocab_file=../shared/data/vocab/bert_uncased_vocab.txt --batch_sizes=1,32
+      --vocab_file=../shared/data/vocab/bert_uncased_vocab.txt \
+      --input_file=../shared/data/corpus/wiki_sentences.txt --keras_hub
+
+It takes bench.train_step's --bert_config_file and --seq_length (the packed length, the
+export's max_seq_length); --keras_hub needs keras-hub (pip install -r
+bench/requirements-peer.txt).
 """
 
 import itertools
+import os
 import tempfile
 import time
 
 import tensorflow as tf
 from absl import app, flags
 
+from bench import train_step
 from bert_tf.config import BertConfig
 from bert_tf.export import model_export
 from bert_tf.models import BertEncoder, build_model
 from bert_tf.tokenization import Tokenizer
 
-flags.DEFINE_string("bert_config_file", "official_configs/bert_base_uncased.json",
-                    "bert_config.json of the model.")
 flags.DEFINE_string("vocab_file", None, "Vocab file matching the config's vocab_size.")
 flags.DEFINE_string("input_file", "sample_data/corpus.txt", "Text, one sentence per line.")
-flags.DEFINE_integer("max_seq_length", 128, "Packed sequence length.")
 flags.DEFINE_list("batch_sizes", ["1", "32"], "Batch sizes to time.")
-flags.DEFINE_float("seconds", 10.0, "Time spent per batch size.")
+flags.DEFINE_float("seconds", 3.0, "Time spent per contender, batch size and round (at least "
+                   "one call).")
+flags.DEFINE_integer("rounds", 3, "Rounds; each times every contender once per batch size.")
+flags.DEFINE_bool("keras_hub", False, "Also time keras-hub's BertTextClassifier beside ours.")
 flags.mark_flag_as_required("vocab_file")
 FLAGS = flags.FLAGS
 
-
-def measure(serve, sentences, batch_size, seconds):
-    """Returns sequences/s of `serve` on consecutive batches of `sentences`."""
-    batches = itertools.cycle(
-        [tf.constant(list(itertools.islice(itertools.cycle(sentences), i, i + batch_size)))
-         for i in range(0, 8 * batch_size, batch_size)])
-    empty = tf.constant([""] * batch_size)
-    serve(text_a=next(batches), text_b=empty)  # traced at load; this warms the kernels up
-    calls, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        serve(text_a=next(batches), text_b=empty)["probabilities"].numpy()
-        calls += 1
-    return calls * batch_size / (time.perf_counter() - start)
+OURS = "bert_tf SavedModel serving_default"
+KERAS_HUB_FUNCTION = "keras-hub preprocessor + model, one tf.function"
+KERAS_HUB_PREDICT = "keras-hub predict"
+TEXT_ONLY = "bert_tf tokenization + packing alone"
 
 
-def run(bert_config_file, vocab_file, input_file, max_seq_length, batch_sizes, seconds):
-    """Returns {batch_size: sequences per second}."""
-    config = BertConfig.from_json_file(bert_config_file)
-    tokenizer = Tokenizer(vocab_file)
-    if tokenizer.vocab_size != config.vocab_size:
-        raise ValueError(f"{vocab_file} has {tokenizer.vocab_size} tokens, {bert_config_file} "
-                         f"says vocab_size={config.vocab_size}")
+def long_texts(tokenizer, input_file, max_seq_length, count=64):
+    """`count` texts of more than max_seq_length pieces: consecutive lines of input_file joined."""
     with open(input_file, encoding="utf-8") as f:
-        sentences = [line.strip() for line in f if line.strip()]
+        lines = [line.strip() for line in f if line.strip()]
+    lengths = iter(tokenizer.tokenize_ids_ragged(lines).row_lengths().numpy())
+    texts, text, pieces = [], [], 0
+    for line, length in zip(lines, lengths):
+        text.append(line)
+        pieces += length
+        if pieces > max_seq_length:
+            texts.append(" ".join(text))
+            text, pieces = [], 0
+            if len(texts) == count:
+                return texts
+    raise ValueError(f"{input_file} makes only {len(texts)} texts of more than {max_seq_length} "
+                     f"pieces, {count} needed")
+
+
+def forward_flops(config, batch_size, seq_length):
+    """The encoder's forward FLOPs: a third of bench.train_step's step (no MLM predictions)."""
+    return train_step.step_flops(config, batch_size, seq_length, 0) // 3
+
+
+def forward_matmuls(config, batch_size, seq_length):
+    """The forward's products of bench.train_step.step_matmuls (the first of each triple)."""
+    return [product for product in train_step.step_matmuls(config, batch_size, seq_length, 0)[0::3]
+            if product[-1]]
+
+
+def ours(config, tokenizer, max_seq_length, export_dir):
+    """{name: fn(texts)} for our exported classifier, loaded back, and its text ops alone."""
     model = build_model("classifier", BertEncoder(config), num_labels=2)
     module = model_export.make_serving_module("classifier", model, tokenizer, max_seq_length,
                                               num_labels=2)
+    serve = tf.saved_model.load(
+        model_export.export_saved_model(module, export_dir, version=1)).signatures["serving_default"]
+    pack = tf.function(module.pack_text)
+
+    def serve_texts(texts):
+        return serve(text_a=texts, text_b=tf.fill(tf.shape(texts), ""))["probabilities"].numpy()
+
+    return {OURS: serve_texts,
+            TEXT_ONLY: lambda texts: pack(texts, tf.fill(tf.shape(texts), ""))["input_mask"].numpy()}
+
+
+def keras_hub_classifier(config, vocab_file, max_seq_length):
+    """{name: fn(texts)} for keras-hub's BertTextClassifier with its preprocessor, two forms."""
+    import keras_hub  # an optional dependency: imported only when it is benchmarked
+
+    backbone = keras_hub.models.BertBackbone(
+        vocabulary_size=config.vocab_size, num_layers=config.num_hidden_layers,
+        num_heads=config.num_attention_heads, hidden_dim=config.hidden_size,
+        intermediate_dim=config.intermediate_size, dropout=config.hidden_dropout_prob,
+        max_sequence_length=config.max_position_embeddings, num_segments=config.type_vocab_size)
+    preprocessor = keras_hub.models.BertTextClassifierPreprocessor(
+        keras_hub.models.BertTokenizer(vocabulary=vocab_file, lowercase=True),
+        sequence_length=max_seq_length)
+    classifier = keras_hub.models.BertTextClassifier(backbone, num_classes=2,
+                                                     preprocessor=preprocessor)
+    one_function = tf.function(lambda texts: tf.nn.softmax(classifier(preprocessor(texts))))
+    return {
+        KERAS_HUB_FUNCTION: lambda texts: one_function(texts).numpy(),
+        KERAS_HUB_PREDICT: lambda texts: classifier.predict(texts, batch_size=len(texts),
+                                                            verbose=0),
+    }
+
+
+def seconds_per_call(fn, batches, seconds):
+    """Mean wall seconds of fn(batch) over consecutive batches, for `seconds` (one call at least)."""
+    calls, start = 0, time.perf_counter()
+    while not calls or time.perf_counter() - start < seconds:
+        fn(next(batches))
+        calls += 1
+    return (time.perf_counter() - start) / calls
+
+
+def run(bert_config_file, vocab_file, input_file, max_seq_length, batch_sizes, seconds, rounds,
+        keras_hub):
+    """Returns (the BertConfig, the texts' piece lengths, {batch_size: {name: [seconds per
+    call, one per round]}}, [matmul FLOP/s, one per round], {batch_size: FLOP/s of the
+    forward's matmuls at their shapes})."""
+    config = BertConfig.from_json_file(bert_config_file)
+    tokenizer = Tokenizer(vocab_file)
+    texts = long_texts(tokenizer, input_file, max_seq_length)
+    lengths = tokenizer.tokenize_ids_ragged(texts).row_lengths().numpy()
     with tempfile.TemporaryDirectory() as export_dir:
-        path = model_export.export_saved_model(module, export_dir, version=1)
-        serve = tf.saved_model.load(path).signatures["serving_default"]
-        return {size: measure(serve, sentences, size, seconds) for size in batch_sizes}
+        contenders = ours(config, tokenizer, max_seq_length, export_dir)
+        if keras_hub:
+            contenders.update(keras_hub_classifier(config, vocab_file, max_seq_length))
+        batches = {size: itertools.cycle([tf.constant(texts[i:i + size])
+                                          for i in range(0, len(texts) - size + 1, size)])
+                   for size in batch_sizes}
+        for size in batch_sizes:  # tracing and any compilation, untimed
+            for fn in contenders.values():
+                fn(next(batches[size]))
+        times = {size: {name: [] for name in contenders} for size in batch_sizes}
+        matmul_rates = []
+        for round_index in range(rounds):
+            matmul_rates.append(train_step.matmul_flops_per_second()[0])
+            for size in batch_sizes:
+                for name, fn in contenders.items():
+                    times[size][name].append(seconds_per_call(fn, batches[size], seconds))
+            print(f"round {round_index + 1}: matmul {matmul_rates[-1] / 1e9:.0f} GFLOP/s; " + "; ".join(
+                f"batch {size}: " + ", ".join(f"{name} {calls[-1] * 1e3:.0f} ms"
+                                               for name, calls in times[size].items())
+                for size in batch_sizes), flush=True)
+    shapes_rates = {size: train_step.matmuls_flops_per_second(
+        forward_matmuls(config, size, max_seq_length)) for size in batch_sizes}
+    return config, lengths, times, matmul_rates, shapes_rates
 
 
 def main(_):
     batch_sizes = [int(size) for size in FLAGS.batch_sizes]
-    results = run(FLAGS.bert_config_file, FLAGS.vocab_file, FLAGS.input_file, FLAGS.max_seq_length,
-                  batch_sizes, FLAGS.seconds)
-    print(f"SavedModel serving_default, raw text, {FLAGS.bert_config_file}, "
-          f"max_seq_length {FLAGS.max_seq_length}")
-    for size, rate in results.items():
-        print(f"  batch {size:3d}: {rate:8.1f} sequences/s")
+    seq = FLAGS.seq_length
+    config, lengths, times, matmul_rates, shapes_rates = run(
+        FLAGS.bert_config_file, FLAGS.vocab_file, FLAGS.input_file, seq, batch_sizes,
+        FLAGS.seconds, FLAGS.rounds, FLAGS.keras_hub)
+    flops = forward_flops(config, 1, seq)
+    matmul_rate = max(matmul_rates)
+    print(f"raw-text classifier, {os.path.basename(FLAGS.bert_config_file)}, max_seq_length {seq}, "
+          f"texts of {min(lengths)}-{max(lengths)} pieces (all truncated); {FLAGS.rounds} rounds, "
+          "best round")
+    print(f"forward FLOPs per sequence: {flops / 1e9:.2f} GFLOP; 2048^3 float32 matmul: "
+          f"{matmul_rate / 1e9:.1f} GFLOP/s (best round); at that rate a sequence takes "
+          f"{flops / matmul_rate * 1e3:.0f} ms")
+    for size in batch_sizes:
+        best = {name: min(rounds) for name, rounds in times[size].items()}
+        print(f"batch {size}:")
+        for name, seconds in best.items():
+            if name == TEXT_ONLY:
+                print(f"  {name:>48}: {seconds * 1e3:8.1f} ms/call")
+                continue
+            peer = (f", {best[KERAS_HUB_FUNCTION] / seconds:.2f}x keras-hub's one tf.function"
+                    if KERAS_HUB_FUNCTION in best and name != KERAS_HUB_FUNCTION else "")
+            print(f"  {name:>48}: {size / seconds:8.2f} sequences/s, {seconds * 1e3:8.1f} ms/call, "
+                  f"{flops * size / seconds / 1e9:5.1f} GFLOP/s{peer}")
+        print(f"  {'the forward matmuls alone, at their shapes':>48}: "
+              f"{shapes_rates[size] / 1e9:5.1f} GFLOP/s, {flops * size / shapes_rates[size] * 1e3:8.1f} "
+              f"ms/call ({shapes_rates[size] / matmul_rate:.0%} of the 2048^3 rate)")
+        print(f"  {OURS} call / (forward FLOPs at the matmul rate): "
+              f"{best[OURS] / (flops * size / matmul_rate):.2f}")
+    print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
