@@ -16,9 +16,12 @@ Needs keras-hub, which the project does not depend on:
     pip install -r bench/requirements-peer.txt
     python -m bench.keras_hub_peer --bert_config_file=official_configs/bert_base_uncased.json
 
-It takes bench.train_step's flags (float32 only) and --rounds.
+It takes bench.train_step's flags (float32 only; --enable_xla adds our step with
+its replica step compiled by XLA as a further contender), --rounds, and
+--nokeras_hub_without_jit to leave out keras-hub's slowest contender.
 """
 
+import os
 import statistics
 import tempfile
 
@@ -30,6 +33,7 @@ from bench import train_step
 from bert_tf.config import BertConfig
 
 flags.DEFINE_integer("rounds", 3, "Rounds; each times every contender once.")
+flags.DEFINE_bool("keras_hub_without_jit", True, "Also time keras-hub's step without jit_compile.")
 FLAGS = flags.FLAGS
 
 
@@ -63,11 +67,13 @@ def main(argv):
     data = train_step.synthetic_batch(config, batch, seq, preds)
     flops = train_step.step_flops(config, batch, seq, preds)
     with tempfile.TemporaryDirectory() as output_dir:
-        contenders = {
-            "bert_tf": train_step.pretraining_step(config, data, output_dir),
-            "keras-hub, jit_compile": keras_hub_step(config, data, jit_compile=True),
-            "keras-hub": keras_hub_step(config, data, jit_compile=False),
-        }
+        contenders = {"bert_tf": train_step.pretraining_step(config, data, output_dir)}
+        if FLAGS.enable_xla:
+            contenders["bert_tf, XLA"] = train_step.pretraining_step(
+                config, data, os.path.join(output_dir, "xla"), enable_xla=True)
+        contenders["keras-hub, jit_compile"] = keras_hub_step(config, data, jit_compile=True)
+        if FLAGS.keras_hub_without_jit:
+            contenders["keras-hub"] = keras_hub_step(config, data, jit_compile=False)
         for run_steps in contenders.values():
             run_steps(FLAGS.warmup_steps)
         times = {name: [] for name in contenders}
