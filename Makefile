@@ -7,7 +7,9 @@ PY := $(VENV)/bin/python
 SHARED_DATA ?= ../shared/data
 RECIPE_DIR ?= $(HOME)/bert_tf_recipe
 
-.PHONY: test test-all demo install install-test recipe
+WHEEL_TEST ?= /tmp/bert_tf_wheel_test
+
+.PHONY: test test-all test-wheel demo install install-test recipe
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +31,18 @@ test: $(VENV)/.test-installed
 
 test-all: $(VENV)/.test-installed
 	$(PY) -m pytest -n 2 -q -m "" tests
+
+# The suite against the wheel installed in a fresh venv, from a copy of the tests and data
+# without the bert_tf/ and data_prep/ sources, so every import (and every script the tests
+# start) is the installed package's.
+test-wheel:
+	rm -rf $(WHEEL_TEST) && mkdir -p $(WHEEL_TEST)
+	$(PYTHON) -m venv $(WHEEL_TEST)/venv
+	$(WHEEL_TEST)/venv/bin/python -m pip install --quiet --upgrade pip
+	$(WHEEL_TEST)/venv/bin/python -m pip wheel --quiet --no-deps -w $(WHEEL_TEST)/dist .
+	$(WHEEL_TEST)/venv/bin/python -m pip install --quiet $(WHEEL_TEST)/dist/*.whl -r requirements.txt -r requirements-test.txt
+	cp -r tests sample_data official_configs demo.sh pyproject.toml $(WHEEL_TEST)/
+	cd $(WHEEL_TEST) && BERT_TF_TEST_INSTALLED=1 venv/bin/python -m pytest -n 2 -q -p no:cacheprovider tests
 
 demo: $(VENV)/.runtime-installed
 	PYTHON=$(PY) bash demo.sh

@@ -8,7 +8,7 @@
 #
 # Every step is one of the project's scripts; point its flags at real data to scale up
 # (see README.md). Smaller settings for a quick check: DEMO_PRETRAIN_STEPS, DEMO_EPOCHS,
-# DEMO_OUTPUT.
+# DEMO_OUTPUT. Each script prints its key figure; --verbosity=1 on a script shows the details.
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-.venv/bin/python}
@@ -20,7 +20,6 @@ if [ ${#SENTENCES[@]} -eq 0 ]; then
   SENTENCES=("the concert was truly wonderful and everyone loved it ." \
              "this book was dull and i want my money back .")
 fi
-export TF_CPP_MIN_LOG_LEVEL=2
 rm -rf "$OUT"
 mkdir -p "$OUT"
 step() { echo; echo "=== [$1/7] $2"; }
@@ -47,7 +46,8 @@ step 3 "Pretrain a tiny BERT, masked LM + next sentence (bert_tf.run_pretraining
   --do_train --do_eval --train_batch_size=32 --eval_batch_size=32 --max_seq_length=64 \
   --max_predictions_per_seq=10 --num_train_steps="$PRETRAIN_STEPS" \
   --num_warmup_steps=$((PRETRAIN_STEPS / 10)) --learning_rate=1e-3 \
-  --save_checkpoints_steps=100 --steps_per_loop=50 --log_steps=50 --max_eval_steps=10 --seed=1
+  --save_checkpoints_steps=$(((PRETRAIN_STEPS + 1) / 2)) --steps_per_loop=50 --log_steps=100 \
+  --max_eval_steps=10 --seed=1
 
 step 4 "Fine-tune a sentiment classifier from the pretrained encoder (bert_tf.run_classifier)"
 step 5 "... and evaluate it on the dev set, writing predictions for the test set"
@@ -55,8 +55,7 @@ step 5 "... and evaluate it on the dev set, writing predictions for the test set
   --vocab_file="$OUT/vocab.txt" --bert_config_file="$OUT/bert_config.json" \
   --init_checkpoint="$OUT/pretraining" --output_dir="$OUT/classifier" \
   --do_train --do_eval --do_predict --max_seq_length=32 --train_batch_size=16 \
-  --learning_rate=5e-4 --num_train_epochs="$EPOCHS" --save_checkpoints_steps=20 --log_steps=20 --seed=1
-cat "$OUT/classifier/eval_results.txt"
+  --learning_rate=5e-4 --num_train_epochs="$EPOCHS" --save_checkpoints_steps=40 --log_steps=40 --seed=1
 
 step 6 "Export a SavedModel that takes raw text (bert_tf.export_saved_model)"
 "$PY" -m bert_tf.export_saved_model --model_type=classifier --num_labels=2 --label_list=negative,positive \

@@ -92,7 +92,6 @@ def main(argv):
             options,
             num_workers=FLAGS.num_workers,
             workers=FLAGS.workers,
-            progress=False,
         )
         wall = time.perf_counter() - start_wall
         cpu = cpu_seconds() - start_cpu

@@ -10,8 +10,6 @@ import dataclasses
 
 from absl import flags
 
-from bert_tf.training.finetuning import FinetuningOptions
-
 FLAGS = flags.FLAGS
 
 _DEFINE_BY_TYPE = {str: flags.DEFINE_string, int: flags.DEFINE_integer,
@@ -70,6 +68,35 @@ ENUMS = {
     "optimizer": ["adamw", "lamb"],
     "input_format": ["tfrecord", "text"],
 }
+# What a numeric flag accepts, checked when the flags are parsed: a bad value stops the
+# script before any work with one line naming the flag and the value.
+_POSITIVE = ("learning_rate", "save_checkpoints_steps", "steps_per_loop", "log_steps",
+             "keep_checkpoint_max", "gradient_accumulation_steps", "max_seq_length",
+             "train_batch_size", "eval_batch_size", "predict_batch_size", "num_train_epochs",
+             "num_train_steps", "max_eval_steps", "max_predictions_per_seq", "dupe_factor",
+             "num_workers", "vocab_size", "batch_size", "doc_stride", "max_query_length",
+             "max_answer_length", "n_best_size", "num_labels", "num_choices", "top_k")
+_FRACTION = ("warmup_proportion", "masked_lm_prob", "short_seq_prob")
+LIMITS = {
+    **{name: (lambda value: value is None or value > 0, "must be positive")
+       for name in _POSITIVE},
+    **{name: (lambda value: 0 <= value <= 1, "must be in [0, 1]") for name in _FRACTION},
+    "num_warmup_steps": (lambda value: value >= 0, "must be 0 or more"),
+    "num_unused": (lambda value: value >= 0, "must be 0 or more"),
+    "num_gpus": (lambda value: value >= 0, "must be 0 or more"),
+}
+
+
+def check_limits():
+    """Registers LIMITS' check for every defined flag it names (call after defining them)."""
+    for name, (is_valid, message) in LIMITS.items():
+        if name in FLAGS:
+            flags.register_validator(name, is_valid, message)
+    if "num_warmup_steps" in FLAGS and "num_train_steps" in FLAGS:
+        flags.register_multi_flags_validator(
+            ["num_warmup_steps", "num_train_steps"],
+            lambda values: values["num_warmup_steps"] <= values["num_train_steps"],
+            "--num_warmup_steps must not exceed --num_train_steps")
 
 
 def define_option_flags(options_class, help_texts, **defaults):
@@ -107,6 +134,8 @@ def define_engine_flags(options_class, help_texts, **defaults):
 
 def define_finetuning_flags(**defaults):
     """The original fine-tuning flags; `defaults` are a script's own (as in the original)."""
+    from bert_tf.training.finetuning import FinetuningOptions  # pylint: disable=import-outside-toplevel
+
     flags.DEFINE_string("vocab_file", None, "The vocabulary file the model was trained on.")
     flags.DEFINE_bool("do_lower_case", True, "Lower-case and strip accents (uncased models).")
     flags.mark_flag_as_required("vocab_file")
@@ -122,4 +151,6 @@ def options_from_flags(options_class):
 
 
 def finetuning_options():
+    from bert_tf.training.finetuning import FinetuningOptions  # pylint: disable=import-outside-toplevel
+
     return options_from_flags(FinetuningOptions)

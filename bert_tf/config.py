@@ -84,6 +84,12 @@ class BertConfig:
             raise ConfigError(f"--max_seq_length={max_seq_length} is longer than "
                               f"max_position_embeddings={self.max_position_embeddings} of {source}")
 
+    def check_vocab_size(self, num_tokens, vocab_file, source="config"):
+        """Raises ConfigError when a vocab has ids past the embedding table (vocab_size rows)."""
+        if num_tokens > self.vocab_size:
+            raise ConfigError(f"{vocab_file} has {num_tokens} tokens, more than "
+                              f"vocab_size={self.vocab_size} of {source}")
+
     @property
     def head_size(self):
         return self.hidden_size // self.num_attention_heads

@@ -43,9 +43,19 @@ def write_text_atomically(path, text):
 
 
 def read_text(path):
-    """The text of a UTF-8 file (local or gs://), without a byte-order mark (MRPC has one)."""
+    """The text of a UTF-8 file (local or gs://), without a byte-order mark (MRPC has one).
+
+    Raises:
+        FileNotFoundError, or ValueError naming the file and line of a byte that is not UTF-8.
+    """
     try:
         with tf.io.gfile.GFile(path, "rb") as f:
-            return f.read().decode("utf-8-sig")
+            data = f.read()
     except tf.errors.NotFoundError:
         raise FileNotFoundError(f"{path}: no such file") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ValueError(f"{path}:{line}: not UTF-8 (byte {data[error.start]:#04x} at offset "
+                         f"{error.start}); save the file as UTF-8") from None

@@ -38,9 +38,30 @@ def list_input_files(input_pattern):
 
 
 def _first_example(path):
-    for record in tf.data.TFRecordDataset(path).take(1):
-        return tf.train.Example.FromString(record.numpy())
+    try:
+        for record in tf.data.TFRecordDataset(path).take(1):
+            return tf.train.Example.FromString(record.numpy())
+    except tf.errors.DataLossError:
+        raise InputError(f"{path}: not a TFRecord file (raw text takes "
+                         "--input_format=text)") from None
     raise InputError(f"{path} holds no records")
+
+
+def find_damaged_record(files):
+    """Reads every record of `files`, to name the one a tf.data DataLossError came from.
+
+    Returns:
+        an InputError naming the first file and record that cannot be read, or None.
+    """
+    for path in files:
+        count = 0
+        try:
+            for _ in tf.data.TFRecordDataset(path):
+                count += 1
+        except tf.errors.DataLossError as error:
+            return InputError(f"{path}: record {count + 1} is truncated or damaged "
+                              f"({error.message.splitlines()[0]})")
+    return None
 
 
 def _feature_length(example, name):

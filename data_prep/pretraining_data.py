@@ -31,6 +31,7 @@ import os
 import numpy as np
 from absl import logging
 
+from bert_tf.progress import progress_bar
 from data_prep import documents, instances
 
 
@@ -126,7 +127,7 @@ class _Done:
 
 
 def create_pretraining_data(
-    input_files, output_files, options, num_workers=None, workers="auto", progress=True
+    input_files, output_files, options, num_workers=None, workers="auto"
 ):
     """Prepares every input file and writes the records round-robin into the output files.
 
@@ -142,7 +143,6 @@ def create_pretraining_data(
       workers: "threads" (no start-up cost, but about a third of a pass holds the GIL, so they
         scale to 2-3 cores), "processes" (spawned processes that load no TensorFlow: ~0.2 s of CPU
         and ~80 MB each, and they scale with the cores), or "auto": threads up to 2 workers.
-      progress: show a progress bar over the input bytes.
 
     Returns:
       Summary of the whole run.
@@ -164,7 +164,7 @@ def create_pretraining_data(
         )
         try:
             return _write_records(
-                input_files, output_files, options, tokenize, pool, num_workers, progress
+                input_files, output_files, options, tokenize, pool, num_workers
             )
         finally:
             tokenize.close()
@@ -184,7 +184,7 @@ def _worker_pool(num_workers, workers):
     return multiprocessing.get_context("spawn").Pool(num_workers)
 
 
-def _write_records(input_files, output_files, options, tokenize, pool, num_workers, progress):
+def _write_records(input_files, output_files, options, tokenize, pool, num_workers):
     """The loop of create_pretraining_data: tokenize a chunk here, make its passes in the pool
     (or here without one), write finished passes in order."""
     from data_prep import record_writer  # pylint: disable=import-outside-toplevel
@@ -195,7 +195,8 @@ def _write_records(input_files, output_files, options, tokenize, pool, num_worke
     # passes of a chunk keeps the workers busy while the next chunk is tokenized.
     pending = collections.deque()
     max_pending = 2 * max(options.dupe_factor, num_workers)
-    bar = _progress_bar(sum(os.path.getsize(f) for f in input_files), progress)
+    bar = progress_bar(sum(os.path.getsize(f) for f in input_files), "input", unit="B",
+                       unit_scale=True)
 
     def write_oldest(writer):
         result, bytes_done = pending.popleft()
@@ -235,6 +236,9 @@ def _write_records(input_files, output_files, options, tokenize, pool, num_worke
                     write_oldest(writer)
             while pending:
                 write_oldest(writer)
+            if not summary.instances:  # raised inside the writer: no empty file is left behind
+                raise ValueError(f"no pretraining instance made from {', '.join(input_files)}: "
+                                 f"{summary.describe()}")
     finally:
         bar.close()
     return summary
@@ -243,20 +247,3 @@ def _write_records(input_files, output_files, options, tokenize, pool, num_worke
 def _ready(result):
     return isinstance(result, _Done) or result.ready()
 
-
-class _NoBar:
-    def update(self, n):
-        del n
-
-    def close(self):
-        pass
-
-
-def _progress_bar(total, enabled):
-    if not enabled:
-        return _NoBar()
-    try:
-        import tqdm  # installed with tensorflow-datasets; progress is optional
-    except ImportError:
-        return _NoBar()
-    return tqdm.tqdm(total=total, unit="B", unit_scale=True, desc="input")

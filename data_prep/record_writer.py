@@ -18,6 +18,11 @@ class RoundRobinWriter:
 
     def __init__(self, output_files):
         self._paths = list(output_files)
+        real_paths = [os.path.realpath(path) for path in self._paths]
+        for i, path in enumerate(real_paths):
+            if path in real_paths[:i]:
+                raise ValueError(f"--output_file names {self._paths[i]} twice; each shard needs "
+                                 "its own file")
         for path in self._paths:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self._writers = [tf.io.TFRecordWriter(path + ".tmp") for path in self._paths]

@@ -8,12 +8,10 @@ Layout (Google's): the first reserved token ([PAD]), up to 99 [unusedN] slots, t
 tokens ([UNK] [CLS] [SEP] [MASK]), the remaining [unusedN] slots, then the learned pieces.
 """
 
-import os
-import tempfile
-
 import tensorflow as tf
 from tensorflow_text.tools.wordpiece_vocab import bert_vocab_from_dataset
 
+from bert_tf.file_io import write_text_atomically
 from bert_tf.tokenization import split_words
 
 _UNUSED_BEFORE_RESERVED = 99  # Google's vocabs: [unused0]..[unused98] sit between [PAD] and [UNK]
@@ -37,14 +35,23 @@ def learn_vocab(input_files, vocab_size, do_lower_case, reserved_tokens, num_unu
 
     Returns:
       list of tokens, id = index.
+
+    Raises:
+      ValueError when vocab_size leaves no room for learned tokens, or the files hold no text.
     """
-    lines = tf.data.TextLineDataset(input_files).filter(lambda line: tf.strings.length(line) > 0)
+    specials = list(reserved_tokens) + [f"[unused{i}]" for i in range(num_unused)]
+    if vocab_size <= len(specials):
+        raise ValueError(f"--vocab_size={vocab_size} leaves no room for learned tokens beside "
+                         f"the {len(specials)} reserved and unused ones")
+    lines = tf.data.TextLineDataset(input_files).filter(
+        lambda line: tf.strings.length(tf.strings.strip(line)) > 0)
+    if next(iter(lines.take(1)), None) is None:
+        raise ValueError(f"no text to learn a vocabulary from in {', '.join(input_files)}")
     words = lines.batch(1024).map(
         lambda batch: tf.strings.reduce_join(
             split_words(batch, do_lower_case), axis=-1, separator=" "
         )
     )
-    specials = list(reserved_tokens) + [f"[unused{i}]" for i in range(num_unused)]
     learned = bert_vocab_from_dataset.bert_vocab_from_dataset(
         words.unbatch().prefetch(tf.data.AUTOTUNE),
         vocab_size=vocab_size,
@@ -57,10 +64,4 @@ def learn_vocab(input_files, vocab_size, do_lower_case, reserved_tokens, num_unu
 
 def write_vocab(tokens, output_file):
     """One token per line, written to a temporary file and renamed."""
-    directory = os.path.dirname(os.path.abspath(output_file))
-    os.makedirs(directory, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=directory, delete=False, suffix=".tmp"
-    ) as f:
-        f.write("".join(token + "\n" for token in tokens))
-    os.replace(f.name, output_file)
+    write_text_atomically(output_file, "".join(token + "\n" for token in tokens))

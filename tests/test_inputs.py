@@ -62,3 +62,27 @@ def test_records_with_other_max_seq_length_are_an_error(tmp_path):
     path = write_records(tmp_path / "a.tfrecord", structured_examples(2, seq_length=16))
     with pytest.raises(InputError, match="max_seq_length=16 but --max_seq_length says 32"):
         pretraining_dataset(path, 32, 3, 2, True)
+
+
+def test_a_text_file_given_as_records_is_named(tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_text("A sentence of raw text.\nAnother one.\n" * 20)
+    with pytest.raises(InputError, match=f"{path}: not a TFRecord file"):
+        pretraining_dataset(str(path), 16, 3, 2, True)
+
+
+def test_a_truncated_shard_is_named_with_its_record(tmp_path):
+    from bert_tf.inputs import find_damaged_record
+    intact = write_records(tmp_path / "a.tfrecord", structured_examples(4))
+    damaged = write_records(tmp_path / "b.tfrecord", structured_examples(4))
+    with open(damaged, "rb") as f:
+        data = f.read()
+    with open(damaged, "wb") as f:
+        f.write(data[:len(data) * 3 // 4 + 20])  # records 1-3 whole, the 4th cut in its data
+    dataset = pretraining_dataset(str(tmp_path / "*.tfrecord"), 16, 3, 8, False)
+    with pytest.raises(tf.errors.DataLossError):
+        list(dataset)
+    error = find_damaged_record([intact, damaged])
+    assert isinstance(error, InputError)
+    assert str(error).startswith(f"{damaged}: record 4 is truncated or damaged")
+    assert find_damaged_record([intact]) is None

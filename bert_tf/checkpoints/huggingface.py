@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 
-from bert_tf.checkpoints.tf1 import CheckpointError, NamedTensors, assign_tf1_weights
+from bert_tf.checkpoints.tf1 import CheckpointError, NamedTensors, assign_tf1_weights, reading
 from bert_tf.config import BertConfig, ConfigError
 from bert_tf.models.heads import HEADS
 
@@ -79,11 +79,12 @@ def open_huggingface_weights(path):
         path: a HF model directory, or a `.safetensors` / `.bin` file.
     """
     weights_file = _weights_file(path)
-    if weights_file.endswith(".safetensors"):
-        from safetensors.numpy import load_file
-        state = load_file(weights_file)
-    else:
-        state = _read_pytorch_bin(weights_file)
+    with reading(weights_file):
+        if weights_file.endswith(".safetensors"):
+            from safetensors.numpy import load_file
+            state = load_file(weights_file)
+        else:
+            state = _read_pytorch_bin(weights_file)
     tensors = {}
     for name, value in state.items():
         tf1_name = huggingface_to_tf1_name(name)

@@ -3,6 +3,7 @@
 import tensorflow as tf
 from tensorflow.core.protobuf import trackable_object_graph_pb2
 
+from bert_tf.checkpoints.tf1 import reading
 from bert_tf.models import BertEncoder
 from bert_tf.models.heads import build_model_for_layers
 
@@ -21,10 +22,12 @@ def write_checkpoint(model, prefix):
 def read_checkpoint(model, path):
     """Restores every weight of `model` from our checkpoint at `path`.
 
-    Raises an AssertionError naming the unmatched objects if the checkpoint lacks any of them.
+    Raises a CheckpointError naming `path` if the file cannot be read, if a weight has another
+    shape (naming the first such variable and both shapes), or if the checkpoint lacks any.
     """
-    status = tf.train.Checkpoint(model=_root(model)).read(path)
-    status.assert_existing_objects_matched().expect_partial()
+    with reading(path):
+        status = tf.train.Checkpoint(model=_root(model)).read(path)
+        status.assert_existing_objects_matched().expect_partial()
     return model
 
 
@@ -35,10 +38,11 @@ def object_shapes(path):
     that is often `optimizer/_trainable_variables/N`. The object graph it stores knows
     every path, so questions about the model are asked of the graph, not of the keys.
     """
-    reader = tf.train.load_checkpoint(path)
-    shapes = reader.get_variable_to_shape_map()
-    graph = trackable_object_graph_pb2.TrackableObjectGraph()
-    graph.ParseFromString(reader.get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
+    with reading(path):
+        reader = tf.train.load_checkpoint(path)
+        shapes = reader.get_variable_to_shape_map()
+        graph = trackable_object_graph_pb2.TrackableObjectGraph()
+        graph.ParseFromString(reader.get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
     found, stack, seen = {}, [(0, "")], set()
     while stack:
         node_id, prefix = stack.pop()

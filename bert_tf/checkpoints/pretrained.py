@@ -21,7 +21,8 @@ def checkpoint_format(path):
     if os.path.isdir(path) or path.endswith((".safetensors", ".bin")):
         return "huggingface", path
     if tf.io.gfile.exists(path + ".index"):
-        names = tf.train.load_checkpoint(path).get_variable_to_shape_map()
+        with tf1.reading(path):
+            names = tf.train.load_checkpoint(path).get_variable_to_shape_map()
         return ("tf1" if any(name.startswith("bert/") for name in names) else "ours"), path
     raise tf1.CheckpointError(f"{path}: not a checkpoint (no {path}.index), nor a Hugging Face "
                               "directory or weights file")
@@ -37,7 +38,7 @@ def load_pretrained(model, path, heads="require"):
             "ignore" loads the encoder only, for fine-tuning with fresh heads.
 
     Raises:
-        CheckpointError (or AssertionError for ours) naming the path and what is missing.
+        CheckpointError naming the path and what is missing, damaged or of another shape.
     """
     kind, path = checkpoint_format(path)
     if kind == "tf1":
@@ -63,13 +64,30 @@ def resume_or_initialize(model, output_dir, init_checkpoint=None, heads="require
         init_checkpoint: optional str, see `checkpoint_format`.
         heads: see `load_pretrained`; fine-tuning passes "ignore" (fresh task heads).
 
+    A checkpoint that cannot be read in full (a run killed while the file system was writing
+    it, a damaged disk) is skipped with a warning naming it, for the newest intact one.
+
     Returns:
         str, the checkpoint of output_dir to resume from, or None (init_checkpoint, if any,
         is then loaded into model).
+
+    Raises:
+        CheckpointError when output_dir has checkpoints and none of them can be read.
     """
-    latest = tf.train.latest_checkpoint(output_dir)
-    if latest:
-        return latest
+    state = tf.train.get_checkpoint_state(output_dir)
+    saved = list(reversed(state.all_model_checkpoint_paths)) if state else []
+    for path in saved:
+        try:
+            with tf1.reading(path):
+                reader = tf.train.load_checkpoint(path)
+                for name in reader.get_variable_to_shape_map():
+                    reader.get_tensor(name)
+            return path
+        except tf1.CheckpointError as error:
+            logging.warning("Not resuming from %s", error)
+    if saved:
+        raise tf1.CheckpointError(f"{output_dir}: none of its checkpoints ({', '.join(saved)}) "
+                                  "can be read; move them away to start afresh")
     if init_checkpoint:
         load_pretrained(model, init_checkpoint, heads)
     return None

@@ -6,10 +6,14 @@ the only mapping between our weights and a foreign layout.
 """
 
 import collections
+import contextlib
 import dataclasses
+import pickle
+import struct
 
 import numpy as np
 import tensorflow as tf
+from safetensors import SafetensorError
 
 from bert_tf.models import BertEncoder, BertPretrainer
 from bert_tf.models.heads import build_model_for_layers, head_of
@@ -33,6 +37,25 @@ class NamedTensors(collections.namedtuple("NamedTensors", "shapes read_tensor so
 
 class CheckpointError(ValueError):
     """A checkpoint that does not fit the model; the message names the file and the variable."""
+
+
+# What a truncated, damaged or foreign file raises in TensorFlow's checkpoint reader, in
+# safetensors and in PyTorch's loader.
+_READ_ERRORS = (tf.errors.OpError, OSError, EOFError, IndexError, ValueError, AssertionError,
+                RuntimeError, struct.error, pickle.UnpicklingError, SafetensorError)
+
+
+@contextlib.contextmanager
+def reading(path):
+    """Raises what reading the checkpoint at `path` raises as a CheckpointError naming it."""
+    try:
+        yield
+    except CheckpointError:
+        raise
+    except _READ_ERRORS as error:
+        message = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise CheckpointError(f"{path}: cannot read it as a checkpoint of this model: "
+                              f"{message}") from error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -173,11 +196,14 @@ def assign_tf1_weights(model, checkpoint, heads="require"):
 
 def open_tf1_checkpoint(ckpt_prefix):
     """Returns the NamedTensors of a TF1 checkpoint prefix such as `.../bert_model.ckpt`."""
-    try:
+    with reading(ckpt_prefix):
         reader = tf.train.load_checkpoint(ckpt_prefix)
-    except (ValueError, tf.errors.OpError) as e:
-        raise CheckpointError(f"{ckpt_prefix}: cannot open as a TF checkpoint: {e}") from None
-    return NamedTensors(reader.get_variable_to_shape_map(), reader.get_tensor, ckpt_prefix)
+
+    def read_tensor(name):
+        with reading(ckpt_prefix):
+            return reader.get_tensor(name)
+
+    return NamedTensors(reader.get_variable_to_shape_map(), read_tensor, ckpt_prefix)
 
 
 def load_tf1_checkpoint(model, ckpt_prefix, heads="require"):

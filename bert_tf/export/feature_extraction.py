@@ -10,13 +10,14 @@ lines included). Output, one JSON object per input line:
 Values are rounded to 6 decimals as the original does.
 """
 
+import io
 import json
 import re
 
 import numpy as np
 import tensorflow as tf
 
-from bert_tf.file_io import atomic_output
+from bert_tf.file_io import atomic_output, read_text
 from bert_tf.tokenization import pack_inputs
 
 POOLING_MODES = ("none", "cls", "mean")
@@ -26,10 +27,11 @@ _PAIR = re.compile(r"^(.*) \|\|\| (.*)$")
 def read_examples(input_file):
     """Lines of input_file -> list of (text_a, text_b) with text_b "" for a single text."""
     examples = []
-    with tf.io.gfile.GFile(input_file, "r") as reader:
-        for line in reader:
-            match = _PAIR.match(line.strip())
-            examples.append(match.groups() if match else (line.strip(), ""))
+    for line in io.StringIO(read_text(input_file)):
+        match = _PAIR.match(line.strip())
+        examples.append(match.groups() if match else (line.strip(), ""))
+    if not examples:
+        raise ValueError(f"{input_file}: no lines to extract features from")
     return examples
 
 
@@ -43,6 +45,8 @@ class FeatureExtractor:
     """
 
     def __init__(self, encoder, tokenizer, max_seq_length):
+        encoder.config.check_vocab_size(tokenizer.vocab_size, tokenizer.vocab_file,
+                                        "the model's config")
         self.encoder = encoder
         self.tokenizer = tokenizer
         self.max_seq_length = max_seq_length

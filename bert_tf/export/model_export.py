@@ -24,16 +24,13 @@ PREPROCESSING_DIR = "preprocessing"
 
 def make_serving_module(model_type, model, tokenizer, max_seq_length, **options):
     """The serving module of `model_type`; options are its constructor's own arguments."""
-    max_positions = (
-        model.encoder.config.max_position_embeddings
-        if hasattr(model, "encoder")
-        else model.config.max_position_embeddings
-    )
-    if not 3 <= max_seq_length <= max_positions:
+    config = model.encoder.config if hasattr(model, "encoder") else model.config
+    if not 3 <= max_seq_length <= config.max_position_embeddings:
         raise ValueError(
             f"--max_seq_length={max_seq_length} must be between 3 and the model's "
-            f"max_position_embeddings ({max_positions})"
+            f"max_position_embeddings ({config.max_position_embeddings})"
         )
+    config.check_vocab_size(tokenizer.vocab_size, tokenizer.vocab_file, "the model's config")
     return SERVING_MODULES[model_type](model, tokenizer, max_seq_length, **options)
 
 

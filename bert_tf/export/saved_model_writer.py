@@ -29,6 +29,19 @@ def next_version(export_dir):
     return versions[-1] + 1 if versions else 1
 
 
+def _give_usual_permissions(root):
+    """Modes as a plain mkdir/open under the current umask would give: mkdtemp makes 0700
+    and TensorFlow writes assets 0600, which a server running as another user cannot read."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(root, 0o777 & ~umask)
+    for directory, subdirectories, files in os.walk(root):
+        for name in subdirectories:
+            os.chmod(os.path.join(directory, name), 0o777 & ~umask)
+        for name in files:
+            os.chmod(os.path.join(directory, name), 0o666 & ~umask)
+
+
 def write_version(export_dir, version, write_fn, overwrite=False):
     """Calls write_fn(path) on an empty temporary directory, then renames it <export_dir>/<version>.
 
@@ -56,6 +69,7 @@ def write_version(export_dir, version, write_fn, overwrite=False):
     temp_dir = tempfile.mkdtemp(prefix=f".tmp-{int(version)}-", dir=export_dir)
     try:
         write_fn(temp_dir)
+        _give_usual_permissions(temp_dir)
         if os.path.exists(target):
             # A directory cannot be renamed over a non-empty one: move the old version out
             # of TF Serving's sight first (it then serves the previous versions briefly).

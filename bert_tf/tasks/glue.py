@@ -275,6 +275,8 @@ class GlueTask:
                     text_b=None if columns.text_b is None else row[columns.text_b],
                     label=(None if columns.label is None
                            else self._parse_label(row[columns.label], where))))
+        if not examples:
+            raise ValueError(f"{path}: no {self.name} {split} examples")
         return examples
 
     def _parse_label(self, value, where):

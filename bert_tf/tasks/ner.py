@@ -17,13 +17,14 @@ Metrics: conlleval's chunk precision, recall and F1, in percent as the script pr
 
 import collections
 import dataclasses
+import io
 import os
 
 import numpy as np
 import tensorflow as tf
 
 from bert_tf import models
-from bert_tf.file_io import write_text_atomically
+from bert_tf.file_io import read_text, write_text_atomically
 from bert_tf.tasks import conlleval
 
 CONLL2003_LABELS = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC")
@@ -66,7 +67,7 @@ def read_conll_file(path):
         words.clear()
         labels.clear()
 
-    with tf.io.gfile.GFile(path, "r") as f:
+    with io.StringIO(read_text(path)) as f:
         for line_number, line in enumerate(f, 1):
             fields = line.split()
             if not fields:
@@ -88,6 +89,8 @@ def read_conll_file(path):
             words.append(fields[0])
             labels.append(fields[-1])
     end_sentence()
+    if not examples:
+        raise ValueError(f"{path}: no sentences")
     return examples
 
 

@@ -10,8 +10,9 @@ error naming the file and the question id.
 import dataclasses
 import json
 
-import tensorflow as tf
 from absl import logging
+
+from bert_tf.file_io import read_text
 
 
 @dataclasses.dataclass
@@ -150,13 +151,15 @@ def _locate_answer(example, answers, context, char_to_word_offset, where):
 
 def read_squad_file(path, is_training, version_2_with_negative):
     """Examples of a SQuAD JSON file; malformed JSON raises ValueError naming path, line and column."""
-    with tf.io.gfile.GFile(path, "r") as f:
-        text = f.read()
     try:
-        data = json.loads(text)
+        data = json.loads(read_text(path))
     except json.JSONDecodeError as e:
         raise ValueError(f"{path}:{e.lineno}:{e.colno}: malformed JSON: {e.msg}") from None
-    return parse_squad_data(_field(data, "data", path), path, is_training, version_2_with_negative)
+    examples = parse_squad_data(_field(data, "data", path), path, is_training,
+                                version_2_with_negative)
+    if not examples:
+        raise ValueError(f"{path}: no questions")
+    return examples
 
 
 def read_squad_tfds(name, split, is_training, version_2_with_negative, data_dir=None):

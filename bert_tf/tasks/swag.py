@@ -117,6 +117,8 @@ class SwagTask:
                     start_ending=row["sent2"],
                     endings=tuple(row[column] for column in _ENDINGS),
                     label=_parse_label(row["label"], where) if labelled else None))
+        if not examples:
+            raise ValueError(f"{path}: no SWAG {split} examples")
         return examples
 
     def make_features(self, examples, is_training):

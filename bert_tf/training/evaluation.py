@@ -3,6 +3,8 @@
 import numpy as np
 import tensorflow as tf
 
+from bert_tf.progress import progress_bar
+
 
 def _distribute(strategy, dataset_fn, global_batch_size):
     return strategy.distribute_datasets_from_function(
@@ -32,12 +34,15 @@ def evaluate(strategy, model, dataset_fn, metrics_fn, global_batch_size, max_ste
                 for key, value in metrics.items()}
 
     totals, num_batches = {}, 0
+    bar = progress_bar(max_steps, "evaluate", unit="batch")
     for batch in _distribute(strategy, dataset_fn, global_batch_size):
         if max_steps is not None and num_batches >= max_steps:
             break
         for key, value in step(batch).items():
             totals[key] = totals.get(key, 0.0) + float(value)
         num_batches += 1
+        bar.update(1)
+    bar.close()
     return {key: value / max(num_batches, 1) for key, value in totals.items()}
 
 
@@ -62,12 +67,15 @@ def predict(strategy, model, dataset_fn, global_batch_size, output_fn=None):
         return strategy.run(replica, args=(batch,))
 
     pieces = []
+    bar = progress_bar(None, "predict", unit="batch")
     for batch in _distribute(strategy, dataset_fn, global_batch_size):
+        bar.update(1)
         per_replica = step(batch)
         # Local replica i holds the i-th consecutive per-replica batch of this worker.
         local = [strategy.experimental_local_results(value) for value in tf.nest.flatten(per_replica)]
         for i in range(len(local[0])):
             pieces.append(tf.nest.pack_sequence_as(per_replica, [v[i].numpy() for v in local]))
+    bar.close()
     if not pieces:
         raise ValueError("predict: the dataset is empty")
     return tf.nest.map_structure(lambda *arrays: np.concatenate(arrays, axis=0), *pieces)

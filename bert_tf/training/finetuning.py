@@ -25,6 +25,7 @@ from bert_tf.models import BertEncoder
 from bert_tf.training.engine import RunOptions, create_trainer, start, write_eval_results
 from bert_tf.training.evaluation import predict
 from bert_tf.training.strategy import is_chief
+from bert_tf.training.trainer import describe
 
 BEST_DIR = "best"
 
@@ -74,6 +75,8 @@ class Finetuner:
         self.options = options
         config = BertConfig.from_json_file(options.bert_config_file)
         config.check_max_seq_length(options.max_seq_length, options.bert_config_file)
+        config.check_vocab_size(task.tokenizer.vocab_size, task.tokenizer.vocab_file,
+                                options.bert_config_file)
         self.strategy = start(options)
         with self.strategy.scope():
             self.model = task.build_model(BertEncoder(config))
@@ -125,19 +128,25 @@ class Finetuner:
     def _keep_best(self, step):
         """Scores the first dev split; saves the model to best/ when the task metric improves."""
         self._predictions.clear()
-        results = self.task.evaluate(*self._outputs(self._eval_splits()[0],
-                                                    self.options.eval_batch_size))
+        split = self._eval_splits()[0]
+        results = self.task.evaluate(*self._outputs(split, self.options.eval_batch_size))
         if self.task.metric_name not in results:  # e.g. a SQuAD predict file without answers
+            logging.info("%s at step %d: %s", split, step, describe(results))
             return results
         best_dir = os.path.join(self.options.output_dir, BEST_DIR)
         best_file = os.path.join(best_dir, "eval_results.txt")
-        previous = _read_results(best_file).get(self.task.metric_name, -math.inf)
-        if results[self.task.metric_name] > previous and is_chief(self.strategy):
-            tf.io.gfile.makedirs(best_dir)
-            tf.train.Checkpoint(model=self.model).write(os.path.join(best_dir, "model.ckpt"))
-            write_eval_results(best_file, dict(results, global_step=step))
-            logging.info("New best %s = %.4f at step %d", self.task.metric_name,
-                         results[self.task.metric_name], step)
+        best = _read_results(best_file)
+        if results[self.task.metric_name] > best.get(self.task.metric_name, -math.inf):
+            if is_chief(self.strategy):
+                tf.io.gfile.makedirs(best_dir)
+                tf.train.Checkpoint(model=self.model).write(os.path.join(best_dir, "model.ckpt"))
+                write_eval_results(best_file, dict(results, global_step=step))
+            note = f"the best so far, saved in {best_dir}"
+        else:
+            note = (f"best {self.task.metric_name} = {best[self.task.metric_name]:.4g} at step "
+                    f"{int(best['global_step'])}")
+        logging.info("%s at step %d: %s (%s)", split, step,
+                     describe(results, first=self.task.metric_name), note)
         return results
 
     def _resume_or_initialize(self):
@@ -174,8 +183,7 @@ class Finetuner:
                 for key, value in results.items():
                     tf.summary.scalar(f"final/{key}", float(value))
             writer.flush()
-        logging.info("***** Eval results *****\n%s",
-                     "\n".join(f"  {k} = {v}" for k, v in sorted(results.items())))
+        logging.info("Eval results: %s", describe(results, first=self.task.metric_name))
         return results
 
     def predict(self):

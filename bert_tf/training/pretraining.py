@@ -5,11 +5,12 @@ import dataclasses
 import functools
 import os
 
+import tensorflow as tf
 from absl import logging
 
 from bert_tf.checkpoints import resume_or_initialize
 from bert_tf.config import BertConfig
-from bert_tf.inputs import list_input_files, pretraining_dataset
+from bert_tf.inputs import find_damaged_record, list_input_files, pretraining_dataset
 from bert_tf.losses import pretraining_losses
 from bert_tf.tokenization import load_vocab
 from bert_tf.models.bert_encoder import BertEncoder
@@ -17,6 +18,7 @@ from bert_tf.models.bert_pretrainer import BertPretrainer
 from bert_tf.training.engine import RunOptions, create_trainer, start, write_eval_results
 from bert_tf.training.evaluation import evaluate
 from bert_tf.training.strategy import is_chief
+from bert_tf.training.trainer import describe
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -47,7 +49,7 @@ class PretrainingOptions(RunOptions):
             masked_lm_prob=self.masked_lm_prob, short_seq_prob=self.short_seq_prob, **seed)
 
 
-def _dataset_fn(options, vocab_size):
+def _dataset_fn(options, config):
     """dataset_fn(is_training, batch_size, input_context) over --input_file in its format."""
     if options.input_format == "tfrecord":
         return lambda is_training, batch_size, input_context: pretraining_dataset(
@@ -61,10 +63,8 @@ def _dataset_fn(options, vocab_size):
 
     text_options = options.text_options()
     files = list_input_files(options.input_file)
-    num_tokens = len(load_vocab(options.vocab_file))
-    if num_tokens > vocab_size:
-        raise ValueError(f"--vocab_file {options.vocab_file} has {num_tokens} tokens, more than "
-                         f"the config's vocab_size {vocab_size}")
+    config.check_vocab_size(len(load_vocab(options.vocab_file)), options.vocab_file,
+                            options.bert_config_file)
     return lambda is_training, batch_size, input_context: dynamic_masking.dynamic_masking_dataset(
         files, text_options, batch_size, is_training, input_context)
 
@@ -80,7 +80,7 @@ def run_pretraining(options):
         raise ValueError("At least one of --do_train or --do_eval must be True.")
     config = BertConfig.from_json_file(options.bert_config_file)
     config.check_max_seq_length(options.max_seq_length, options.bert_config_file)
-    dataset_fn = _dataset_fn(options, config.vocab_size)
+    dataset_fn = _dataset_fn(options, config)
     strategy = start(options)
     with strategy.scope():
         model = BertPretrainer(BertEncoder(config))
@@ -89,15 +89,22 @@ def run_pretraining(options):
                              options.train_batch_size, options.num_train_steps,
                              options.num_warmup_steps, resume_from)
 
-    if options.do_train:
-        trainer.train(functools.partial(dataset_fn, True), options.num_train_steps)
-    if not options.do_eval:
-        return {}
-    results = evaluate(strategy, model, functools.partial(dataset_fn, False), pretraining_losses,
-                       options.eval_batch_size, max_steps=options.max_eval_steps)
+    try:
+        if options.do_train:
+            trainer.train(functools.partial(dataset_fn, True), options.num_train_steps)
+        if not options.do_eval:
+            return {}
+        results = evaluate(strategy, model, functools.partial(dataset_fn, False),
+                           pretraining_losses, options.eval_batch_size,
+                           max_steps=options.max_eval_steps)
+    except tf.errors.DataLossError as error:  # tf.data's message names no file
+        damaged = (find_damaged_record(list_input_files(options.input_file))
+                   if options.input_format == "tfrecord" else None)
+        if damaged:
+            raise damaged from error
+        raise
     results["global_step"] = int(trainer.global_step.numpy())
-    logging.info("***** Eval results *****\n%s",
-                 "\n".join(f"  {k} = {v}" for k, v in sorted(results.items())))
+    logging.info("Eval results: %s", describe(results))
     if is_chief(strategy):
         write_eval_results(os.path.join(options.output_dir, "eval_results.txt"), results)
     return results

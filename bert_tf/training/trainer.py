@@ -7,6 +7,7 @@ their global norm and applies them. Checkpoints, TensorBoard summaries,
 preemption (SIGTERM) saves and evaluation hooks happen between loops.
 """
 
+import datetime
 import os
 import time
 
@@ -15,6 +16,7 @@ import tensorflow as tf
 from absl import logging
 from tensorflow.core.framework import summary_pb2
 
+from bert_tf.progress import progress_bar
 from bert_tf.training.strategy import is_chief
 
 
@@ -26,6 +28,12 @@ _SCALAR_METADATA = summary_pb2.SummaryMetadata(
 
 class NonFiniteLossError(RuntimeError):
     """The training loss became NaN or infinite."""
+
+
+def describe(results, first=None):
+    """`key = value` pairs of a dict of figures on one line, sorted (`first` leading)."""
+    keys = sorted(results, key=lambda key: (key != first, key))
+    return ", ".join(f"{key} = {results[key]:.4g}" for key in keys)
 
 
 class Trainer:
@@ -253,13 +261,16 @@ class Trainer:
             logging.info("Step %d already reaches num_train_steps=%d", step, num_train_steps)
             return {"global_step": step}
         iterator = iter(self.distribute_dataset(dataset_fn))
-        last_log_step, last_log_time = step, time.time()
+        first_step, start_time = step, time.time()
+        last_log_step, last_log_time = step, start_time
         results = {}
+        bar = progress_bar(num_train_steps, "train", initial=step)
         while step < num_train_steps:
             next_save = (step // self.save_checkpoints_steps + 1) * self.save_checkpoints_steps
             num_steps = min(self.steps_per_loop, num_train_steps - step, next_save - step)
             metrics, bad_step = self.run_steps(iterator, num_steps)
             step = int(self.global_step.numpy())
+            bar.update(num_steps)
             results = {key: float(value) for key, value in metrics.items()}
             if int(bad_step) >= 0:
                 raise NonFiniteLossError(
@@ -272,12 +283,15 @@ class Trainer:
                 results["examples_per_second"] = (
                     (step - last_log_step) * self.global_batch_size / max(now - last_log_time, 1e-9))
                 self._write_summaries(self.train_writer, results, step)
-                logging.info("step %d/%d: %s", step, num_train_steps,
-                             ", ".join(f"{k} = {v:.4g}" for k, v in sorted(results.items())))
+                seconds_left = (num_train_steps - step) * (now - start_time) / (step - first_step)
+                logging.info("step %d/%d (%s left): %s", step, num_train_steps,
+                             datetime.timedelta(seconds=round(seconds_left)),
+                             describe(results, first="loss"))
                 last_log_step, last_log_time = step, now
             if step % self.save_checkpoints_steps == 0 or step == num_train_steps:
                 self.save(eval_fn)
             self._preemption.save_checkpoint_if_preempted(checkpoint_number=step)
+        bar.close()
         results["global_step"] = step
         return results
 
@@ -289,9 +303,7 @@ class Trainer:
             tf.io.gfile.rmtree(self._write_dir)
         logging.info("Saved checkpoint %s", path)
         if eval_fn is not None:
-            eval_results = eval_fn(step)
-            self._write_summaries(self.eval_writer, eval_results, step)
-            logging.info("eval at step %d: %s", step, eval_results)
+            self._write_summaries(self.eval_writer, eval_fn(step), step)
 
     @staticmethod
     def _write_summaries(writer, values, step):

@@ -1,5 +1,7 @@
 """create_pretraining_data: record format, masking statistics, pairing, determinism, bad input."""
 
+import os
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -42,7 +44,6 @@ def run(
         pretraining_data.Options(**options),
         num_workers=num_workers,
         workers=workers,
-        progress=False,
     )
     return outputs, summary
 
@@ -257,11 +258,13 @@ def test_bad_utf8_empty_files_and_long_lines(tmp_path):
     assert (features["input_mask"].sum(axis=1) <= MAX_SEQ_LENGTH).all()
 
 
-def test_only_empty_input_writes_empty_output(tmp_path):
+def test_empty_input_is_an_error_and_writes_no_file(tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"\n\n")
-    outputs, summary = run(tmp_path, [str(empty)])
-    assert summary.instances == 0 and open(outputs[0], "rb").read() == b""
+    with pytest.raises(ValueError, match=f"no pretraining instance made from {empty}: .*"
+                                         "0 documents"):
+        run(tmp_path, [str(empty)])
+    assert sorted(os.listdir(tmp_path)) == ["empty.txt", "vocab.txt"]
 
 
 def test_missing_input_pattern_is_named(tmp_path):

@@ -91,3 +91,10 @@ def test_pooling_writes_one_embedding_per_line(models, tokenizer, extractor, poo
 def test_bad_layer_index_is_named(extractor):
     with pytest.raises(ValueError, match="--layers: 5 is not a layer of a 2-layer model"):
         list(feature_extraction.feature_records(extractor, [("a", "")], [5]))
+
+
+def test_an_empty_input_file_is_an_error_naming_it(tmp_path):
+    path = tmp_path / "empty.txt"
+    path.write_text("")
+    with pytest.raises(ValueError, match=f"{path}: no lines"):
+        feature_extraction.read_examples(str(path))

@@ -66,3 +66,20 @@ def test_script_refuses_an_existing_version(export_root, tmp_path):
         env=python_env(), capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert "version 1 already exists" in done.stderr and "--overwrite" in done.stderr
+
+
+def test_a_version_has_the_modes_a_server_of_another_user_can_read(tmp_path):
+    def write_private(path):  # as mkdtemp (0700) and TensorFlow's asset copies (0600) do
+        os.makedirs(os.path.join(path, "assets"), mode=0o700)
+        with open(os.path.join(path, "assets", "vocab.txt"), "w") as f:
+            f.write("[PAD]\n")
+        os.chmod(os.path.join(path, "assets", "vocab.txt"), 0o600)
+
+    old_umask = os.umask(0o022)
+    try:
+        version = write_version(str(tmp_path), 1, write_private)
+    finally:
+        os.umask(old_umask)
+    assert os.stat(version).st_mode & 0o777 == 0o755
+    assert os.stat(os.path.join(version, "assets")).st_mode & 0o777 == 0o755
+    assert os.stat(os.path.join(version, "assets", "vocab.txt")).st_mode & 0o777 == 0o644

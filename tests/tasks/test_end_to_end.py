@@ -170,3 +170,13 @@ def test_ner_trains_evaluates_and_writes_conll_predictions(tmp_path, tokenizer, 
     assert [line[:2] for line in lines] == [
         line.split()[::3] for line in TRAIN.splitlines() if line and not line.startswith("-DOCSTART-")]
     assert scores(evaluate_file(str(output_dir / "predictions.txt")))["f1"] == pytest.approx(results["f1"])
+
+
+def test_a_vocab_larger_than_the_config_is_refused_before_training(tmp_path, tokenizer):
+    from bert_tf.config import ConfigError
+    config = write_config(tmp_path / "bert_config.json", tokenizer.vocab_size - 1)
+    task = GlueTask("SST-2", tokenizer, 24, data_dir=str(tmp_path))
+    with pytest.raises(ConfigError, match=f"{tokenizer.vocab_file} has {tokenizer.vocab_size} "
+                                          f"tokens, more than vocab_size="):
+        Finetuner(task, options(config, tmp_path / "out"))
+    assert not os.path.exists(tmp_path / "out")

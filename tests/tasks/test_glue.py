@@ -215,6 +215,21 @@ def test_bad_rows_raise_with_file_and_line(task_name, files, message, tmp_path, 
         task.read_examples(split)
 
 
+@pytest.mark.parametrize("text", ["", "index\tsentence1\tsentence2\tlabel\n", "\n\n"])
+def test_a_split_without_examples_is_an_error_naming_the_file(text, tmp_path, tokenizer):
+    task = GlueTask("rte", tokenizer, 16, data_dir=write_files(tmp_path, {"train.tsv": text}))
+    with pytest.raises(ValueError, match=r"train\.tsv: no rte train examples"):
+        task.read_examples("train")
+
+
+def test_a_byte_that_is_not_utf8_names_file_and_line(tmp_path, tokenizer):
+    (tmp_path / "dev.tsv").write_bytes(b"index\tsentence1\tsentence2\tlabel\n"
+                                       b"0\tA.\tB.\tentailment\n1\tA \xff.\tB.\tentailment\n")
+    task = GlueTask("rte", tokenizer, 16, data_dir=str(tmp_path))
+    with pytest.raises(ValueError, match=r"dev\.tsv:3: not UTF-8"):
+        task.read_examples("dev")
+
+
 def random_text(rng, max_words):
     words = ["the", "cat", "sat", "on", "mat", "dog", "walks", "xyz", "quux", ".", ","]
     return " ".join(rng.choice(words, size=rng.integers(0, max_words + 1)))

@@ -125,7 +125,16 @@ def test_raw_text_vocab_larger_than_the_config_is_an_error_naming_the_file(tmp_p
     from tests.data_prep import corpus
 
     vocab = corpus.write_vocab(tmp_path, corpus.vocab_tokens() + [f"w{i}" for i in range(60)])
-    with pytest.raises(ValueError, match="vocab.txt has 94 tokens, more than the config's "
-                                         "vocab_size 60"):
+    with pytest.raises(ValueError, match="vocab.txt has 94 tokens, more than vocab_size=60 of "):
         run_pretraining(_options(tmp_path, input_file=corpus.write_corpus(tmp_path),
                                  input_format="text", vocab_file=vocab))
+
+
+def test_a_truncated_shard_stops_pretraining_naming_it(tmp_path):
+    path = write_records(tmp_path / "a.tfrecord", structured_examples(64))
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(path, "wb") as f:
+        f.write(data[:-10])
+    with pytest.raises(InputError, match=r"a\.tfrecord: record 64 is truncated or damaged"):
+        run_pretraining(_options(tmp_path, do_train=False, max_eval_steps=10))

@@ -1,0 +1,93 @@
+"""Damaged, foreign and misfitting checkpoints: an error naming the file (and the variable and
+both shapes where the model differs), and a resume that skips a damaged latest checkpoint."""
+
+import logging
+import os
+import re
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from safetensors.numpy import save_file
+
+from bert_tf.checkpoints import (CheckpointError, load_pretrained, resume_or_initialize,
+                                 save_tf1_checkpoint, write_checkpoint)
+from bert_tf.models import BertClassifier, BertEncoder
+from tests.keras_helpers import tiny_config
+
+
+def _truncate(path, keep=0.5):
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(path, "wb") as f:
+        f.write(data[:int(len(data) * keep)])
+
+
+def _ours(tmp_path):
+    return write_checkpoint(BertEncoder(tiny_config()), str(tmp_path / "ours" / "model.ckpt"))
+
+
+def _tf1(tmp_path):
+    prefix = str(tmp_path / "tf1" / "bert_model.ckpt")
+    save_tf1_checkpoint(BertEncoder(tiny_config()), prefix)
+    return prefix
+
+
+def _safetensors(tmp_path):
+    path = str(tmp_path / "model.safetensors")
+    save_file({"bert.embeddings.word_embeddings.weight": np.zeros((60, 32), np.float32)}, path)
+    return path
+
+
+def _text(tmp_path, name):
+    path = tmp_path / name
+    path.write_text("this is not a checkpoint\n")
+    return str(path)
+
+
+DAMAGED = {
+    "ours, .data truncated": lambda p: (_ours(p), ".data-00000-of-00001"),
+    "ours, .index truncated": lambda p: (_ours(p), ".index"),
+    "TF1, .data truncated": lambda p: (_tf1(p), ".data-00000-of-00001"),
+    "safetensors truncated": lambda p: (_safetensors(p), ""),
+    "text named .safetensors": lambda p: (_text(p, "model.safetensors"), None),
+    "text named .bin": lambda p: (_text(p, "pytorch_model.bin"), None),
+    "text as a TF1 .index": lambda p: (_tf1(p), None),
+}
+
+
+@pytest.mark.parametrize("case", DAMAGED)
+def test_a_damaged_or_foreign_checkpoint_is_an_error_naming_the_file(case, tmp_path):
+    path, part = DAMAGED[case](tmp_path)
+    if part is not None:
+        _truncate(path + part)
+    elif case == "text as a TF1 .index":
+        _text(tmp_path / "tf1", "bert_model.ckpt.index")
+    with pytest.raises(CheckpointError, match=f"^{path}: "):
+        load_pretrained(BertEncoder(tiny_config()), path)
+
+
+def test_our_checkpoint_of_another_size_names_a_variable_and_both_shapes(tmp_path):
+    path = write_checkpoint(BertClassifier(BertEncoder(tiny_config(hidden_size=64)), 2),
+                            str(tmp_path / "large.ckpt"))
+    with pytest.raises(CheckpointError) as error:
+        load_pretrained(BertClassifier(BertEncoder(tiny_config()), 2), path)
+    found = re.match(r".*large\.ckpt: .*tensor with shape \(([\d, ]+)\) .*variable with shape "
+                     r"\(([\d, ]+)\) and name [\w/]+", str(error.value))
+    assert found and "64" in found[1] and "64" not in found[2], str(error.value)
+
+
+def test_a_resume_skips_a_damaged_latest_checkpoint_for_the_newest_intact_one(tmp_path, caplog):
+    run = str(tmp_path / "run")
+    manager = tf.train.CheckpointManager(
+        tf.train.Checkpoint(model=BertEncoder(tiny_config())), run, max_to_keep=3)
+    first, second, third = (manager.save(checkpoint_number=step) for step in (100, 200, 300))
+    _truncate(third + ".data-00000-of-00001")
+    with caplog.at_level(logging.WARNING):
+        assert resume_or_initialize(BertEncoder(tiny_config()), run) == second
+    assert f"Not resuming from {third}: " in caplog.text
+
+    os.remove(second + ".index")
+    _truncate(first + ".index", keep=0.2)
+    with pytest.raises(CheckpointError, match=f"{run}: none of its checkpoints .*can be read"):
+        resume_or_initialize(BertEncoder(tiny_config()), run)
