@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from bert_tf.layers.fused import dropout_arguments, layer_norm_dropout
+
 
 @keras.saving.register_keras_serializable(package="bert_tf")
 class BertEmbeddings(keras.layers.Layer):
@@ -35,7 +37,8 @@ class BertEmbeddings(keras.layers.Layer):
         self.initializer_range = initializer_range
         self.layer_norm = keras.layers.LayerNormalization(epsilon=1e-12, name="layer_norm",
                                                           dtype=self.dtype_policy)
-        self.dropout = keras.layers.Dropout(dropout_rate, name="dropout", dtype=self.dtype_policy)
+        # Only for a rate above 0, as keras.layers.Dropout: one draws from the global seed.
+        self.dropout_seed = keras.random.SeedGenerator() if dropout_rate else None
 
     def build(self, input_shape=None):
         init = keras.initializers.TruncatedNormal(stddev=self.initializer_range)
@@ -54,7 +57,10 @@ class BertEmbeddings(keras.layers.Layer):
         embeddings = (ops.take(self.word_embeddings, input_word_ids, axis=0)
                       + ops.take(self.token_type_embeddings, input_type_ids, axis=0)
                       + self.position_embeddings[None, :seq_length, :])
-        return self.dropout(self.layer_norm(embeddings), training=training)
+        rate, seed = dropout_arguments(self.dropout_rate, self.dropout_seed, training)
+        # One fused kernel (bert_tf.layers.fused) with the Keras LayerNorm's weights.
+        return layer_norm_dropout(embeddings, self.layer_norm.gamma, self.layer_norm.beta, rate,
+                                  seed, self.layer_norm.epsilon)
 
     def get_config(self):
         config = super().get_config()

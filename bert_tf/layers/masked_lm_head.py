@@ -5,6 +5,7 @@ import tensorflow as tf
 from keras import ops
 
 from bert_tf.layers.activations import get_activation
+from bert_tf.layers.fused import layer_norm_dropout
 
 
 @keras.saving.register_keras_serializable(package="bert_tf")
@@ -51,7 +52,9 @@ class MaskedLMHead(keras.layers.Layer):
     def call(self, sequence_output, masked_lm_positions, embedding_table):
         gathered = ops.take_along_axis(
             sequence_output, ops.cast(masked_lm_positions, "int32")[:, :, None], axis=1)
-        transformed = self.layer_norm(self.transform(gathered))
+        # The Keras LayerNorm's weights, normalized by one fused kernel (bert_tf.layers.fused).
+        transformed = layer_norm_dropout(self.transform(gathered), self.layer_norm.gamma,
+                                         self.layer_norm.beta, 0.0, None, self.layer_norm.epsilon)
         # One 2-D MatMul with transpose_b, whose table gradient is one [vocab, hidden]
         # MatMul: a batched einsum's would be a [batch, vocab, hidden] product summed
         # over the batch, and Keras' 2-D einsum transposes the table and its gradient.

@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from bert_tf.layers.fused import dropout_arguments, softmax_dropout
+
 # The original adds -10000 to the scores of padded keys; softmax then gives them ~0 weight.
 _MASK_ADDER = -10000.0
 
@@ -45,7 +47,8 @@ class SelfAttention(keras.layers.Layer):
                                       dtype=self.dtype_policy)
         self.value = keras.layers.Dense(width, kernel_initializer=init, name="value",
                                         dtype=self.dtype_policy)
-        self.dropout = keras.layers.Dropout(dropout_rate, name="dropout", dtype=self.dtype_policy)
+        # Only for a rate above 0, as keras.layers.Dropout: one draws from the global seed.
+        self.dropout_seed = keras.random.SeedGenerator() if dropout_rate else None
 
     def build(self, input_shape):
         for dense in (self.query, self.key, self.value):
@@ -68,10 +71,11 @@ class SelfAttention(keras.layers.Layer):
         query, key, value = ops.unstack(qkv, num=3, axis=0)
         # [batch, heads, from_seq, to_seq]
         scores = ops.matmul(query, ops.swapaxes(key, -1, -2))
-        scores = ops.cast(scores, "float32") * (1.0 / float(self.head_size) ** 0.5)
         padding = 1.0 - ops.cast(attention_mask, "float32")[:, None, None, :]
-        probs = ops.softmax(scores + padding * _MASK_ADDER, axis=-1)
-        probs = self.dropout(ops.cast(probs, self.compute_dtype), training=training)
+        # Scale, mask, softmax and dropout as one fused kernel (bert_tf.layers.fused).
+        rate, seed = dropout_arguments(self.dropout_rate, self.dropout_seed, training)
+        probs = softmax_dropout(scores, 1.0 / float(self.head_size) ** 0.5,
+                                padding * _MASK_ADDER, rate, seed)
         context = ops.transpose(ops.matmul(probs, value), (0, 2, 1, 3))
         return ops.reshape(context, (batch_size, seq_length, width))
 

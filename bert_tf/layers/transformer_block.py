@@ -3,6 +3,7 @@
 import keras
 
 from bert_tf.layers.activations import get_activation
+from bert_tf.layers.fused import dropout_add_layer_norm, dropout_arguments
 from bert_tf.layers.self_attention import SelfAttention
 
 
@@ -12,6 +13,8 @@ class TransformerBlock(keras.layers.Layer):
 
     x = LayerNorm(x + Dropout(Dense(SelfAttention(x))))
     y = LayerNorm(x + Dropout(Dense(act(Dense(x)))))
+
+    Each LayerNorm(x + Dropout(...)) runs as one fused kernel (bert_tf.layers.fused).
 
     Args:
         hidden_size: int, width of the block's input and output.
@@ -49,7 +52,9 @@ class TransformerBlock(keras.layers.Layer):
                                        name="attention", dtype=policy)
         self.attention_output = keras.layers.Dense(hidden_size, kernel_initializer=init,
                                                    name="attention_output", dtype=policy)
-        self.attention_dropout = keras.layers.Dropout(hidden_dropout_prob, dtype=policy)
+        # As keras.layers.Dropout, a seed generator only for a rate above 0: creating one
+        # draws from the global seed, which would change the weights' initial values.
+        self.attention_dropout_seed = keras.random.SeedGenerator() if hidden_dropout_prob else None
         self.attention_layer_norm = keras.layers.LayerNormalization(
             epsilon=1e-12, name="attention_layer_norm", dtype=policy)
         self.intermediate = keras.layers.Dense(intermediate_size, activation=get_activation(hidden_act),
@@ -57,7 +62,7 @@ class TransformerBlock(keras.layers.Layer):
                                                dtype=policy)
         self.output_dense = keras.layers.Dense(hidden_size, kernel_initializer=init,
                                                name="output_dense", dtype=policy)
-        self.output_dropout = keras.layers.Dropout(hidden_dropout_prob, dtype=policy)
+        self.output_dropout_seed = keras.random.SeedGenerator() if hidden_dropout_prob else None
         self.output_layer_norm = keras.layers.LayerNormalization(
             epsilon=1e-12, name="output_layer_norm", dtype=policy)
 
@@ -72,11 +77,18 @@ class TransformerBlock(keras.layers.Layer):
 
     def call(self, hidden_states, attention_mask, training=None):
         context = self.attention(hidden_states, attention_mask, training=training)
-        attended = self.attention_layer_norm(
-            hidden_states + self.attention_dropout(self.attention_output(context), training=training))
+        attended = self._add_and_normalize(self.attention_output(context), hidden_states,
+                                           self.attention_layer_norm, self.attention_dropout_seed,
+                                           training)
         feed_forward = self.output_dense(self.intermediate(attended))
-        return self.output_layer_norm(
-            attended + self.output_dropout(feed_forward, training=training))
+        return self._add_and_normalize(feed_forward, attended, self.output_layer_norm,
+                                       self.output_dropout_seed, training)
+
+    def _add_and_normalize(self, x, residual, layer_norm, seed_generator, training):
+        """layer_norm(residual + Dropout(x)), its weights and epsilon those of the Keras layer."""
+        rate, seed = dropout_arguments(self.hidden_dropout_prob, seed_generator, training)
+        return dropout_add_layer_norm(x, residual, layer_norm.gamma, layer_norm.beta, rate, seed,
+                                      layer_norm.epsilon)
 
     def get_config(self):
         config = super().get_config()
