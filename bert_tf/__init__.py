@@ -24,8 +24,8 @@ if not VERBOSE and "TF_CPP_MIN_LOG_LEVEL" not in os.environ:
 
 
 def _plain_logs():
-    """Log lines as `HH:MM:SS message` (`warning: ` before warnings), above any progress bar,
-    without TensorFlow's own INFO lines (what it saves, traces and renames)."""
+    """Log lines as `HH:MM:SS message` (`warning: ` before warnings), above any progress bar;
+    INFO lines of this project only, not TensorFlow's (what it saves, traces and renames)."""
     import logging  # pylint: disable=import-outside-toplevel
 
     from absl import logging as absl_logging  # pylint: disable=import-outside-toplevel
@@ -37,8 +37,12 @@ def _plain_logs():
             level = "" if record.levelno < logging.WARNING else f"{record.levelname.lower()}: "
             return f"{self.formatTime(record, '%H:%M:%S')} {level}{record.getMessage()}"
 
+    ours = tuple(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), name)
+                 for name in ("bert_tf", "data_prep"))
     handler = absl_logging.get_absl_handler().python_handler
     handler.setFormatter(PlainFormatter())
+    handler.addFilter(lambda record: record.levelno >= logging.WARNING
+                      or os.path.abspath(record.pathname).startswith(ours))
     log_above_bars(handler)
     tf_logger = logging.getLogger("tensorflow")
     tf_logger.setLevel(logging.WARNING)
