@@ -30,6 +30,7 @@ import tensorflow as tf
 from absl import app, flags
 
 from bench import train_step
+from bench.keras_hub_backbone import keras_hub_backbone
 from bert_tf.config import BertConfig
 
 flags.DEFINE_integer("rounds", 3, "Rounds; each times every contender once.")
@@ -41,11 +42,7 @@ def keras_hub_step(config, data, jit_compile):
     """keras-hub's BertMaskedLM on `data` repeated, compiled; returns run(steps), which blocks."""
     import keras_hub  # an optional dependency: imported only when it is benchmarked
 
-    backbone = keras_hub.models.BertBackbone(
-        vocabulary_size=config.vocab_size, num_layers=config.num_hidden_layers,
-        num_heads=config.num_attention_heads, hidden_dim=config.hidden_size,
-        intermediate_dim=config.intermediate_size, dropout=config.hidden_dropout_prob,
-        max_sequence_length=config.max_position_embeddings, num_segments=config.type_vocab_size)
+    backbone = keras_hub_backbone(config)
     model = keras_hub.models.BertMaskedLM(backbone=backbone, preprocessor=None)
     model.compile(
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),

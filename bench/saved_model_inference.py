@@ -37,6 +37,7 @@ import tensorflow as tf
 from absl import app, flags
 
 from bench import train_step
+from bench.keras_hub_backbone import keras_hub_backbone
 from bert_tf.config import BertConfig
 from bert_tf.export import model_export
 from bert_tf.models import BertEncoder, build_model
@@ -107,11 +108,7 @@ def keras_hub_classifier(config, vocab_file, max_seq_length):
     """{name: fn(texts)} for keras-hub's BertTextClassifier with its preprocessor, two forms."""
     import keras_hub  # an optional dependency: imported only when it is benchmarked
 
-    backbone = keras_hub.models.BertBackbone(
-        vocabulary_size=config.vocab_size, num_layers=config.num_hidden_layers,
-        num_heads=config.num_attention_heads, hidden_dim=config.hidden_size,
-        intermediate_dim=config.intermediate_size, dropout=config.hidden_dropout_prob,
-        max_sequence_length=config.max_position_embeddings, num_segments=config.type_vocab_size)
+    backbone = keras_hub_backbone(config)
     preprocessor = keras_hub.models.BertTextClassifierPreprocessor(
         keras_hub.models.BertTokenizer(vocabulary=vocab_file, lowercase=True),
         sequence_length=max_seq_length)
