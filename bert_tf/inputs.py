@@ -60,7 +60,7 @@ def find_damaged_record(files):
                 count += 1
         except tf.errors.DataLossError as error:
             return InputError(f"{path}: record {count + 1} is truncated or damaged "
-                              f"({error.message.splitlines()[0]})")
+                              f"({error.message})")
     return None
 
 

@@ -53,9 +53,8 @@ def reading(path):
     except CheckpointError:
         raise
     except _READ_ERRORS as error:
-        message = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise CheckpointError(f"{path}: cannot read it as a checkpoint of this model: "
-                              f"{message}") from error
+                              f"{error}") from error
 
 
 @dataclasses.dataclass(frozen=True)
