@@ -9,10 +9,19 @@ counted; building the tokenizer and starting the workers is). CPU time adds this
 worker processes, so CPU seconds per instance is the figure least sensitive to other load on the
 machine. --split_input=N first cuts the input into N files of whole documents, to show that
 memory does not grow with the number of input files.
+
+--whole_process also runs the script and its peer, google-research/bert's create_pretraining_data.py
+(the pip package bert-tensorflow, in bench/requirements-peer.txt), as whole processes on the same
+input with the same flags, one after the other: wall time from start to exit (start-up included)
+and peak resident memory, of the largest process and of all the processes of each run. A process
+that only imports TensorFlow and tensorflow-text is timed the same way: the start-up both share.
 """
 
+import collections
+import importlib.util
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +37,8 @@ FLAGS = flags.FLAGS
 FLAGS.set_default("dupe_factor", 5)
 flags.DEFINE_integer("num_output_files", 1, "Output shards, written to a temporary directory.")
 flags.DEFINE_integer("split_input", 0, "If > 0, cut the input into this many files first.")
+flags.DEFINE_bool("whole_process", False, "Also time this script and google-research/bert's as "
+                  "whole processes (needs bench/requirements-peer.txt).")
 flags.DEFINE_integer("min_input_mb", 0, "If > 0, repeat the input's documents into one file of "
                      "at least this many MiB first (a larger corpus from the same text).")
 
@@ -59,6 +70,82 @@ def repeat_documents(input_files, min_mib, out_dir):
                     text = f.read()
                 out.write(text if text.endswith(b"\n\n") else text.rstrip(b"\n") + b"\n\n")
     return [path]
+
+
+def _process_tree_memory(pid):
+    """(peak RSS of each process, RSS of each process) in bytes, over pid and its descendants
+    (Linux /proc; a process that ends meanwhile is left out)."""
+    children = collections.defaultdict(list)
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                parent = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children[parent].append(int(entry))
+    peaks, current, todo = [], [], [pid]
+    while todo:
+        process = todo.pop()
+        todo.extend(children[process])
+        try:
+            with open(f"/proc/{process}/status", encoding="ascii", errors="replace") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+            peaks.append(int(fields["VmHWM"].split()[0]) * 1024)
+            current.append(int(fields["VmRSS"].split()[0]) * 1024)
+        except (OSError, KeyError, ValueError):
+            continue
+    return peaks, current
+
+
+def whole_process(argv):
+    """Runs argv to its end -> (wall seconds, peak RSS MiB of its largest process, peak RSS MiB of
+    all its processes together), memory sampled every 0.1 s from /proc (the rusage of a child
+    counts the pages it shared with this process when it was forked)."""
+    with tempfile.TemporaryFile() as stderr:
+        start = time.perf_counter()
+        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=stderr,
+                                   cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        largest = together = 0
+        while process.poll() is None:
+            peaks, current = _process_tree_memory(process.pid)
+            largest, together = max([largest, *peaks]), max(together, sum(current))
+            time.sleep(0.1)
+        wall = time.perf_counter() - start
+        if process.returncode:
+            stderr.seek(0)
+            tail = stderr.read().decode(errors="replace")[-3000:]
+            raise RuntimeError(f"{' '.join(argv)} exited with {process.returncode}:\n{tail}")
+    return wall, largest / 2**20, together / 2**20
+
+
+def compare_whole_processes(input_files, out_dir):
+    """Prints wall time and peak RSS of this script, of google-research/bert's and of the
+    start-up they share, each run as a whole process on input_files."""
+    if importlib.util.find_spec("bert") is None:
+        raise app.UsageError("--whole_process needs google-research/bert's generator: "
+                             "pip install -r bench/requirements-peer.txt")
+    shared = [f"--input_file={','.join(input_files)}", f"--vocab_file={FLAGS.vocab_file}"] + [
+        f"--{name}={FLAGS[name].value}" for name in (
+            "do_lower_case", "do_whole_word_mask", "max_seq_length", "max_predictions_per_seq",
+            "random_seed", "dupe_factor", "masked_lm_prob", "short_seq_prob")]
+    output = f"--output_file={os.path.join(out_dir, 'whole-process.tfrecord')}"
+    contenders = {
+        "bert_tf": ["-m", "data_prep.create_pretraining_data", output, *shared,
+                    f"--workers={FLAGS.workers}"]
+                   + ([f"--num_workers={FLAGS.num_workers}"] if FLAGS.num_workers else []),
+        "google-research/bert": ["-m", "bert.create_pretraining_data", output, *shared],
+        "start-up alone": ["-c", "import tensorflow, tensorflow_text"],
+    }
+    figures = {}
+    print("whole processes, one after the other (wall time includes start-up):")
+    for name, args in contenders.items():
+        figures[name] = whole_process([sys.executable, *args])
+        wall, largest, together = figures[name]
+        print(f"  {name:>20}: wall {wall:.2f} s, peak RSS {largest:.0f} MiB (largest process), "
+              f"{together:.0f} MiB (all its processes)", flush=True)
+    ours, original = figures["bert_tf"], figures["google-research/bert"]
+    print(f"bert_tf / google-research/bert: {original[0] / ours[0]:.1f}x faster, "
+          f"{ours[2] / original[2]:.2f}x its peak RSS (all processes)")
 
 
 def cpu_seconds():
@@ -96,26 +183,20 @@ def main(argv):
         wall = time.perf_counter() - start_wall
         cpu = cpu_seconds() - start_cpu
         output_bytes = sum(os.path.getsize(p) for p in outputs)
-    peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(summary.describe())
-    print(
-        f"{len(input_files)} input files ({input_mib:.1f} MiB) -> {len(outputs)} output files, "
-        f"{output_bytes / 2**20:.1f} MiB"
-    )
-    print(
-        f"wall {wall:.2f} s, CPU {cpu:.2f} s (this process and its workers); "
-        f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
-    )
-    print(
-        f"instances/s {summary.instances / wall:,.0f}; "
-        f"CPU {1e6 * cpu / max(summary.instances, 1):.1f} us per instance"
-    )
-    print(f"tokens/s {summary.tokens / wall:,.0f}")
-    print(
-        f"peak RSS: this process {peak_self:.0f} MiB, largest process making records "
-        f"{summary.peak_worker_rss_mib:.0f} MiB (this one when the workers are threads)"
-    )
-
+        peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(summary.describe())
+        print(f"{len(input_files)} input files ({input_mib:.1f} MiB) -> {len(outputs)} output "
+              f"files, {output_bytes / 2**20:.1f} MiB")
+        print(f"wall {wall:.2f} s, CPU {cpu:.2f} s (this process and its workers); "
+              f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
+        print(f"instances/s {summary.instances / wall:,.0f}; "
+              f"CPU {1e6 * cpu / max(summary.instances, 1):.1f} us per instance")
+        print(f"tokens/s {summary.tokens / wall:,.0f}")
+        print(f"peak RSS: this process {peak_self:.0f} MiB, largest process making records "
+              f"{summary.peak_worker_rss_mib:.0f} MiB (this one when the workers are threads)",
+              flush=True)
+        if FLAGS.whole_process:
+            compare_whole_processes(input_files, out_dir)
 
 if __name__ == "__main__":
     flags.mark_flags_as_required(["input_file", "vocab_file"])

@@ -9,7 +9,10 @@ machine. The model is the same (the config's sizes, dropout 0.1, MLM at
 `max_predictions_per_seq` positions), so are the batch and the FLOPs formula
 (`bench.train_step.step_flops`; keras-hub has no NSP head, whose FLOPs the
 formula leaves out too); its optimizer is Keras' AdamW with the original's
-settings (weight decay 0.01, epsilon 1e-6, global-norm clip 1.0).
+settings (weight decay 0.01, epsilon 1e-6, global-norm clip 1.0). Each round also
+times the step's own matmuls alone, at their shapes (`bench.train_step.step_matmuls`,
+forward and backward): both steps run these products on the same kernels, so no step
+takes less, which bounds the speed-up any step can have over keras-hub's.
 
 Needs keras-hub, which the project does not depend on:
 
@@ -74,14 +77,17 @@ def main(argv):
         for run_steps in contenders.values():
             run_steps(FLAGS.warmup_steps)
         times = {name: [] for name in contenders}
-        matmul_rates = []
+        matmul_rates, matmuls_alone = [], []
+        products = train_step.step_matmuls(config, batch, seq, preds)
         for round_index in range(FLAGS.rounds):
             matmul_rates.append(train_step.matmul_flops_per_second()[0])
+            matmuls_alone.append(flops / train_step.matmuls_flops_per_second(products, repeats=1))
             for name, run_steps in contenders.items():
                 times[name].append(train_step.seconds_per_step(run_steps, FLAGS.steps))
             print(f"round {round_index + 1}: " + ", ".join(
                 f"{name} {times[name][-1][0]:.2f} s/step" for name in contenders)
-                + f"; matmul {matmul_rates[-1] / 1e9:.0f} GFLOP/s", flush=True)
+                + f"; the step's matmuls alone {matmuls_alone[-1]:.2f} s"
+                + f"; 2048^3 matmul {matmul_rates[-1] / 1e9:.0f} GFLOP/s", flush=True)
     matmul_rate = max(matmul_rates)
     print(f"{config.num_hidden_layers} layers, hidden {config.hidden_size}, seq {seq}, batch {batch}, "
           f"{preds} predictions, float32; {FLAGS.rounds} rounds of {FLAGS.steps} steps; "
@@ -93,6 +99,18 @@ def main(argv):
         print(f"{name:>24}: best {best:.2f} s/step ({batch / best:.2f} sequences/s, "
               f"{flops / best / 1e9:.0f} GFLOP/s, {flops / best / matmul_rate:.0%} of the matmul); "
               f"median {median:.2f} s/step; {cpu:.2f} CPU-s/step")
+    # Both steps run the same products through the same matmul kernels, so no step can take
+    # less than those products alone: the floor of any speed-up over keras-hub.
+    peer = "keras-hub, jit_compile"
+    floor = min(matmuls_alone)
+    for name in (n for n in contenders if n.startswith("bert_tf")):
+        print(f"{name} / {peer}: {min(times[peer])[0] / min(times[name])[0]:.2f}x (best), "
+              f"{statistics.median(p / o for (p, _), (o, _) in zip(times[peer], times[name])):.2f}x "
+              f"(median of the rounds)")
+    print(f"the step's matmuls alone, at their shapes: {floor:.2f} s (best); a step at 1.3x "
+          f"{peer}'s best would take {min(times[peer])[0] / 1.3:.2f} s, "
+          f"{'less than' if min(times[peer])[0] / 1.3 < floor else 'more than'} its matmuls; "
+          f"the most any step could reach is {min(times[peer])[0] / floor:.2f}x {peer}")
 
 
 if __name__ == "__main__":

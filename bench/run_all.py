@@ -1,5 +1,8 @@
 """Runs every benchmark and prints one table: data prep, the training step, raw-text serving.
 
+Needs the peers (pip install -r bench/requirements-peer.txt): google-research/bert's data
+generator and keras-hub.
+
 Each benchmark runs in its own process (they set different thread and precision settings),
 exactly as its own command line would; this script only gathers their figures.
 
@@ -42,12 +45,27 @@ def _find(pattern, text):
 
 def main(_):
     rows = []
-    out = _run("bench.data_prep", f"--input_file={FLAGS.corpus}", f"--vocab_file={FLAGS.vocab_file}",
-               "--max_seq_length=128", "--max_predictions_per_seq=20", "--dupe_factor=5")
-    instances = _find(r"instances/s ([\d,]+)", out)
-    parent, workers = _find(r"this process (\d+) MiB", out), _find(r"making records (\d+) MiB", out)
-    rows.append(("data prep (create_pretraining_data, seq 128, dupe 5)",
-                 f"{instances} instances/s", f"peak RSS {parent} MiB, largest worker {workers} MiB"))
+    peak_rss = {}
+    for min_mb in (0, 16):  # the corpus as it is (4 MB of Wikipedia), then repeated to >= 16 MiB
+        out = _run("bench.data_prep", f"--input_file={FLAGS.corpus}",
+                   f"--vocab_file={FLAGS.vocab_file}", "--max_seq_length=128",
+                   "--max_predictions_per_seq=20", "--dupe_factor=5", f"--min_input_mb={min_mb}",
+                   "--whole_process")
+        mib = _find(r"\(([\d.]+) MiB\) ->", out)
+        ours = re.search(r"bert_tf: wall ([\d.]+) s, peak RSS \d+ MiB .*?, (\d+) MiB", out)
+        peer = re.search(r"google-research/bert: wall ([\d.]+) s, peak RSS \d+ MiB .*?, (\d+) MiB",
+                         out)
+        start_up = _find(r"start-up alone: wall ([\d.]+) s", out)
+        in_process = _find(r"instances/s ([\d,]+)", out)
+        peak_rss[mib] = ours.group(2)
+        rows.append((f"data prep, whole process, {mib} MiB of text (seq 128, dupe 5)",
+                     f"{ours.group(1)} s, peak RSS {ours.group(2)} MiB",
+                     f"google-research/bert {peer.group(1)} s, {peer.group(2)} MiB: "
+                     f"{float(peer.group(1)) / float(ours.group(1)):.1f}x faster; start-up "
+                     f"(import tensorflow, tensorflow_text) {start_up} s; in process "
+                     f"{in_process} instances/s"))
+    rows.append(("data prep, peak RSS by corpus size", " -> ".join(
+        f"{rss} MiB at {mib} MiB" for mib, rss in peak_rss.items()), "all processes of a run"))
 
     out = _run("bench.train_step", f"--bert_config_file={FLAGS.bert_config_file}",
                f"--steps={FLAGS.train_steps}")
