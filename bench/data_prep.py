@@ -198,6 +198,7 @@ def main(argv):
         if FLAGS.whole_process:
             compare_whole_processes(input_files, out_dir)
 
+
 if __name__ == "__main__":
     flags.mark_flags_as_required(["input_file", "vocab_file"])
     app.run(main)
