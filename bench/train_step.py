@@ -95,7 +95,7 @@ def step_matmuls(config, batch, seq, predictions):
     tokens, hidden, layers = batch * seq, config.hidden_size, config.num_hidden_layers
     heads, size = config.num_attention_heads, config.hidden_size // config.num_attention_heads
     forward = [  # (count, m, k, n, leading batch dims)
-        (layers, tokens, hidden, 3 * hidden, ()),  # fused Q/K/V
+        (3 * layers, tokens, hidden, hidden, ()),  # query, key, value
         (layers, tokens, hidden, hidden, ()),  # attention output
         (layers, tokens, hidden, config.intermediate_size, ()),
         (layers, tokens, config.intermediate_size, hidden, ()),
