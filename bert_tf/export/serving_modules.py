@@ -104,14 +104,25 @@ class ServingModule(TextModule):
         model: the Keras model (a BertEncoder or a task model), weights loaded.
         tokenizer: the Tokenizer the model was trained with.
         max_seq_length: int, length of the packed sequences.
+        jit_compile: bool, run the model (not the text ops) as one XLA program, compiled
+            on the first call of each input shape (about 2 s for BERT-Base on a CPU): it
+            fuses the element-wise ops into their neighbours, 1.25x faster at batch 32 in
+            bench/saved_model_inference.py. TF Serving runs such a graph only when started
+            with --xla_cpu_compilation_enabled=true (GPU servers need no flag).
     """
 
     token_id_inputs = _TOKEN_IDS
 
-    def __init__(self, model, tokenizer, max_seq_length):
+    def __init__(self, model, tokenizer, max_seq_length, jit_compile=False):
         super().__init__(tokenizer, max_seq_length)
         _untracked(self, "model", model)
         self.model_variables = list(model.variables)
+
+        def forward(inputs):
+            return model(inputs, training=False)
+
+        _untracked(self, "forward", tf.function(forward, jit_compile=True) if jit_compile
+                   else forward)
 
     def call_model(self, inputs):
         """The model on checked inputs: a bad request is an InvalidArgument error naming the
@@ -133,7 +144,7 @@ class ServingModule(TextModule):
                                                     f"type_vocab_size {config.type_vocab_size}")]
         with tf.control_dependencies(checks):
             inputs = {name: tf.identity(value) for name, value in inputs.items()}
-        return self.model(inputs, training=False)
+        return self.forward(inputs)
 
     def serve_token_ids(self, **inputs):
         return dict(self.call_model(inputs))
@@ -187,8 +198,8 @@ class PretrainerServing(ServingModule):
 
     token_id_inputs = {**_TOKEN_IDS, "masked_lm_positions": _IDS}
 
-    def __init__(self, model, tokenizer, max_seq_length, top_k=5):
-        super().__init__(model, tokenizer, max_seq_length)
+    def __init__(self, model, tokenizer, max_seq_length, top_k=5, **options):
+        super().__init__(model, tokenizer, max_seq_length, **options)
         self.top_k = min(top_k, tokenizer.vocab_size)
 
     def serve_text(self, text_a, text_b):
@@ -227,8 +238,8 @@ class ClassifierServing(ServingModule):
         labels: list of num_labels strings, or None.
     """
 
-    def __init__(self, model, tokenizer, max_seq_length, num_labels, labels=None):
-        super().__init__(model, tokenizer, max_seq_length)
+    def __init__(self, model, tokenizer, max_seq_length, num_labels, labels=None, **options):
+        super().__init__(model, tokenizer, max_seq_length, **options)
         if labels is not None and len(labels) != num_labels:
             raise ValueError(f"{len(labels)} labels given for a model with {num_labels} outputs")
         self.num_labels = num_labels
@@ -267,8 +278,8 @@ class SquadServing(ServingModule):
 
     def __init__(self, model, tokenizer, max_seq_length, doc_stride=128, max_query_length=64,
                  n_best_size=20, max_answer_length=30, version_2_with_negative=False,
-                 null_score_diff_threshold=0.0):
-        super().__init__(model, tokenizer, max_seq_length)
+                 null_score_diff_threshold=0.0, **options):
+        super().__init__(model, tokenizer, max_seq_length, **options)
         self.doc_stride = doc_stride
         self.max_query_length = max_query_length
         self.n_best_size = n_best_size
@@ -302,8 +313,8 @@ class SwagServing(ServingModule):
 
     token_id_inputs = {name: tf.TensorSpec([None, None, None], tf.int32) for name in _TOKEN_IDS}
 
-    def __init__(self, model, tokenizer, max_seq_length, num_choices=4):
-        super().__init__(model, tokenizer, max_seq_length)
+    def __init__(self, model, tokenizer, max_seq_length, num_choices=4, **options):
+        super().__init__(model, tokenizer, max_seq_length, **options)
         self.num_choices = num_choices
         self.text_inputs = {
             "context": _TEXTS,
@@ -346,8 +357,8 @@ class NerServing(ServingModule):
 
     text_inputs = {"text": _TEXTS}
 
-    def __init__(self, model, tokenizer, max_seq_length, labels):
-        super().__init__(model, tokenizer, max_seq_length)
+    def __init__(self, model, tokenizer, max_seq_length, labels, **options):
+        super().__init__(model, tokenizer, max_seq_length, **options)
         self.labels = list(labels)
 
     def serve_text(self, text):

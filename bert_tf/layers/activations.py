@@ -1,10 +1,13 @@
 """The activations a bert_config.json may name in `hidden_act`.
 
-GELU, BERT's activation, is written here with its derivative by hand, each an
-XLA-compiled kernel: TensorFlow's tf.nn.gelu and its automatic gradient run as
-about twenty element-wise ops over the [batch * seq, intermediate] activations
-of every layer, each a pass over memory, and cost a twentieth of a BERT-Base
-training step on a CPU; fused they read x (and dy) once.
+GELU, BERT's activation, is written here with its derivative by hand, as an
+XLA-compiled kernel: TensorFlow's automatic gradient of tf.nn.gelu runs as about
+a dozen element-wise ops over the [batch * seq, intermediate] activations of
+every layer, each a pass over memory; fused, the backward reads x and dy once.
+The forward stays plain ops, so that an inference graph (an exported SavedModel)
+holds no XLA function, which TF Serving's CPU build runs only with
+--xla_cpu_compilation_enabled; under XLA (--enable_xla, --jit_compile) it is fused
+with its neighbours anyway.
 """
 
 import math
@@ -34,12 +37,11 @@ def _gelu_erf_and_derivative(x):
 
 def _fused_activation(value_and_derivative):
     """An activation computing value_and_derivative(x)[0], with gradient dy * derivative."""
-    forward = tf.function(lambda x: value_and_derivative(x)[0], jit_compile=True)
     backward = tf.function(lambda x, dy: dy * value_and_derivative(x)[1], jit_compile=True)
 
     @tf.custom_gradient
     def activation(x):
-        return forward(x), lambda dy: backward(x, dy)
+        return value_and_derivative(x)[0], lambda dy: backward(x, dy)
 
     return activation
 

@@ -17,6 +17,8 @@ keras.random.SeedGenerator, one per site); the forward kernel hands its mask,
 one byte an element, to the backward one. Statistics are computed
 in float32 whatever the input dtype (mixed precision keeps them stable); outputs
 and input gradients have the input's dtype, gamma and beta gradients float32.
+Without dropout (inference, or a rate of 0) the forward runs as the same
+function's plain ops, so that an exported graph holds no XLA function.
 """
 
 import tensorflow as tf
@@ -34,6 +36,14 @@ def _keep_mask(shape, rate, seed):
 def _dropped(x, keep, rate):
     """x * 1 / (1 - rate) where `keep`, else 0; x itself if keep is None."""
     return x if keep is None else tf.where(keep, x * (1.0 / (1.0 - rate)), 0.0)
+
+
+def _forward(kernel, seed):
+    """The forward XLA kernel while dropout applies (seed given: training), else its Python
+    function as plain ops: an inference graph, such as an exported SavedModel, then holds
+    no XLA function, which TF Serving's CPU build runs only with
+    --xla_cpu_compilation_enabled (export with --jit_compile to compile the whole model)."""
+    return kernel if seed is not None else kernel.python_function
 
 
 def _normalized(h, epsilon):
@@ -87,7 +97,8 @@ def dropout_add_layer_norm(x, residual, gamma, beta, rate, seed, epsilon):
 
     @tf.custom_gradient
     def fused(x, residual, gamma, beta):
-        y, keep = _add_layer_norm_forward(x, residual, gamma, beta, seed, rate, epsilon)
+        y, keep = _forward(_add_layer_norm_forward, seed)(x, residual, gamma, beta, seed, rate,
+                                                          epsilon)
 
         def grad(dy):
             return _add_layer_norm_backward(x, residual, gamma, keep, dy, rate, epsilon)
@@ -119,7 +130,7 @@ def layer_norm_dropout(x, gamma, beta, rate, seed, epsilon):
 
     @tf.custom_gradient
     def fused(x, gamma, beta):
-        y, keep = _layer_norm_dropout_forward(x, gamma, beta, seed, rate, epsilon)
+        y, keep = _forward(_layer_norm_dropout_forward, seed)(x, gamma, beta, seed, rate, epsilon)
 
         def grad(dy):
             return _layer_norm_dropout_backward(x, gamma, keep, dy, rate, epsilon)
@@ -158,7 +169,8 @@ def softmax_dropout(scores, scale, adder, rate, seed):
 
     @tf.custom_gradient
     def fused(scores):
-        dropped, probs, keep = _softmax_dropout_forward(scores, adder, seed, scale, rate)
+        dropped, probs, keep = _forward(_softmax_dropout_forward, seed)(scores, adder, seed, scale,
+                                                                        rate)
 
         def grad(dy):
             return tf.cast(_softmax_dropout_backward(probs, keep, dy, scale, rate), scores.dtype)

@@ -5,6 +5,7 @@ checkpoint, the other types through the library; all share one tiny encoder conf
 """
 
 import os
+import pickle
 import string
 import subprocess
 import sys
@@ -37,6 +38,30 @@ def vocab_tokens():
 
 def python_env():
     return dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2")
+
+
+def export_script(export_dir, *flags):
+    """Runs `python -m bert_tf.export_saved_model` for the classifier; the finished process."""
+    return subprocess.run(
+        [sys.executable, "-m", "bert_tf.export_saved_model", "--model_type=classifier",
+         f"--label_list={','.join(CLASSIFIER_LABELS)}", f"--export_dir={export_dir}", *flags],
+        env=python_env(), capture_output=True, text=True, timeout=300)
+
+
+def load_and_call(directory, requests, *options):
+    """Runs load_and_call.py on requests in a fresh process (files in directory); returns its
+    results, or the finished process if it failed."""
+    with open(directory / "requests.pkl", "wb") as f:
+        pickle.dump(requests, f)
+    done = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__),
+                                                        "load_and_call.py"),
+                           str(directory / "requests.pkl"), str(directory / "results.pkl"),
+                           *options], env=python_env(), capture_output=True, text=True,
+                          timeout=300)
+    if done.returncode:
+        return done
+    with open(directory / "results.pkl", "rb") as f:
+        return pickle.load(f)
 
 
 @pytest.fixture(scope="session")

@@ -6,39 +6,15 @@ models; the same process fails to load a default export, which holds those ops.
 """
 
 import os
-import pickle
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from bert_tf.export import model_export
-from tests.export.conftest import (CLASSIFIER_LABELS, EXPORT_OPTIONS, MAX_SEQ_LENGTH,
-                                   python_env)
+from tests.export.conftest import EXPORT_OPTIONS, MAX_SEQ_LENGTH, export_script, load_and_call
 from tests.export.test_serving_signatures import ATOL, token_id_requests
 
-LOADER = os.path.join(os.path.dirname(__file__), "load_and_call.py")
 TOKEN_IDS_ONLY = "serve_token_ids:serving_default"
-
-
-def _export_script(export_dir, *flags):
-    return subprocess.run(
-        [sys.executable, "-m", "bert_tf.export_saved_model", "--model_type=classifier",
-         f"--label_list={','.join(CLASSIFIER_LABELS)}", f"--export_dir={export_dir}", *flags],
-        env=python_env(), capture_output=True, text=True, timeout=300)
-
-
-def _load_and_call(directory, requests, *options):
-    with open(directory / "requests.pkl", "wb") as f:
-        pickle.dump(requests, f)
-    done = subprocess.run([sys.executable, LOADER, str(directory / "requests.pkl"),
-                           str(directory / "results.pkl"), *options],
-                          env=python_env(), capture_output=True, text=True, timeout=300)
-    if done.returncode:
-        return done
-    with open(directory / "results.pkl", "rb") as f:
-        return pickle.load(f)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +28,7 @@ def token_ids_exports(export_root, models, tokenizer, vocab_file, tmp_path_facto
         paths[model_type] = model_export.export_saved_model(
             module, str(root / model_type), function_keys={"serve_token_ids": "serving_default"})
     exports = os.path.dirname(os.path.dirname(export_root["classifier"]))  # conftest's root
-    done = _export_script(root / "classifier", f"--init_checkpoint={exports}/ckpt/model.ckpt",
+    done = export_script(root / "classifier", f"--init_checkpoint={exports}/ckpt/model.ckpt",
                           f"--bert_config_file={exports}/bert_config.json",
                           f"--vocab_file={vocab_file}", f"--max_seq_length={MAX_SEQ_LENGTH}",
                           f"--function_keys={TOKEN_IDS_ONLY}")
@@ -66,7 +42,7 @@ def test_token_ids_only_exports_load_without_tensorflow_text(
     id_requests = token_id_requests(export_root, tokenizer)
     requests = {t: (path, "serving_default", id_requests[f"{t}_ids"][2])
                 for t, path in token_ids_exports.items()}
-    results = _load_and_call(tmp_path, requests, "--without_tensorflow_text")
+    results = load_and_call(tmp_path, requests, "--without_tensorflow_text")
     assert isinstance(results, dict), results.stderr[-3000:]
     assert not results["tensorflow_text_imported"]
     for model_type, (_, _, inputs) in requests.items():
@@ -83,7 +59,7 @@ def test_token_ids_only_exports_load_without_tensorflow_text(
 
 def test_default_export_needs_tensorflow_text(export_root, tokenizer, tmp_path):
     _, _, inputs = token_id_requests(export_root, tokenizer)["classifier_ids"]
-    done = _load_and_call(tmp_path, {"c": (export_root["classifier"], "serve_token_ids", inputs)},
+    done = load_and_call(tmp_path, {"c": (export_root["classifier"], "serve_token_ids", inputs)},
                           "--without_tensorflow_text")
     assert not isinstance(done, dict), "a default export loaded without tensorflow_text"
     assert "not registered" in done.stderr
@@ -95,7 +71,7 @@ def test_default_export_needs_tensorflow_text(export_root, tokenizer, tmp_path):
     ("serve_text,serve_text:other", "serve_text is given twice"),
 ])
 def test_bad_function_keys_are_named(tmp_path, keys, message):
-    done = _export_script(tmp_path, "--init_checkpoint=unused", "--bert_config_file=unused",
+    done = export_script(tmp_path, "--init_checkpoint=unused", "--bert_config_file=unused",
                           "--vocab_file=unused", f"--function_keys={keys}")
     assert done.returncode != 0
     assert "--function_keys" in done.stderr and message in done.stderr

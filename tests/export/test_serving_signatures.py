@@ -6,15 +6,12 @@ SquadTask.predict (run_squad.py's post-processing), NER words come from str.spli
 """
 
 import os
-import pickle
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from tests.export.conftest import (CLASSIFIER_LABELS, EXPORT_OPTIONS, MAX_SEQ_LENGTH, NER_TAGS,
-                                   python_env)
+                                   load_and_call)
 from tests.export.references import ids_of, masked_ids, pack_rows, single_or_pair
 
 # Empty, whitespace-only, far longer than max_seq_length, mixed scripts, emoji, no [UNK]-free.
@@ -90,16 +87,9 @@ def served(export_root, tmp_path_factory, tokenizer):
         **token_id_requests(export_root, tokenizer),
         **bad_requests(export_root, tokenizer),
     }
-    directory = tmp_path_factory.mktemp("served")
-    with open(directory / "requests.pkl", "wb") as f:
-        pickle.dump(requests, f)
-    script = os.path.join(os.path.dirname(__file__), "load_and_call.py")
-    done = subprocess.run([sys.executable, script, str(directory / "requests.pkl"),
-                           str(directory / "results.pkl")], env=python_env(),
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    with open(directory / "results.pkl", "rb") as f:
-        return pickle.load(f)
+    results = load_and_call(tmp_path_factory.mktemp("served"), requests)
+    assert isinstance(results, dict), results.stderr[-3000:]
+    return results
 
 
 def decoded(array):
