@@ -19,9 +19,9 @@ Needs keras-hub, which the project does not depend on:
     pip install -r bench/requirements-peer.txt
     python -m bench.keras_hub_peer --bert_config_file=official_configs/bert_base_uncased.json
 
-It takes bench.train_step's flags (float32 only; --enable_xla adds our step with
-its replica step compiled by XLA as a further contender), --rounds, and
---nokeras_hub_without_jit to leave out keras-hub's slowest contender.
+It takes bench.train_step's flags but --enable_xla (float32 only), --rounds, and
+--nobert_tf_without_xla and --nokeras_hub_without_jit to leave out our step with
+--noenable_xla and keras-hub's step without jit_compile.
 """
 
 import os
@@ -37,6 +37,7 @@ from bench.keras_hub_backbone import keras_hub_backbone
 from bert_tf.config import BertConfig
 
 flags.DEFINE_integer("rounds", 3, "Rounds; each times every contender once.")
+flags.DEFINE_bool("bert_tf_without_xla", True, "Also time our step with --noenable_xla.")
 flags.DEFINE_bool("keras_hub_without_jit", True, "Also time keras-hub's step without jit_compile.")
 FLAGS = flags.FLAGS
 
@@ -67,10 +68,11 @@ def main(argv):
     data = train_step.synthetic_batch(config, batch, seq, preds)
     flops = train_step.step_flops(config, batch, seq, preds)
     with tempfile.TemporaryDirectory() as output_dir:
-        contenders = {"bert_tf": train_step.pretraining_step(config, data, output_dir)}
-        if FLAGS.enable_xla:
-            contenders["bert_tf, XLA"] = train_step.pretraining_step(
-                config, data, os.path.join(output_dir, "xla"), enable_xla=True)
+        contenders = {"bert_tf": train_step.pretraining_step(config, data, output_dir,
+                                                             enable_xla=True)}
+        if FLAGS.bert_tf_without_xla:
+            contenders["bert_tf --noenable_xla"] = train_step.pretraining_step(
+                config, data, os.path.join(output_dir, "without_xla"), enable_xla=False)
         contenders["keras-hub, jit_compile"] = keras_hub_step(config, data, jit_compile=True)
         if FLAGS.keras_hub_without_jit:
             contenders["keras-hub"] = keras_hub_step(config, data, jit_compile=False)

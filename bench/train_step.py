@@ -43,7 +43,8 @@ flags.DEFINE_integer("batch_size", 8, "Batch size.")
 flags.DEFINE_integer("max_predictions_per_seq", 20, "Masked positions per sequence.")
 flags.DEFINE_enum("dtype", "float32", ["float32", "mixed_float16", "mixed_bfloat16"],
                   "Compute precision.")
-flags.DEFINE_bool("enable_xla", False, "Compile the replica step with XLA.")
+flags.DEFINE_bool("enable_xla", engine.EngineOptions.enable_xla, "Compile the forward and "
+                  "backward pass with XLA (the scripts' default).")
 flags.DEFINE_integer("warmup_steps", 2, "Untimed steps first (tracing, compilation).")
 flags.DEFINE_integer("steps", 10, "Timed steps, run as one loop call.")
 flags.mark_flag_as_required("bert_config_file")
@@ -159,7 +160,8 @@ def synthetic_batch(config, batch, seq, predictions):
     }
 
 
-def pretraining_step(config, data, output_dir, dtype="float32", enable_xla=False):
+def pretraining_step(config, data, output_dir, dtype="float32",
+                     enable_xla=engine.EngineOptions.enable_xla):
     """Builds BertPretrainer's trainer on `data` repeated; returns run(steps), which blocks."""
     batch = int(data["input_word_ids"].shape[0])
     options = engine.EngineOptions(output_dir=output_dir, learning_rate=1e-4, dtype=dtype,

@@ -26,7 +26,8 @@ ENGINE_HELP = {
     "num_gpus": "GPUs to use (0: CPU for one_device, all for mirrored).",
     "tpu": "TPU name or address for --distribution_strategy=tpu.",
     "dtype": "Compute precision; mixed_float16 adds dynamic loss scaling.",
-    "enable_xla": "Compile the training step with XLA.",
+    "enable_xla": "Compile the forward and backward pass with XLA, on the first step "
+                  "(--noenable_xla: TensorFlow's graph executor, op by op).",
     "optimizer": "AdamW (weight decay 0.01, not on LayerNorm/bias) or LAMB (Keras' Lamb: decay "
                  "outside the trust ratio); both with linear warmup then linear decay to 0 and "
                  "global-norm clipping at 1.0.",

@@ -24,7 +24,7 @@ class EngineOptions:
     num_gpus: int = 0
     tpu: str = ""
     dtype: str = "float32"
-    enable_xla: bool = False
+    enable_xla: bool = True
     optimizer: str = "adamw"
     adam_bias_correction: bool = False
     gradient_accumulation_steps: int = 1

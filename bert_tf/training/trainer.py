@@ -61,7 +61,9 @@ class Trainer:
         log_steps: int, updates between progress logs and train summaries.
         save_checkpoints_steps: int, updates between checkpoints.
         keep_checkpoint_max: int, checkpoints kept.
-        enable_xla: bool, compile the replica step with XLA.
+        enable_xla: bool, compile the forward and backward pass with XLA (the
+            all-reduce, clipping and update run outside it, so every strategy's
+            collectives work, XLA:CPU having none).
         clip_norm: float, global gradient norm clip (the original's 1.0).
         resume_from: optional str, a checkpoint this trainer wrote (see
             bert_tf.checkpoints.resume_or_initialize).
@@ -69,7 +71,7 @@ class Trainer:
 
     def __init__(self, strategy, model, optimizer, loss_fn, output_dir, global_batch_size,
                  gradient_accumulation_steps=1, steps_per_loop=100, log_steps=100,
-                 save_checkpoints_steps=1000, keep_checkpoint_max=5, enable_xla=False,
+                 save_checkpoints_steps=1000, keep_checkpoint_max=5, enable_xla=True,
                  clip_norm=1.0, resume_from=None):
         self.strategy = strategy
         self.model = model
@@ -81,7 +83,8 @@ class Trainer:
         self.steps_per_loop = steps_per_loop
         self.log_steps = log_steps
         self.save_checkpoints_steps = save_checkpoints_steps
-        self.enable_xla = enable_xla
+        self._compute_gradients = (tf.function(self._gradients, jit_compile=True)
+                                   if enable_xla else self._gradients)
         self.clip_norm = clip_norm
         divisor = strategy.num_replicas_in_sync * gradient_accumulation_steps
         if global_batch_size % divisor:
@@ -145,11 +148,11 @@ class Trainer:
     def _replica_step(self, batch):
         """One update on this replica's batch; returns (metrics, global gradient norm)."""
         if self.accumulation_steps == 1:
-            grads, metrics = self._gradients(batch)
+            grads, metrics = self._compute_gradients(batch)
         else:
-            grads, metrics = self._gradients(tf.nest.map_structure(lambda t: t[0], batch))
+            grads, metrics = self._compute_gradients(tf.nest.map_structure(lambda t: t[0], batch))
             for i in tf.range(1, self.accumulation_steps):
-                more_grads, more_metrics = self._gradients(
+                more_grads, more_metrics = self._compute_gradients(
                     tf.nest.map_structure(lambda t: t[i], batch))  # pylint: disable=cell-var-from-loop
                 grads = [g if g is None else g + h for g, h in zip(grads, more_grads)]
                 metrics = {key: metrics[key] + more_metrics[key] for key in metrics}
@@ -174,7 +177,7 @@ class Trainer:
         return metrics, grad_norm / scale
 
     def _build_train_loop(self):
-        replica_step = tf.function(self._replica_step, jit_compile=self.enable_xla)
+        replica_step = tf.function(self._replica_step)
         strategy = self.strategy
 
         def one_update(iterator):
