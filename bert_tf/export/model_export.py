@@ -18,11 +18,6 @@ SERVING_MODULES = {
 }
 assert set(SERVING_MODULES) == set(MODEL_TYPES), "every model type of the table of heads serves"
 
-# Serving never differentiates: without the training kernels' custom gradients (XLA
-# functions, bert_tf/layers/fused.py), a SavedModel exported without --jit_compile holds no
-# XLA function, and a gradient taken through it follows its plain forward ops.
-_SAVE_OPTIONS = tf.saved_model.SaveOptions(experimental_custom_gradients=False)
-
 # Where the encoder export puts its text -> input ids SavedModel, inside the version.
 PREPROCESSING_DIR = "preprocessing"
 
@@ -63,7 +58,7 @@ def export_saved_model(module, export_dir, version=None, overwrite=False, functi
         saved.vocab_file = module.vocab_file
 
     def write(path):
-        tf.saved_model.save(saved, path, signatures=signatures, options=_SAVE_OPTIONS)
+        tf.saved_model.save(saved, path, signatures=signatures)
         if with_text and isinstance(module, serving_modules.EncoderServing):
             preprocessing = serving_modules.PreprocessingModule(
                 module.tokenizer, module.max_seq_length
@@ -72,7 +67,6 @@ def export_saved_model(module, export_dir, version=None, overwrite=False, functi
                 preprocessing,
                 os.path.join(path, PREPROCESSING_DIR),
                 signatures=preprocessing.signatures(),
-                options=_SAVE_OPTIONS,
             )
 
     return write_version(export_dir, version, write, overwrite)

@@ -5,7 +5,7 @@ XLA-compiled kernel: TensorFlow's automatic gradient of tf.nn.gelu runs as about
 a dozen element-wise ops over the [batch * seq, intermediate] activations of
 every layer, each a pass over memory; fused, the backward reads x and dy once.
 The forward stays plain ops, so that an inference graph (an exported SavedModel)
-holds no XLA function, which TF Serving's CPU build runs only with
+calls no XLA function, which TF Serving's CPU build runs only with
 --xla_cpu_compilation_enabled; under XLA (--enable_xla, --jit_compile) it is fused
 with its neighbours anyway.
 """

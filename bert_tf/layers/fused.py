@@ -18,7 +18,7 @@ one byte an element, to the backward one. Statistics are computed
 in float32 whatever the input dtype (mixed precision keeps them stable); outputs
 and input gradients have the input's dtype, gamma and beta gradients float32.
 Without dropout (inference, or a rate of 0) the forward runs as the same
-function's plain ops, so that an exported graph holds no XLA function.
+function's plain ops, so that an exported graph calls no XLA function.
 """
 
 import tensorflow as tf
@@ -40,7 +40,7 @@ def _dropped(x, keep, rate):
 
 def _forward(kernel, seed):
     """The forward XLA kernel while dropout applies (seed given: training), else its Python
-    function as plain ops: an inference graph, such as an exported SavedModel, then holds
+    function as plain ops: an inference graph, such as an exported SavedModel, then calls
     no XLA function, which TF Serving's CPU build runs only with
     --xla_cpu_compilation_enabled (export with --jit_compile to compile the whole model)."""
     return kernel if seed is not None else kernel.python_function
