@@ -68,8 +68,7 @@ def main(argv):
     data = train_step.synthetic_batch(config, batch, seq, preds)
     flops = train_step.step_flops(config, batch, seq, preds)
     with tempfile.TemporaryDirectory() as output_dir:
-        contenders = {"bert_tf": train_step.pretraining_step(config, data, output_dir,
-                                                             enable_xla=True)}
+        contenders = {"bert_tf": train_step.pretraining_step(config, data, output_dir)}
         if FLAGS.bert_tf_without_xla:
             contenders["bert_tf --noenable_xla"] = train_step.pretraining_step(
                 config, data, os.path.join(output_dir, "without_xla"), enable_xla=False)
