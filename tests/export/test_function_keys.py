@@ -29,9 +29,9 @@ def token_ids_exports(export_root, models, tokenizer, vocab_file, tmp_path_facto
             module, str(root / model_type), function_keys={"serve_token_ids": "serving_default"})
     exports = os.path.dirname(os.path.dirname(export_root["classifier"]))  # conftest's root
     done = export_script(root / "classifier", f"--init_checkpoint={exports}/ckpt/model.ckpt",
-                          f"--bert_config_file={exports}/bert_config.json",
-                          f"--vocab_file={vocab_file}", f"--max_seq_length={MAX_SEQ_LENGTH}",
-                          f"--function_keys={TOKEN_IDS_ONLY}")
+                         f"--bert_config_file={exports}/bert_config.json",
+                         f"--vocab_file={vocab_file}", f"--max_seq_length={MAX_SEQ_LENGTH}",
+                         f"--function_keys={TOKEN_IDS_ONLY}")
     assert done.returncode == 0, done.stderr[-3000:]
     paths["classifier"] = str(root / "classifier" / "1")
     return paths
@@ -60,7 +60,7 @@ def test_token_ids_only_exports_load_without_tensorflow_text(
 def test_default_export_needs_tensorflow_text(export_root, tokenizer, tmp_path):
     _, _, inputs = token_id_requests(export_root, tokenizer)["classifier_ids"]
     done = load_and_call(tmp_path, {"c": (export_root["classifier"], "serve_token_ids", inputs)},
-                          "--without_tensorflow_text")
+                         "--without_tensorflow_text")
     assert not isinstance(done, dict), "a default export loaded without tensorflow_text"
     assert "not registered" in done.stderr
 
@@ -72,6 +72,6 @@ def test_default_export_needs_tensorflow_text(export_root, tokenizer, tmp_path):
 ])
 def test_bad_function_keys_are_named(tmp_path, keys, message):
     done = export_script(tmp_path, "--init_checkpoint=unused", "--bert_config_file=unused",
-                          "--vocab_file=unused", f"--function_keys={keys}")
+                         "--vocab_file=unused", f"--function_keys={keys}")
     assert done.returncode != 0
     assert "--function_keys" in done.stderr and message in done.stderr
