@@ -4,6 +4,7 @@ import dataclasses
 import json
 import os
 
+from bert_tf.errors import ConfigError
 from bert_tf.file_io import read_text, write_text_atomically
 
 # The shipped configs: official_configs/ beside the package in a checkout, inside it once
@@ -13,10 +14,6 @@ OFFICIAL_CONFIG_DIRS = (os.path.join(_PACKAGE_DIR, "official_configs"),
                         os.path.join(os.path.dirname(_PACKAGE_DIR), "official_configs"))
 
 HIDDEN_ACTIVATIONS = ("gelu", "gelu_exact", "gelu_new", "relu")
-
-
-class ConfigError(ValueError):
-    """A bert_config.json that cannot describe a model; the message names the field."""
 
 
 @dataclasses.dataclass

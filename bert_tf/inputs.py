@@ -8,14 +8,11 @@ spellings are read and mapped to the model's input names.
 import tensorflow as tf
 
 from bert_tf import pretraining_features
+from bert_tf.errors import InputError
 
 # Record feature name -> model input name, for the two spellings in use.
 _ORIGINAL_NAMES = {"input_ids": "input_word_ids", "segment_ids": "input_type_ids"}
 _MODEL_GARDEN_NAMES = {"input_word_ids": "input_word_ids", "input_type_ids": "input_type_ids"}
-
-
-class InputError(ValueError):
-    """The input files are missing or do not match the flags."""
 
 
 def list_input_files(input_pattern):

@@ -18,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from bert_tf import inputs, pretraining_features
+from bert_tf.errors import InputError
 from data_prep import chunk_tokenizer, documents, instances, pretraining_data
 
 _EXAMPLES_PER_YIELD = 1024
@@ -35,7 +36,7 @@ def tokenized_chunks(input_files, options):
         if chunk.num_documents:
             chunks.append((file_index, chunk_index, chunk))
     if not chunks:
-        raise inputs.InputError(f"no text to pretrain on in {', '.join(input_files)}")
+        raise InputError(f"no text to pretrain on in {', '.join(input_files)}")
     return chunks, pretraining_data.vocab_ids(tokenize.tokenizer)
 
 

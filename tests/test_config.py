@@ -4,7 +4,8 @@ import os
 
 import pytest
 
-from bert_tf.config import BertConfig, ConfigError
+from bert_tf.config import BertConfig
+from bert_tf.errors import ConfigError
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ORIGINAL_FIELDS = {"vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from bert_tf.inputs import InputError, pretraining_dataset
+from bert_tf.errors import InputError
+from bert_tf.inputs import pretraining_dataset
 from tests.training.records import structured_examples, write_records
 
 

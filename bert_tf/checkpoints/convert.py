@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from bert_tf.checkpoints import huggingface, native, tf1
 from bert_tf.config import BertConfig
+from bert_tf.errors import CheckpointError
 from bert_tf.file_io import atomic_output
 
 FORMATS = ("tf1", "huggingface")
@@ -24,8 +25,8 @@ def detect_format(path):
         return "huggingface"
     if os.path.exists(path + ".index"):
         return "tf1"
-    raise tf1.CheckpointError(f"{path}: neither a Hugging Face directory/weights file nor a TF1 "
-                              "checkpoint prefix (no .index file); give --checkpoint_format")
+    raise CheckpointError(f"{path}: neither a Hugging Face directory/weights file nor a TF1 "
+                          "checkpoint prefix (no .index file); give --checkpoint_format")
 
 
 def import_checkpoint(path, checkpoint_format, bert_config_file=None):
@@ -44,7 +45,7 @@ def import_checkpoint(path, checkpoint_format, bert_config_file=None):
     """
     if checkpoint_format == "tf1":
         if not bert_config_file:
-            raise tf1.CheckpointError(f"{path}: a TF1 checkpoint needs its bert_config.json")
+            raise CheckpointError(f"{path}: a TF1 checkpoint needs its bert_config.json")
         config = BertConfig.from_json_file(bert_config_file)
         checkpoint = tf1.open_tf1_checkpoint(path)
     elif checkpoint_format == "huggingface":

@@ -10,8 +10,9 @@ import re
 
 import numpy as np
 
-from bert_tf.checkpoints.tf1 import CheckpointError, NamedTensors, assign_tf1_weights, reading
-from bert_tf.config import BertConfig, ConfigError
+from bert_tf.checkpoints.tf1 import NamedTensors, assign_tf1_weights, reading
+from bert_tf.config import BertConfig
+from bert_tf.errors import CheckpointError, ConfigError
 from bert_tf.models.heads import HEADS
 
 SAFETENSORS_NAME = "model.safetensors"

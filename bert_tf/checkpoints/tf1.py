@@ -15,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 from safetensors import SafetensorError
 
+from bert_tf.errors import CheckpointError
 from bert_tf.models import BertEncoder, BertPretrainer
 from bert_tf.models.heads import build_model_for_layers, head_of
 
@@ -33,10 +34,6 @@ class NamedTensors(collections.namedtuple("NamedTensors", "shapes read_tensor so
         read_tensor: function from a TF1 variable name to a numpy array.
         source: the file or prefix it came from, for error messages.
     """
-
-
-class CheckpointError(ValueError):
-    """A checkpoint that does not fit the model; the message names the file and the variable."""
 
 
 # What a truncated, damaged or foreign file raises in TensorFlow's checkpoint reader, in

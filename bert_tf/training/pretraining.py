@@ -74,7 +74,7 @@ def run_pretraining(options):
 
     Raises:
         ConfigError when the config cannot hold max_seq_length positions.
-        bert_tf.inputs.InputError for missing or mismatched input files.
+        InputError (bert_tf.errors) for missing or mismatched input files.
     """
     if not options.do_train and not options.do_eval:
         raise ValueError("At least one of --do_train or --do_eval must be True.")

@@ -16,6 +16,7 @@ import tensorflow as tf
 from absl import logging
 from tensorflow.core.framework import summary_pb2
 
+from bert_tf.errors import NonFiniteLossError
 from bert_tf.progress import progress_bar
 from bert_tf.training.strategy import is_chief
 
@@ -24,10 +25,6 @@ from bert_tf.training.strategy import is_chief
 # tf.summary.write so that training does not need the tensorboard package.
 _SCALAR_METADATA = summary_pb2.SummaryMetadata(
     plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")).SerializeToString()
-
-
-class NonFiniteLossError(RuntimeError):
-    """The training loss became NaN or infinite."""
 
 
 def describe(results, first=None):

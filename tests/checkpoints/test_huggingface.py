@@ -6,9 +6,9 @@ import sys
 import numpy as np
 import pytest
 
-from bert_tf.checkpoints import CheckpointError, load_huggingface_weights, read_huggingface_config
+from bert_tf.checkpoints import load_huggingface_weights, read_huggingface_config
 from bert_tf.checkpoints.huggingface import huggingface_to_tf1_name, open_huggingface_weights
-from bert_tf.config import ConfigError
+from bert_tf.errors import CheckpointError, ConfigError
 from bert_tf.models import BertEncoder
 
 from safetensors.numpy import save_file

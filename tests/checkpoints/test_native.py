@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from bert_tf.checkpoints import (CheckpointError, build_model_for_checkpoint, read_checkpoint,
-                                 write_checkpoint)
+from bert_tf.checkpoints import build_model_for_checkpoint, read_checkpoint, write_checkpoint
 from bert_tf.config import BertConfig
+from bert_tf.errors import CheckpointError
 from bert_tf.models import (BertClassifier, BertEncoder, BertMultipleChoice, BertPretrainer,
                             BertSpanLabeler, BertTokenClassifier)
 

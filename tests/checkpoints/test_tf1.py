@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from bert_tf.checkpoints import (CheckpointError, load_tf1_checkpoint, save_tf1_checkpoint,
-                                 tf1_weight_table)
+from bert_tf.checkpoints import load_tf1_checkpoint, save_tf1_checkpoint, tf1_weight_table
 from bert_tf.config import BertConfig
+from bert_tf.errors import CheckpointError
 from bert_tf.models import BertClassifier, BertEncoder, BertPretrainer, BertSpanLabeler
 
 pytest.importorskip("torch")

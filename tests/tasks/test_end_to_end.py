@@ -173,7 +173,7 @@ def test_ner_trains_evaluates_and_writes_conll_predictions(tmp_path, tokenizer, 
 
 
 def test_a_vocab_larger_than_the_config_is_refused_before_training(tmp_path, tokenizer):
-    from bert_tf.config import ConfigError
+    from bert_tf.errors import ConfigError
     config = write_config(tmp_path / "bert_config.json", tokenizer.vocab_size - 1)
     task = GlueTask("SST-2", tokenizer, 24, data_dir=str(tmp_path))
     with pytest.raises(ConfigError, match=f"{tokenizer.vocab_file} has {tokenizer.vocab_size} "

@@ -6,8 +6,7 @@ import os
 import pytest
 import tensorflow as tf
 
-from bert_tf.config import ConfigError
-from bert_tf.inputs import InputError
+from bert_tf.errors import ConfigError, InputError
 from bert_tf.training.pretraining import PretrainingOptions, run_pretraining
 from tests.training.records import structured_examples, tiny_config, write_records
 

@@ -6,11 +6,12 @@ import pytest
 import tensorflow as tf
 
 from bert_tf.config import BertConfig
+from bert_tf.errors import NonFiniteLossError
 from bert_tf.inputs import pretraining_dataset
 from bert_tf.losses import pretraining_losses
 from bert_tf.models.bert_encoder import BertEncoder
 from bert_tf.models.bert_pretrainer import BertPretrainer
-from bert_tf.training.trainer import NonFiniteLossError, Trainer
+from bert_tf.training.trainer import Trainer
 from tests.training.records import VOCAB_SIZE, structured_examples, write_records
 
 CONFIG = BertConfig(vocab_size=VOCAB_SIZE, hidden_size=16, num_hidden_layers=1,
