@@ -1,12 +1,19 @@
 """One entry point for every `--init_checkpoint`: ours, Google's TF1 layout, or Hugging Face."""
 
 import os
+import re
 
 import tensorflow as tf
 from absl import logging
 
 from bert_tf.checkpoints import huggingface, native, tf1
+from bert_tf.checkpoints.tf1 import CheckpointError
 from bert_tf.models import BertEncoder
+
+# The transformer blocks of the encoder, by name: our object graph, and the TF1 names that
+# Hugging Face names are renamed into.
+_OUR_LAYER = re.compile(r"^model/encoder/transformer_layer_(\d+)/")
+_TF1_LAYER = re.compile(r"^bert/encoder/layer_(\d+)/")
 
 
 def checkpoint_format(path):
@@ -24,8 +31,22 @@ def checkpoint_format(path):
         with tf1.reading(path):
             names = tf.train.load_checkpoint(path).get_variable_to_shape_map()
         return ("tf1" if any(name.startswith("bert/") for name in names) else "ours"), path
-    raise tf1.CheckpointError(f"{path}: not a checkpoint (no {path}.index), nor a Hugging Face "
-                              "directory or weights file")
+    raise CheckpointError(f"{path}: not a checkpoint (no {path}.index), nor a Hugging Face "
+                          "directory or weights file")
+
+
+def _check_depth(model, source, names, layer_pattern):
+    """Refuses a checkpoint whose encoder has another number of transformer blocks than `model`.
+
+    Loading by name would otherwise take the first blocks of a deeper checkpoint and silently
+    drop the rest, and fail on a shallower one's first missing weight without saying why.
+    """
+    encoder = model if isinstance(model, BertEncoder) else model.encoder
+    found = len({match[1] for match in map(layer_pattern.match, names) if match})
+    expected = encoder.config.num_hidden_layers
+    if found != expected:
+        raise CheckpointError(f"{source}: the checkpoint's encoder has {found} layers, the model "
+                              f"(num_hidden_layers in its config) has {expected}")
 
 
 def load_pretrained(model, path, heads="require"):
@@ -38,16 +59,19 @@ def load_pretrained(model, path, heads="require"):
             "ignore" loads the encoder only, for fine-tuning with fresh heads.
 
     Raises:
-        CheckpointError naming the path and what is missing, damaged or of another shape.
+        CheckpointError naming the path and what is missing, damaged or of another shape,
+        or the two layer counts when the checkpoint's encoder is of another depth.
     """
     kind, path = checkpoint_format(path)
-    if kind == "tf1":
-        tf1.load_tf1_checkpoint(model, path, heads)
-    elif kind == "huggingface":
-        huggingface.load_huggingface_weights(model, path, heads)
-    else:
+    if kind == "ours":
+        _check_depth(model, path, native.object_shapes(path), _OUR_LAYER)
         target = model if heads == "require" or isinstance(model, BertEncoder) else model.encoder
         native.read_checkpoint(target, path)
+    else:
+        tensors = (tf1.open_tf1_checkpoint(path) if kind == "tf1"
+                   else huggingface.open_huggingface_weights(path))
+        _check_depth(model, tensors.source, tensors.shapes, _TF1_LAYER)
+        tf1.assign_tf1_weights(model, tensors, heads)
     logging.info("Loaded %s (%s format%s) into %s", path, kind,
                  ", encoder only" if heads == "ignore" else "", type(model).__name__)
 
@@ -83,10 +107,10 @@ def resume_or_initialize(model, output_dir, init_checkpoint=None, heads="require
                 for name in reader.get_variable_to_shape_map():
                     reader.get_tensor(name)
             return path
-        except tf1.CheckpointError as error:
+        except CheckpointError as error:
             logging.warning("Not resuming from %s", error)
     if saved:
-        raise tf1.CheckpointError(f"{output_dir}: none of its checkpoints ({', '.join(saved)}) "
+        raise CheckpointError(f"{output_dir}: none of its checkpoints ({', '.join(saved)}) "
                                   "can be read; move them away to start afresh")
     if init_checkpoint:
         load_pretrained(model, init_checkpoint, heads)
