@@ -78,7 +78,7 @@ class BertConfig:
     def check_max_seq_length(self, max_seq_length, source="config"):
         """Raises ConfigError when sequences of max_seq_length do not fit the position table."""
         if max_seq_length > self.max_position_embeddings:
-            raise ConfigError(f"--max_seq_length={max_seq_length} is longer than "
+            raise ConfigError(f"max_seq_length={max_seq_length} is longer than "
                               f"max_position_embeddings={self.max_position_embeddings} of {source}")
 
     def check_vocab_size(self, num_tokens, vocab_file, source="config"):

@@ -12,6 +12,8 @@ import uuid
 
 import tensorflow as tf
 
+from bert_tf.errors import DataError
+
 
 @contextlib.contextmanager
 def atomic_output(path):
@@ -46,7 +48,7 @@ def read_text(path):
     """The text of a UTF-8 file (local or gs://), without a byte-order mark (MRPC has one).
 
     Raises:
-        FileNotFoundError, or ValueError naming the file and line of a byte that is not UTF-8.
+        FileNotFoundError, or DataError naming the file and line of a byte that is not UTF-8.
     """
     try:
         with tf.io.gfile.GFile(path, "rb") as f:
@@ -57,5 +59,5 @@ def read_text(path):
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise ValueError(f"{path}:{line}: not UTF-8 (byte {data[error.start]:#04x} at offset "
-                         f"{error.start}); save the file as UTF-8") from None
+        raise DataError(f"{path}:{line}: not UTF-8 (byte {data[error.start]:#04x} at offset "
+                        f"{error.start}); save the file as UTF-8") from None

@@ -27,10 +27,10 @@ def list_input_files(input_pattern):
             continue
         matched = tf.io.gfile.glob(pattern)
         if not matched:
-            raise InputError(f"--input_file pattern {pattern!r} matches no files")
+            raise InputError(f"input_file pattern {pattern!r} matches no files")
         files.extend(matched)
     if not files:
-        raise InputError(f"--input_file {input_pattern!r} names no files")
+        raise InputError(f"input_file {input_pattern!r} names no files")
     return sorted(set(files))
 
 
@@ -40,7 +40,7 @@ def _first_example(path):
             return tf.train.Example.FromString(record.numpy())
     except tf.errors.DataLossError:
         raise InputError(f"{path}: not a TFRecord file (raw text takes "
-                         "--input_format=text)") from None
+                         "input_format=text)") from None
     raise InputError(f"{path} holds no records")
 
 
@@ -73,7 +73,7 @@ def check_record_shapes(path, max_seq_length, max_predictions_per_seq):
         dict record feature name -> model input name for the token and segment ids.
 
     Raises:
-        InputError naming the file and the flag the record disagrees with.
+        InputError naming the file and the setting the record disagrees with.
     """
     example = _first_example(path)
     keys = set(example.features.feature.keys())
@@ -88,11 +88,11 @@ def check_record_shapes(path, max_seq_length, max_predictions_per_seq):
     seq_length = _feature_length(example, ids_name)
     if seq_length != max_seq_length:
         raise InputError(f"records in {path} have max_seq_length={seq_length} "
-                         f"but --max_seq_length says {max_seq_length}")
+                         f"but max_seq_length={max_seq_length} was given")
     num_predictions = _feature_length(example, "masked_lm_positions")
     if num_predictions != max_predictions_per_seq:
         raise InputError(f"records in {path} have max_predictions_per_seq={num_predictions} "
-                         f"but --max_predictions_per_seq says {max_predictions_per_seq}")
+                         f"but max_predictions_per_seq={max_predictions_per_seq} was given")
     return names
 
 

@@ -4,6 +4,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from bert_tf.errors import ConfigError
+
 # Variable names (the last component of the variable path) that get no weight decay.
 # The original excluded "LayerNorm", "layer_norm" and "bias" by scope; our LayerNorm
 # variables are called gamma/beta, and "bias" also matches the MLM `output_bias`.
@@ -145,6 +147,6 @@ def create_optimizer(optimizer_type, learning_rate, num_train_steps, num_warmup_
     elif optimizer_type == "lamb":
         optimizer = keras.optimizers.Lamb(**common)
     else:
-        raise ValueError(f"--optimizer must be adamw or lamb, got {optimizer_type!r}")
+        raise ConfigError(f"optimizer must be adamw or lamb, got {optimizer_type!r}")
     optimizer.exclude_from_weight_decay(var_names=list(NO_DECAY_VARIABLE_NAMES))
     return optimizer

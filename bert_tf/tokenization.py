@@ -21,6 +21,8 @@ exported SavedModel (the WordPiece model is a constant tracked by this tf.Module
 import tensorflow as tf
 import tensorflow_text as tf_text
 
+from bert_tf.errors import DataError
+
 CLS_TOKEN = "[CLS]"
 SEP_TOKEN = "[SEP]"
 PAD_TOKEN = "[PAD]"
@@ -121,7 +123,7 @@ class Tokenizer(tf.Module):
             if t not in self._lookup.token_to_id
         ]
         if missing:
-            raise ValueError(
+            raise DataError(
                 f"vocab file {vocab_file} lacks the special token(s) {', '.join(missing)}"
             )
         self.cls_id = self._lookup.token_to_id[CLS_TOKEN]

@@ -31,6 +31,7 @@ import os
 import numpy as np
 from absl import logging
 
+from bert_tf.errors import ConfigError, DataError, InputError
 from bert_tf.progress import progress_bar
 from data_prep import documents, instances
 
@@ -85,7 +86,7 @@ def expand_input_patterns(patterns):
             continue
         matches = sorted(glob.glob(pattern))
         if not matches:
-            raise FileNotFoundError(f"--input_file pattern matches no file: {pattern}")
+            raise InputError(f"input_file pattern matches no file: {pattern}")
         files.extend(matches)
     return files
 
@@ -148,9 +149,9 @@ def create_pretraining_data(
       Summary of the whole run.
     """
     if not output_files:
-        raise ValueError("--output_file names no file")
+        raise ConfigError("output_files names no file")
     if workers not in ("auto", "threads", "processes"):
-        raise ValueError(f"workers must be auto, threads or processes, not {workers!r}")
+        raise ConfigError(f"workers must be auto, threads or processes, not {workers!r}")
     # Imported here, not at the top: worker processes import this module (spawn re-imports the
     # main script, which imports it) and must not load TensorFlow.
     from data_prep import chunk_tokenizer  # pylint: disable=import-outside-toplevel
@@ -237,8 +238,8 @@ def _write_records(input_files, output_files, options, tokenize, pool, num_worke
             while pending:
                 write_oldest(writer)
             if not summary.instances:  # raised inside the writer: no empty file is left behind
-                raise ValueError(f"no pretraining instance made from {', '.join(input_files)}: "
-                                 f"{summary.describe()}")
+                raise DataError(f"no pretraining instance made from {', '.join(input_files)}: "
+                                f"{summary.describe()}")
     finally:
         bar.close()
     return summary

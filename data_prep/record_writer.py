@@ -5,6 +5,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from bert_tf.errors import ConfigError
+
 
 class RoundRobinWriter:
     """Writes record i of the stream to output file i % len(output_files), as the original does.
@@ -21,8 +23,8 @@ class RoundRobinWriter:
         real_paths = [os.path.realpath(path) for path in self._paths]
         for i, path in enumerate(real_paths):
             if path in real_paths[:i]:
-                raise ValueError(f"--output_file names {self._paths[i]} twice; each shard needs "
-                                 "its own file")
+                raise ConfigError(f"output_files names {self._paths[i]} twice; each shard needs "
+                                  "its own file")
         for path in self._paths:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self._writers = [tf.io.TFRecordWriter(path + ".tmp") for path in self._paths]

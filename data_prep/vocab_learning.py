@@ -11,6 +11,7 @@ tokens ([UNK] [CLS] [SEP] [MASK]), the remaining [unusedN] slots, then the learn
 import tensorflow as tf
 from tensorflow_text.tools.wordpiece_vocab import bert_vocab_from_dataset
 
+from bert_tf.errors import ConfigError, DataError
 from bert_tf.file_io import write_text_atomically
 from bert_tf.tokenization import split_words
 
@@ -37,16 +38,17 @@ def learn_vocab(input_files, vocab_size, do_lower_case, reserved_tokens, num_unu
       list of tokens, id = index.
 
     Raises:
-      ValueError when vocab_size leaves no room for learned tokens, or the files hold no text.
+      ConfigError when vocab_size leaves no room for learned tokens, DataError when the files
+      hold no text.
     """
     specials = list(reserved_tokens) + [f"[unused{i}]" for i in range(num_unused)]
     if vocab_size <= len(specials):
-        raise ValueError(f"--vocab_size={vocab_size} leaves no room for learned tokens beside "
-                         f"the {len(specials)} reserved and unused ones")
+        raise ConfigError(f"vocab_size={vocab_size} leaves no room for learned tokens beside "
+                          f"the {len(specials)} reserved and unused ones")
     lines = tf.data.TextLineDataset(input_files).filter(
         lambda line: tf.strings.length(tf.strings.strip(line)) > 0)
     if next(iter(lines.take(1)), None) is None:
-        raise ValueError(f"no text to learn a vocabulary from in {', '.join(input_files)}")
+        raise DataError(f"no text to learn a vocabulary from in {', '.join(input_files)}")
     words = lines.batch(1024).map(
         lambda batch: tf.strings.reduce_join(
             split_words(batch, do_lower_case), axis=-1, separator=" "

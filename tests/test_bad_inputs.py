@@ -57,7 +57,7 @@ def test_a_vocab_size_with_no_room_for_learned_tokens_is_refused(tmp_path):
     _assert_one_error_line(result, "--num_unused=-5: must be 0 or more")
     result = _run("-m", "data_prep.build_vocab", f"--input_file={text}", f"--output_file={vocab}",
                   "--vocab_size=3")
-    _assert_one_error_line(result, "--vocab_size=3 leaves no room", "105 reserved and unused")
+    _assert_one_error_line(result, "vocab_size=3 leaves no room", "105 reserved and unused")
     assert not os.path.exists(vocab)
 
 
@@ -79,7 +79,7 @@ def test_a_repeated_output_shard_is_refused_before_writing(tmp_path):
     result = _run("-m", "data_prep.create_pretraining_data",
                   f"--input_file={corpus.write_corpus(tmp_path)}", f"--output_file={out},{out}",
                   f"--vocab_file={corpus.write_vocab(tmp_path)}")
-    _assert_one_error_line(result, f"--output_file names {out} twice")
+    _assert_one_error_line(result, f"output_files names {out} twice")
     assert not [name for name in os.listdir(tmp_path) if name.startswith("shard")]
 
 

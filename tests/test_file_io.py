@@ -2,6 +2,7 @@ import os
 
 import pytest
 
+from bert_tf.errors import DataError
 from bert_tf.file_io import atomic_output, write_text_atomically
 
 
@@ -44,7 +45,7 @@ def test_a_byte_that_is_not_utf8_is_named_with_file_and_line(tmp_path):
     from bert_tf.file_io import read_text
     path = tmp_path / "train.tsv"
     path.write_bytes("sentence\tlabel\nfine\t1\n".encode() + b"caf\xe9\t0\n")
-    with pytest.raises(ValueError, match=rf"^{path}:3: not UTF-8 \(byte 0xe9 at offset 25\)"):
+    with pytest.raises(DataError, match=rf"^{path}:3: not UTF-8 \(byte 0xe9 at offset 25\)"):
         read_text(str(path))
     path.write_bytes(b"\xef\xbb\xbfsentence\n")  # a byte-order mark is not part of the text
     assert read_text(str(path)) == "sentence\n"

@@ -55,13 +55,13 @@ def test_missing_input_pattern_is_named(tmp_path):
 def test_records_with_other_max_predictions_per_seq_are_an_error(tmp_path):
     path = write_records(tmp_path / "a.tfrecord", structured_examples(2, max_predictions_per_seq=3))
     with pytest.raises(InputError, match=r"a.tfrecord have max_predictions_per_seq=3 but "
-                                         r"--max_predictions_per_seq says 5"):
+                                         r"max_predictions_per_seq=5 was given"):
         pretraining_dataset(path, 16, 5, 2, True)
 
 
 def test_records_with_other_max_seq_length_are_an_error(tmp_path):
     path = write_records(tmp_path / "a.tfrecord", structured_examples(2, seq_length=16))
-    with pytest.raises(InputError, match="max_seq_length=16 but --max_seq_length says 32"):
+    with pytest.raises(InputError, match="max_seq_length=16 but max_seq_length=32 was given"):
         pretraining_dataset(path, 32, 3, 2, True)
 
 

@@ -4,6 +4,7 @@ import pytest
 import tensorflow as tf
 
 from bert_tf.config import BertConfig
+from bert_tf.errors import ConfigError
 from bert_tf.models.bert_encoder import BertEncoder
 from bert_tf.models.bert_pretrainer import BertPretrainer
 from bert_tf.optimization import WarmupLinearDecay, create_optimizer
@@ -98,6 +99,6 @@ def test_layer_norm_and_bias_variables_get_no_weight_decay(optimizer_type):
                                            "word_embeddings"}
 
 
-def test_unknown_optimizer_is_an_error_naming_the_flag():
-    with pytest.raises(ValueError, match="--optimizer"):
+def test_unknown_optimizer_is_an_error_naming_the_option():
+    with pytest.raises(ConfigError, match="optimizer must be adamw or lamb, got 'sgd'"):
         create_optimizer("sgd", 0.1, 10, 0)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from bert_tf.errors import DataError
 from bert_tf.tokenization import Tokenizer, pack_inputs
 from tests.original_bert import truncate_seq_pair
 
@@ -206,7 +207,7 @@ def test_special_token_ids_and_conversions(tmp_path):
 
 def test_vocab_missing_special_token_names_file_and_token(tmp_path):
     vocab_file = write_vocab(tmp_path, ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "hello"])
-    with pytest.raises(ValueError, match=r"vocab\.txt.*\[MASK\]"):
+    with pytest.raises(DataError, match=r"vocab\.txt.*\[MASK\]"):
         Tokenizer(vocab_file)
 
 

@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from bert_tf.checkpoints import huggingface, native, tf1
 from bert_tf.config import BertConfig
-from bert_tf.errors import CheckpointError
+from bert_tf.errors import CheckpointError, ConfigError
 from bert_tf.file_io import atomic_output
 
 FORMATS = ("tf1", "huggingface")
@@ -26,7 +26,7 @@ def detect_format(path):
     if os.path.exists(path + ".index"):
         return "tf1"
     raise CheckpointError(f"{path}: neither a Hugging Face directory/weights file nor a TF1 "
-                          "checkpoint prefix (no .index file); give --checkpoint_format")
+                          "checkpoint prefix (no .index file); give checkpoint_format")
 
 
 def import_checkpoint(path, checkpoint_format, bert_config_file=None):
@@ -54,7 +54,7 @@ def import_checkpoint(path, checkpoint_format, bert_config_file=None):
                       path if os.path.isdir(path) else os.path.dirname(path)))
         checkpoint = huggingface.open_huggingface_weights(path)
     else:
-        raise ValueError(f"checkpoint_format must be one of {FORMATS}, got {checkpoint_format!r}")
+        raise ConfigError(f"checkpoint_format must be one of {FORMATS}, got {checkpoint_format!r}")
     model = tf1.build_model_for_tf1_names(config, checkpoint.shapes)
     unused = tf1.assign_tf1_weights(model, checkpoint)
     return config, model, unused

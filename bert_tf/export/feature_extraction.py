@@ -17,6 +17,7 @@ import re
 import numpy as np
 import tensorflow as tf
 
+from bert_tf.errors import ConfigError, DataError
 from bert_tf.file_io import atomic_output, read_text
 from bert_tf.tokenization import pack_inputs
 
@@ -31,7 +32,7 @@ def read_examples(input_file):
         match = _PAIR.match(line.strip())
         examples.append(match.groups() if match else (line.strip(), ""))
     if not examples:
-        raise ValueError(f"{input_file}: no lines to extract features from")
+        raise DataError(f"{input_file}: no lines to extract features from")
     return examples
 
 
@@ -80,15 +81,15 @@ class FeatureExtractor:
 def feature_records(extractor, examples, layer_indexes, pooling="none", batch_size=8):
     """Yields one JSON-ready dict per example (see the module docstring)."""
     if pooling not in POOLING_MODES:
-        raise ValueError(f"--pooling must be one of {', '.join(POOLING_MODES)}, got {pooling!r}")
+        raise ConfigError(f"pooling must be one of {', '.join(POOLING_MODES)}, got {pooling!r}")
     tokens = extractor.tokenizer.vocab
     for start in range(0, len(examples), batch_size):
         word_ids, mask, layers = extractor.extract(examples[start : start + batch_size])
         num_layers = layers.shape[0]
         for layer_index in layer_indexes:
             if not -num_layers <= layer_index < num_layers:
-                raise ValueError(
-                    f"--layers: {layer_index} is not a layer of a {num_layers}-layer model"
+                raise ConfigError(
+                    f"layers: {layer_index} is not a layer of a {num_layers}-layer model"
                 )
         for row in range(word_ids.shape[0]):
             length = int(mask[row].sum())

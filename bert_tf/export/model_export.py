@@ -4,6 +4,7 @@ import os
 
 import tensorflow as tf
 
+from bert_tf.errors import ConfigError
 from bert_tf.export import serving_modules
 from bert_tf.export.saved_model_writer import next_version, write_version
 from bert_tf.models import MODEL_TYPES
@@ -26,8 +27,8 @@ def make_serving_module(model_type, model, tokenizer, max_seq_length, **options)
     """The serving module of `model_type`; options are its constructor's own arguments."""
     config = model.encoder.config if hasattr(model, "encoder") else model.config
     if not 3 <= max_seq_length <= config.max_position_embeddings:
-        raise ValueError(
-            f"--max_seq_length={max_seq_length} must be between 3 and the model's "
+        raise ConfigError(
+            f"max_seq_length={max_seq_length} must be between 3 and the model's "
             f"max_position_embeddings ({config.max_position_embeddings})"
         )
     config.check_vocab_size(tokenizer.vocab_size, tokenizer.vocab_file, "the model's config")

@@ -11,6 +11,8 @@ import os
 import shutil
 import tempfile
 
+from bert_tf.errors import ConfigError
+
 
 def existing_versions(export_dir):
     """Sorted int versions (all-digit subdirectories) under export_dir; [] if it does not exist."""
@@ -58,12 +60,12 @@ def write_version(export_dir, version, write_fn, overwrite=False):
         FileExistsError if the version exists and not overwrite.
     """
     if int(version) < 0:
-        raise ValueError(f"--version must be >= 0, got {version}")
+        raise ConfigError(f"version must be >= 0, got {version}")
     target = os.path.join(export_dir, str(int(version)))
     if os.path.exists(target) and not overwrite:
         raise FileExistsError(
-            f"version {version} already exists at {target}; pass --overwrite "
-            "to replace it or choose another --version"
+            f"version {version} already exists at {target}; pass overwrite=True "
+            "to replace it or choose another version"
         )
     os.makedirs(export_dir, exist_ok=True)
     temp_dir = tempfile.mkdtemp(prefix=f".tmp-{int(version)}-", dir=export_dir)

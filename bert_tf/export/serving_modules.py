@@ -12,6 +12,7 @@ The vocab is saved with every module as the asset `assets/vocab.txt`.
 import tensorflow as tf
 
 from bert_tf import text_inputs
+from bert_tf.errors import ConfigError
 from bert_tf.tasks import ner_serving, squad_serving
 from bert_tf.tokenization import pack_inputs
 
@@ -241,7 +242,7 @@ class ClassifierServing(ServingModule):
     def __init__(self, model, tokenizer, max_seq_length, num_labels, labels=None, **options):
         super().__init__(model, tokenizer, max_seq_length, **options)
         if labels is not None and len(labels) != num_labels:
-            raise ValueError(f"{len(labels)} labels given for a model with {num_labels} outputs")
+            raise ConfigError(f"{len(labels)} labels given for a model with {num_labels} outputs")
         self.num_labels = num_labels
         self.labels = None if labels is None else list(labels)
 

@@ -8,7 +8,7 @@ Every task module defines one task class of the same shape, which
     task.metric_name               key of evaluate()'s dict that picks the best checkpoint
                                    (higher is better)
     task.read_examples(split)      split in {"train", "dev", "test"} -> list of examples;
-                                   bad input raises ValueError naming the file and line
+                                   bad input raises DataError naming the file and line
     task.make_features(examples, is_training)
                                    -> dict of numpy arrays, first axis = feature index:
                                    model inputs `input_word_ids`, `input_mask`,

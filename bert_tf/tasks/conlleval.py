@@ -19,6 +19,8 @@ import collections
 import dataclasses
 import os
 
+from bert_tf.errors import DataError
+
 _BOUNDARY = "-X-"
 
 
@@ -181,7 +183,7 @@ def read_tag_pairs(lines, source="<lines>", delimiter=" "):
       (gold_tag, guessed_tag), or None for a sentence boundary.
 
     Raises:
-      ValueError naming source and line number when a line has fewer than 2 fields, or a number
+      DataError naming source and line number when a line has fewer than 2 fields, or a number
       of fields different from the first line's, where the script stops too.
     """
     num_fields = None
@@ -193,14 +195,14 @@ def read_tag_pairs(lines, source="<lines>", delimiter=" "):
         if num_fields is None:
             num_fields = len(features) if features else None
         elif features and len(features) != num_fields:
-            raise ValueError(f"{source}:{line_number}: unexpected number of fields: "
-                             f"{len(features)} ({num_fields})")
+            raise DataError(f"{source}:{line_number}: unexpected number of fields: "
+                            f"{len(features)} ({num_fields})")
         if not features or features[0] == _BOUNDARY:
             yield None
             continue
         if len(features) < 2:
-            raise ValueError(f"{source}:{line_number}: unexpected number of fields in line "
-                             f"{line.rstrip()!r}")
+            raise DataError(f"{source}:{line_number}: unexpected number of fields in line "
+                            f"{line.rstrip()!r}")
         yield features[-2], features[-1]
 
 

@@ -22,6 +22,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from bert_tf.errors import ConfigError, DataError
 from bert_tf.file_io import read_text, write_text_atomically
 from bert_tf.models import build_model
 from bert_tf.tasks import classification_metrics
@@ -183,7 +184,7 @@ def canonical_task_name(task_name):
     """Maps a GLUE spelling ("SST-2", "sst2", "STS-B", "MNLI") to its table key ("sst2", ...)."""
     name = task_name.lower().replace("-", "").replace("_", "")
     if name not in _TASKS:
-        raise ValueError(f"unknown GLUE task {task_name!r}; expected one of {', '.join(_TASKS)}")
+        raise ConfigError(f"unknown GLUE task {task_name!r}; expected one of {', '.join(_TASKS)}")
     return name
 
 
@@ -211,9 +212,9 @@ class GlueTask:
         self.name = canonical_task_name(task_name)
         self._spec = _TASKS[self.name]
         if data_source not in ("tsv", "tfds"):
-            raise ValueError(f"data_source must be 'tsv' or 'tfds', got {data_source!r}")
+            raise ConfigError(f"data_source must be 'tsv' or 'tfds', got {data_source!r}")
         if data_source == "tsv" and not data_dir:
-            raise ValueError(f"GLUE task {self.name} reads TSV files and needs a data_dir")
+            raise ConfigError(f"GLUE task {self.name} reads TSV files and needs a data_dir")
         self.tokenizer = tokenizer
         self.max_seq_length = max_seq_length
         self.data_dir = data_dir
@@ -265,8 +266,8 @@ class GlueTask:
                     continue  # a blank line carries no example
                 where = f"{path}:{reader.line_num}"
                 if len(row) < min_fields:
-                    raise ValueError(f"{where}: expected at least {min_fields} tab-separated "
-                                     f"fields for {self.name} {split}, found {len(row)}")
+                    raise DataError(f"{where}: expected at least {min_fields} tab-separated "
+                                    f"fields for {self.name} {split}, found {len(row)}")
                 examples.append(GlueExample(
                     split=split,
                     index=(len(examples) if columns.index is None
@@ -276,7 +277,7 @@ class GlueTask:
                     label=(None if columns.label is None
                            else self._parse_label(row[columns.label], where))))
         if not examples:
-            raise ValueError(f"{path}: no {self.name} {split} examples")
+            raise DataError(f"{path}: no {self.name} {split} examples")
         return examples
 
     def _parse_label(self, value, where):
@@ -284,10 +285,10 @@ class GlueTask:
             try:
                 return float(value)
             except ValueError:
-                raise ValueError(f"{where}: label {value!r} is not a number") from None
+                raise DataError(f"{where}: label {value!r} is not a number") from None
         if value not in self.label_list:
-            raise ValueError(f"{where}: unknown label {value!r} for {self.name}; expected one of "
-                             f"{', '.join(self.label_list)}")
+            raise DataError(f"{where}: unknown label {value!r} for {self.name}; expected one of "
+                            f"{', '.join(self.label_list)}")
         return value
 
     def _read_tfds(self, split):
@@ -309,7 +310,7 @@ class GlueTask:
                 if self.is_regression:
                     label = float(raw)
                 elif not 0 <= int(raw) < len(label_names):
-                    raise ValueError(f"{where}: label id {int(raw)} outside {label_names}")
+                    raise DataError(f"{where}: label id {int(raw)} outside {label_names}")
                 else:
                     # TFDS names the binary classes ("acceptable", ...) where GLUE writes 0/1,
                     # and orders MNLI's classes differently from the original label list.
@@ -443,7 +444,7 @@ def _parse_index(value, where):
     try:
         return int(value)
     except ValueError:
-        raise ValueError(f"{where}: index {value!r} is not an integer") from None
+        raise DataError(f"{where}: index {value!r} is not an integer") from None
 
 
 def _one_split(examples):

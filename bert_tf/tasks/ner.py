@@ -24,6 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from bert_tf import models
+from bert_tf.errors import ConfigError, DataError
 from bert_tf.file_io import read_text, write_text_atomically
 from bert_tf.tasks import conlleval
 
@@ -54,7 +55,7 @@ def read_conll_file(path):
     """Sentences of a CoNLL column file.
 
     Raises:
-      ValueError naming the file and line when a line has fewer than 2 fields or another number
+      DataError naming the file and line when a line has fewer than 2 fields or another number
       of fields than the file's first word line.
     """
     examples = []
@@ -77,20 +78,20 @@ def read_conll_file(path):
                 end_sentence()
                 continue
             if len(fields) < 2:
-                raise ValueError(f"{path}:{line_number}: expected a word and its tag, got "
-                                 f"{line.rstrip()!r}")
+                raise DataError(f"{path}:{line_number}: expected a word and its tag, got "
+                                f"{line.rstrip()!r}")
             if num_fields is None:
                 num_fields = len(fields)
             elif len(fields) != num_fields:
-                raise ValueError(f"{path}:{line_number}: {len(fields)} fields where the file's "
-                                 f"first line has {num_fields}: {line.rstrip()!r}")
+                raise DataError(f"{path}:{line_number}: {len(fields)} fields where the file's "
+                                f"first line has {num_fields}: {line.rstrip()!r}")
             if not words:
                 first_line = line_number
             words.append(fields[0])
             labels.append(fields[-1])
     end_sentence()
     if not examples:
-        raise ValueError(f"{path}: no sentences")
+        raise DataError(f"{path}: no sentences")
     return examples
 
 
@@ -154,11 +155,11 @@ class NerTask:
     def __init__(self, tokenizer, max_seq_length=128, data_dir=None, data_source="conll",
                  label_list=None, tag_scheme=None, tfds_data_dir=None):
         if data_source not in ("conll", "tfds"):
-            raise ValueError(f"data_source must be 'conll' or 'tfds', got {data_source!r}")
+            raise ConfigError(f"data_source must be 'conll' or 'tfds', got {data_source!r}")
         if tag_scheme not in (None, "IOB1", "IOB2"):
-            raise ValueError(f"tag_scheme must be None, 'IOB1' or 'IOB2', got {tag_scheme!r}")
+            raise ConfigError(f"tag_scheme must be None, 'IOB1' or 'IOB2', got {tag_scheme!r}")
         if max_seq_length < 3:
-            raise ValueError(f"max_seq_length must be at least 3, got {max_seq_length}")
+            raise ConfigError(f"max_seq_length must be at least 3, got {max_seq_length}")
         self.tokenizer = tokenizer
         self.max_seq_length = max_seq_length
         self.data_dir = data_dir
@@ -182,8 +183,8 @@ class NerTask:
         for example in examples:
             for i, label in enumerate(example.labels):
                 if label not in self.label_map:
-                    raise ValueError(f"{_word_source(example, i)}: tag {label!r} is not in the "
-                                     f"label list {list(self.label_list)}")
+                    raise DataError(f"{_word_source(example, i)}: tag {label!r} is not in the "
+                                    f"label list {list(self.label_list)}")
         scheme = detect_tag_scheme(e.labels for e in examples)
         self.detected_tag_schemes[split] = scheme
         if {scheme, self.tag_scheme} == {"IOB1", "IOB2"}:
@@ -193,7 +194,7 @@ class NerTask:
 
     def _split_path(self, split):
         if not self.data_dir:
-            raise ValueError("NerTask needs data_dir")
+            raise ConfigError("NerTask needs data_dir")
         for name in _SPLIT_FILES[split]:
             path = os.path.join(self.data_dir, name)
             if tf.io.gfile.exists(path):

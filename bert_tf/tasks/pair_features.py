@@ -8,6 +8,7 @@ SavedModel runs, so fine-tuning and serving see identical inputs.
 import numpy as np
 import tensorflow as tf
 
+from bert_tf.errors import ConfigError
 from bert_tf.tokenization import pack_inputs
 
 # Texts tokenized per TF call: large enough to amortize the call, small enough that the
@@ -32,8 +33,8 @@ def encode_texts(tokenizer, texts_a, texts_b, max_seq_length):
         raise ValueError(f"{len(texts_a)} first segments but {len(texts_b)} second segments")
     min_length = 3 if texts_b is None else 4
     if max_seq_length < min_length:
-        raise ValueError(f"max_seq_length {max_seq_length} is too short: packing needs at least "
-                         f"{min_length} positions")
+        raise ConfigError(f"max_seq_length {max_seq_length} is too short: packing needs at least "
+                          f"{min_length} positions")
     chunks = []
     for start in range(0, len(texts_a), _CHUNK_SIZE):
         segments = [tokenizer.tokenize_ids(tf.constant(texts_a[start:start + _CHUNK_SIZE]))]

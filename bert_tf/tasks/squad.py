@@ -25,6 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from bert_tf import models, tokenization
+from bert_tf.errors import ConfigError
 from bert_tf.file_io import write_text_atomically
 from bert_tf.tasks import squad_evaluation
 from bert_tf.tasks.squad_examples import read_squad_file, read_squad_tfds
@@ -183,15 +184,15 @@ class SquadTask:
                  n_best_size=20, max_answer_length=30, null_score_diff_threshold=0.0,
                  do_lower_case=None, data_source="json", tfds_data_dir=None):
         if max_seq_length <= max_query_length + 3:
-            raise ValueError(f"max_seq_length ({max_seq_length}) must be greater than "
-                             f"max_query_length ({max_query_length}) + 3")
+            raise ConfigError(f"max_seq_length ({max_seq_length}) must be greater than "
+                              f"max_query_length ({max_query_length}) + 3")
         if doc_stride < 1:
-            raise ValueError(f"doc_stride must be positive, got {doc_stride}")
+            raise ConfigError(f"doc_stride must be positive, got {doc_stride}")
         if do_lower_case is not None and do_lower_case != tokenizer.do_lower_case:
-            raise ValueError(f"do_lower_case={do_lower_case} but the tokenizer has "
-                             f"do_lower_case={tokenizer.do_lower_case}")
+            raise ConfigError(f"do_lower_case={do_lower_case} but the tokenizer has "
+                              f"do_lower_case={tokenizer.do_lower_case}")
         if data_source not in ("json", "tfds"):
-            raise ValueError(f"data_source must be 'json' or 'tfds', got {data_source!r}")
+            raise ConfigError(f"data_source must be 'json' or 'tfds', got {data_source!r}")
         self.name = "squad_v2" if version_2_with_negative else "squad"
         self.tokenizer = tokenizer
         self.max_seq_length = max_seq_length
@@ -219,8 +220,8 @@ class SquadTask:
                                    self.version_2_with_negative, self.tfds_data_dir)
         path = self.train_file if is_training else self.predict_file
         if not path:
-            raise ValueError(f"split {split!r} needs "
-                             f"{'train_file' if is_training else 'predict_file'}")
+            raise ConfigError(f"split {split!r} needs "
+                              f"{'train_file' if is_training else 'predict_file'}")
         return read_squad_file(path, is_training, self.version_2_with_negative)
 
     # ------------------------------------------------------------------------------ features

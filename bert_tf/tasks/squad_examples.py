@@ -12,6 +12,7 @@ import json
 
 from absl import logging
 
+from bert_tf.errors import DataError
 from bert_tf.file_io import read_text
 
 
@@ -72,7 +73,7 @@ def _field(record, key, where):
     try:
         return record[key]
     except (KeyError, TypeError):
-        raise ValueError(f"{where}: missing field {key!r}") from None
+        raise DataError(f"{where}: missing field {key!r}") from None
 
 
 def parse_squad_data(data, source, is_training, version_2_with_negative):
@@ -89,7 +90,7 @@ def parse_squad_data(data, source, is_training, version_2_with_negative):
       list of SquadExample.
 
     Raises:
-      ValueError naming source and the question id when a field is missing, a training question
+      DataError naming source and the question id when a field is missing, a training question
       has not exactly one answer, or an answer_start does not point at the answer text.
     """
     examples = []
@@ -125,18 +126,18 @@ def _locate_answer(example, answers, context, char_to_word_offset, where):
         example.orig_answer_text, example.start_position, example.end_position = "", -1, -1
         return True
     if len(answers) != 1:
-        raise ValueError(f"{where}: for training, each question should have exactly 1 answer, "
-                         f"got {len(answers)}")
+        raise DataError(f"{where}: for training, each question should have exactly 1 answer, "
+                        f"got {len(answers)}")
     text = _field(answers[0], "text", where)
     offset = _field(answers[0], "answer_start", where)
     if not text:
-        raise ValueError(f"{where}: empty answer text")
+        raise DataError(f"{where}: empty answer text")
     if not isinstance(offset, int) or offset < 0 or offset + len(text) > len(char_to_word_offset):
-        raise ValueError(f"{where}: answer_start {offset} with answer {text!r} is outside its "
-                         f"context of {len(char_to_word_offset)} characters")
+        raise DataError(f"{where}: answer_start {offset} with answer {text!r} is outside its "
+                        f"context of {len(char_to_word_offset)} characters")
     if context[offset:offset + len(text)] != text:
-        raise ValueError(f"{where}: answer {text!r} not found at answer_start {offset}, where "
-                         f"the context reads {context[offset:offset + len(text)]!r}")
+        raise DataError(f"{where}: answer {text!r} not found at answer_start {offset}, where "
+                        f"the context reads {context[offset:offset + len(text)]!r}")
     start = char_to_word_offset[offset]
     end = char_to_word_offset[offset + len(text) - 1]
     actual_text = " ".join(example.doc_tokens[start:end + 1])
@@ -150,15 +151,15 @@ def _locate_answer(example, answers, context, char_to_word_offset, where):
 
 
 def read_squad_file(path, is_training, version_2_with_negative):
-    """Examples of a SQuAD JSON file; malformed JSON raises ValueError naming path, line and column."""
+    """Examples of a SQuAD JSON file; malformed JSON raises DataError naming path, line and column."""
     try:
         data = json.loads(read_text(path))
     except json.JSONDecodeError as e:
-        raise ValueError(f"{path}:{e.lineno}:{e.colno}: malformed JSON: {e.msg}") from None
+        raise DataError(f"{path}:{e.lineno}:{e.colno}: malformed JSON: {e.msg}") from None
     examples = parse_squad_data(_field(data, "data", path), path, is_training,
                                 version_2_with_negative)
     if not examples:
-        raise ValueError(f"{path}: no questions")
+        raise DataError(f"{path}: no questions")
     return examples
 
 

@@ -24,6 +24,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from bert_tf.errors import DataError
 from bert_tf.file_io import read_text, write_text_atomically
 from bert_tf.models import build_model
 from bert_tf.tasks import classification_metrics
@@ -101,13 +102,13 @@ class SwagTask:
             required = _TEXT_COLUMNS + (("label",) if labelled else ())
             missing = [column for column in required if column not in header]
             if missing:
-                raise ValueError(f"{path}:1: header lacks column(s) {', '.join(missing)}")
+                raise DataError(f"{path}:1: header lacks column(s) {', '.join(missing)}")
             for row in reader:
                 where = f"{path}:{reader.line_num}"
                 # DictReader files surplus fields under None and fills absent ones with None.
                 if None in row or any(value is None for value in row.values()):
-                    raise ValueError(f"{where}: expected {len(header)} comma-separated fields "
-                                     f"like the header, found a different number")
+                    raise DataError(f"{where}: expected {len(header)} comma-separated fields "
+                                    f"like the header, found a different number")
                 examples.append(SwagExample(
                     split=split,
                     index=_row_index(row.get(""), len(examples), where),
@@ -118,7 +119,7 @@ class SwagTask:
                     endings=tuple(row[column] for column in _ENDINGS),
                     label=_parse_label(row["label"], where) if labelled else None))
         if not examples:
-            raise ValueError(f"{path}: no SWAG {split} examples")
+            raise DataError(f"{path}: no SWAG {split} examples")
         return examples
 
     def make_features(self, examples, is_training):
@@ -200,7 +201,7 @@ class SwagTask:
 
 def _parse_label(value, where):
     if value not in {str(i) for i in range(NUM_CHOICES)}:
-        raise ValueError(f"{where}: label {value!r} is not one of 0, 1, 2, 3")
+        raise DataError(f"{where}: label {value!r} is not one of 0, 1, 2, 3")
     return int(value)
 
 
@@ -210,5 +211,5 @@ def _row_index(value, row_number, where):
     try:
         return int(value)
     except ValueError:
-        raise ValueError(f"{where}: row id {value!r} in the first column is not an integer") \
+        raise DataError(f"{where}: row id {value!r} in the first column is not an integer") \
             from None

@@ -21,6 +21,7 @@ from absl import logging
 
 from bert_tf.checkpoints import read_checkpoint, resume_or_initialize
 from bert_tf.config import BertConfig
+from bert_tf.errors import ConfigError
 from bert_tf.models import BertEncoder
 from bert_tf.training.engine import RunOptions, create_trainer, start, write_eval_results
 from bert_tf.training.evaluation import predict
@@ -200,7 +201,7 @@ class Finetuner:
     def run(self):
         options = self.options
         if not (options.do_train or options.do_eval or options.do_predict):
-            raise ValueError("At least one of --do_train, --do_eval or --do_predict must be True.")
+            raise ConfigError("At least one of do_train, do_eval or do_predict must be True.")
         results = {}
         if options.do_train:
             self.train()

@@ -10,6 +10,7 @@ from absl import logging
 
 from bert_tf.checkpoints import resume_or_initialize
 from bert_tf.config import BertConfig
+from bert_tf.errors import ConfigError
 from bert_tf.inputs import find_damaged_record, list_input_files, pretraining_dataset
 from bert_tf.losses import pretraining_losses
 from bert_tf.tokenization import load_vocab
@@ -56,9 +57,9 @@ def _dataset_fn(options, config):
             options.input_file, options.max_seq_length, options.max_predictions_per_seq,
             batch_size, is_training, input_context, seed=options.seed)
     if options.input_format != "text":
-        raise ValueError(f"--input_format must be tfrecord or text, not {options.input_format!r}")
+        raise ConfigError(f"input_format must be tfrecord or text, not {options.input_format!r}")
     if not options.vocab_file:
-        raise ValueError("--input_format=text needs --vocab_file")
+        raise ConfigError("input_format=text needs vocab_file")
     from data_prep import dynamic_masking  # pylint: disable=import-outside-toplevel
 
     text_options = options.text_options()
@@ -77,7 +78,7 @@ def run_pretraining(options):
         InputError (bert_tf.errors) for missing or mismatched input files.
     """
     if not options.do_train and not options.do_eval:
-        raise ValueError("At least one of --do_train or --do_eval must be True.")
+        raise ConfigError("At least one of do_train or do_eval must be True.")
     config = BertConfig.from_json_file(options.bert_config_file)
     config.check_max_seq_length(options.max_seq_length, options.bert_config_file)
     dataset_fn = _dataset_fn(options, config)

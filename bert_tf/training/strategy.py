@@ -3,6 +3,8 @@
 import keras
 import tensorflow as tf
 
+from bert_tf.errors import ConfigError
+
 DTYPES = ("float32", "mixed_float16", "mixed_bfloat16")
 
 
@@ -35,8 +37,8 @@ def get_strategy(distribution_strategy="one_device", num_gpus=0, tpu=""):
         tf.config.experimental_connect_to_cluster(resolver)
         tf.tpu.experimental.initialize_tpu_system(resolver)
         return tf.distribute.TPUStrategy(resolver)
-    raise ValueError("--distribution_strategy must be one_device, mirrored, "
-                     f"multi_worker_mirrored or tpu, got {distribution_strategy!r}")
+    raise ConfigError("distribution_strategy must be one_device, mirrored, "
+                      f"multi_worker_mirrored or tpu, got {distribution_strategy!r}")
 
 
 def set_precision(dtype):
@@ -47,7 +49,7 @@ def set_precision(dtype):
             optimizer then needs loss scaling) or "mixed_bfloat16".
     """
     if dtype not in DTYPES:
-        raise ValueError(f"--dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+        raise ConfigError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
     keras.mixed_precision.set_global_policy(dtype)
 
 

@@ -16,7 +16,7 @@ import tensorflow as tf
 from absl import logging
 from tensorflow.core.framework import summary_pb2
 
-from bert_tf.errors import NonFiniteLossError
+from bert_tf.errors import ConfigError, NonFiniteLossError
 from bert_tf.progress import progress_bar
 from bert_tf.training.strategy import is_chief
 
@@ -85,9 +85,9 @@ class Trainer:
         self.clip_norm = clip_norm
         divisor = strategy.num_replicas_in_sync * gradient_accumulation_steps
         if global_batch_size % divisor:
-            raise ValueError(
+            raise ConfigError(
                 f"batch size {global_batch_size} is not divisible by replicas "
-                f"({strategy.num_replicas_in_sync}) x --gradient_accumulation_steps "
+                f"({strategy.num_replicas_in_sync}) x gradient_accumulation_steps "
                 f"({gradient_accumulation_steps})")
         self.is_chief = is_chief(strategy)
         with strategy.scope():

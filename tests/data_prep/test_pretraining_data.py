@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from bert_tf.errors import DataError, InputError
 from data_prep import pretraining_data
 from tests.data_prep import corpus
 
@@ -261,14 +262,14 @@ def test_bad_utf8_empty_files_and_long_lines(tmp_path):
 def test_empty_input_is_an_error_and_writes_no_file(tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"\n\n")
-    with pytest.raises(ValueError, match=f"no pretraining instance made from {empty}: .*"
-                                         "0 documents"):
+    with pytest.raises(DataError, match=f"no pretraining instance made from {empty}: .*"
+                                        "0 documents"):
         run(tmp_path, [str(empty)])
     assert sorted(os.listdir(tmp_path)) == ["empty.txt", "vocab.txt"]
 
 
 def test_missing_input_pattern_is_named(tmp_path):
-    with pytest.raises(FileNotFoundError, match="nothing-here"):
+    with pytest.raises(InputError, match="nothing-here"):
         pretraining_data.expand_input_patterns(str(tmp_path / "nothing-here*.txt"))
 
 
@@ -276,7 +277,7 @@ def test_vocab_without_special_tokens_fails_clearly(tmp_path):
     vocab = tmp_path / "vocab.txt"
     vocab.write_text("[PAD]\n[UNK]\ncat\n")
     options = pretraining_data.Options(vocab_file=str(vocab))
-    with pytest.raises(ValueError, match=r"vocab\.txt.*\[CLS\]"):
+    with pytest.raises(DataError, match=r"vocab\.txt.*\[CLS\]"):
         pretraining_data.create_pretraining_data(
             [corpus.write_corpus(tmp_path)], [str(tmp_path / "o.tfrecord")], options
         )

@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 
+from bert_tf.errors import ConfigError, DataError
 from bert_tf.export import feature_extraction
 from tests.export.conftest import MAX_SEQ_LENGTH, python_env
 from tests.export.references import ids_of, pack_rows, single_or_pair
@@ -89,12 +90,12 @@ def test_pooling_writes_one_embedding_per_line(models, tokenizer, extractor, poo
 
 
 def test_bad_layer_index_is_named(extractor):
-    with pytest.raises(ValueError, match="--layers: 5 is not a layer of a 2-layer model"):
+    with pytest.raises(ConfigError, match="layers: 5 is not a layer of a 2-layer model"):
         list(feature_extraction.feature_records(extractor, [("a", "")], [5]))
 
 
 def test_an_empty_input_file_is_an_error_naming_it(tmp_path):
     path = tmp_path / "empty.txt"
     path.write_text("")
-    with pytest.raises(ValueError, match=f"{path}: no lines"):
+    with pytest.raises(DataError, match=f"{path}: no lines"):
         feature_extraction.read_examples(str(path))

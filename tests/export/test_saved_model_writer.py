@@ -34,7 +34,7 @@ def test_next_version_counts_only_all_digit_directories(tmp_path):
 
 def test_existing_version_is_refused_then_overwritten(tmp_path):
     write_version(str(tmp_path), 1, write_marker("first"))
-    with pytest.raises(FileExistsError, match="version 1 already exists.*--overwrite"):
+    with pytest.raises(FileExistsError, match="version 1 already exists.*overwrite=True"):
         write_version(str(tmp_path), 1, write_marker("second"))
     assert read_marker(tmp_path / "1") == "first"
     write_version(str(tmp_path), 1, write_marker("second"), overwrite=True)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from bert_tf.errors import DataError
 from bert_tf.tasks import conlleval
 
 
@@ -90,8 +91,8 @@ def test_reader_handles_boundaries_and_rejects_short_or_ragged_lines(tmp_path):
     assert (counts.tokens, counts.correct_chunks) == (3, 2)
 
     path.write_text("EU B-ORG B-ORG\nrejects O\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"out\.txt:2: unexpected number of fields"):
+    with pytest.raises(DataError, match=r"out\.txt:2: unexpected number of fields"):
         conlleval.evaluate_file(path)
     path.write_text("EU\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"out\.txt:1: unexpected number of fields in line"):
+    with pytest.raises(DataError, match=r"out\.txt:1: unexpected number of fields in line"):
         conlleval.evaluate_file(path)

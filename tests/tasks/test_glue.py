@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from bert_tf.errors import ConfigError, DataError
 from bert_tf.models import BertEncoder
 from bert_tf.tasks.glue import TASK_NAMES, GlueTask
 from tests.keras_helpers import tiny_config
@@ -178,7 +179,7 @@ def test_task_names_follow_the_glue_spellings(tokenizer, tmp_path):
     assert mnli.eval_splits == ("dev", "dev_mismatched")
     assert mnli.predict_splits == ("test", "test_mismatched")
     assert GlueTask("AX", tokenizer, 8, data_dir=str(tmp_path)).eval_splits == ()
-    with pytest.raises(ValueError, match="unknown GLUE task"):
+    with pytest.raises(ConfigError, match="unknown GLUE task"):
         GlueTask("squad", tokenizer, 8, data_dir=str(tmp_path))
     with pytest.raises(ValueError, match="no split 'dev_mismatched'"):
         GlueTask("rte", tokenizer, 8, data_dir=str(tmp_path)).read_examples("dev_mismatched")
@@ -211,14 +212,14 @@ def test_ax_also_reads_the_file_named_ax_tsv(tmp_path, tokenizer):
 def test_bad_rows_raise_with_file_and_line(task_name, files, message, tmp_path, tokenizer):
     task = GlueTask(task_name, tokenizer, 16, data_dir=write_files(tmp_path, files))
     split = {"dev_matched.tsv": "dev"}.get(next(iter(files)), next(iter(files))[:-4])
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(DataError, match=message):
         task.read_examples(split)
 
 
 @pytest.mark.parametrize("text", ["", "index\tsentence1\tsentence2\tlabel\n", "\n\n"])
 def test_a_split_without_examples_is_an_error_naming_the_file(text, tmp_path, tokenizer):
     task = GlueTask("rte", tokenizer, 16, data_dir=write_files(tmp_path, {"train.tsv": text}))
-    with pytest.raises(ValueError, match=r"train\.tsv: no rte train examples"):
+    with pytest.raises(DataError, match=r"train\.tsv: no rte train examples"):
         task.read_examples("train")
 
 
@@ -226,7 +227,7 @@ def test_a_byte_that_is_not_utf8_names_file_and_line(tmp_path, tokenizer):
     (tmp_path / "dev.tsv").write_bytes(b"index\tsentence1\tsentence2\tlabel\n"
                                        b"0\tA.\tB.\tentailment\n1\tA \xff.\tB.\tentailment\n")
     task = GlueTask("rte", tokenizer, 16, data_dir=str(tmp_path))
-    with pytest.raises(ValueError, match=r"dev\.tsv:3: not UTF-8"):
+    with pytest.raises(DataError, match=r"dev\.tsv:3: not UTF-8"):
         task.read_examples("dev")
 
 
@@ -274,7 +275,7 @@ def test_no_examples_give_empty_features(tmp_path, tokenizer):
 
 def test_max_seq_length_too_short_for_the_special_tokens_is_an_error(tmp_path, tokenizer):
     task = GlueTask("rte", tokenizer, 3, data_dir=str(tmp_path))
-    with pytest.raises(ValueError, match="max_seq_length 3 is too short"):
+    with pytest.raises(ConfigError, match="max_seq_length 3 is too short"):
         task.make_features(task_examples(task, [("a", "b")], "entailment"), False)
 
 

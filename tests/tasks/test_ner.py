@@ -5,6 +5,7 @@ import os
 import numpy as np
 import pytest
 
+from bert_tf.errors import DataError
 from bert_tf.tasks import conlleval
 from bert_tf.tasks.ner import (CONLL2003_LABELS, NerTask, convert_tag_scheme, detect_tag_scheme,
                                read_conll_file)
@@ -48,16 +49,16 @@ def test_reader_skips_docstart_and_splits_sentences(tmp_path):
 
 def test_line_with_too_few_columns_names_file_and_line(tmp_path, tokenizer):
     data_dir = write_split(tmp_path, "eng.testa", "EU NNP I-NP I-ORG\nrejects\n")
-    with pytest.raises(ValueError, match=r"eng\.testa:2: expected a word and its tag"):
+    with pytest.raises(DataError, match=r"eng\.testa:2: expected a word and its tag"):
         NerTask(tokenizer, data_dir=data_dir).read_examples("dev")
     write_split(tmp_path, "eng.testa", "EU NNP I-NP I-ORG\n\nrejects VBZ O\n")
-    with pytest.raises(ValueError, match=r"eng\.testa:3: 3 fields where the file's first line has 4"):
+    with pytest.raises(DataError, match=r"eng\.testa:3: 3 fields where the file's first line has 4"):
         NerTask(tokenizer, data_dir=data_dir).read_examples("dev")
 
 
 def test_unknown_tag_names_file_and_line(tmp_path, tokenizer):
     data_dir = write_split(tmp_path, "test.txt", "\nEU NNP I-NP I-ORG\nBonn NNP I-NP I-GPE\n")
-    with pytest.raises(ValueError, match=r"test\.txt:3: tag 'I-GPE' is not in the label list"):
+    with pytest.raises(DataError, match=r"test\.txt:3: tag 'I-GPE' is not in the label list"):
         NerTask(tokenizer, data_dir=data_dir).read_examples("test")
 
 

@@ -6,6 +6,7 @@ import os
 import numpy as np
 import pytest
 
+from bert_tf.errors import DataError
 from bert_tf.tasks import squad
 from bert_tf.tasks.squad import SquadTask, get_final_text
 from tests.tasks.squad_files import CONTEXT, QUESTIONS, squad_json, write_json
@@ -163,5 +164,5 @@ def test_tfds_source_reads_the_squad_builder(tokenizer):
         assert [e.is_impossible for e in examples] == [bool(r["is_impossible"]) for r in records]
         assert examples[0].answers == tuple(t.decode() for t in records[0]["answers"]["text"])
         # Mock answers are random text at random offsets: training names the source and question.
-        with pytest.raises(ValueError, match=r"tfds:squad/v1\.1:train: question"):
+        with pytest.raises(DataError, match=r"tfds:squad/v1\.1:train: question"):
             SquadTask(tokenizer, data_source="tfds").read_examples("train")

@@ -2,6 +2,7 @@
 
 import pytest
 
+from bert_tf.errors import DataError
 from bert_tf.tasks.squad_examples import read_squad_file, split_context
 from tests.tasks.squad_files import CONTEXT, QUESTIONS, squad_json, write_json
 
@@ -39,7 +40,7 @@ def test_impossible_questions_only_in_v2(tmp_path):
 
 def test_answer_start_not_on_its_text_names_file_and_question(tmp_path):
     bad = [("q-bad", "Where?", "Paris", CONTEXT.index("Paris") - 7)]
-    with pytest.raises(ValueError, match=r"train\.json.*q-bad.*Paris"):
+    with pytest.raises(DataError, match=r"train\.json.*q-bad.*Paris"):
         read_squad_file(write_json(tmp_path, squad_json(bad)), True, False)
 
 
@@ -55,12 +56,12 @@ def test_answer_with_a_no_break_space_is_skipped_as_the_original_does(tmp_path):
 def test_malformed_json_names_file_line_and_column(tmp_path):
     path = tmp_path / "dev.json"
     path.write_text('{"data": [\n  {"paragraphs": [}\n]}', encoding="utf-8")
-    with pytest.raises(ValueError, match=r"dev\.json:2:19: malformed JSON"):
+    with pytest.raises(DataError, match=r"dev\.json:2:19: malformed JSON"):
         read_squad_file(str(path), False, False)
 
 
 def test_missing_field_names_file_and_question(tmp_path):
     value = squad_json(QUESTIONS[:1])
     del value["data"][0]["paragraphs"][0]["qas"][0]["question"]
-    with pytest.raises(ValueError, match=r"dev\.json: question 'q-cafe': missing field 'question'"):
+    with pytest.raises(DataError, match=r"dev\.json: question 'q-cafe': missing field 'question'"):
         read_squad_file(write_json(tmp_path, value, "dev.json"), False, False)

@@ -4,6 +4,7 @@ import os
 import numpy as np
 import pytest
 
+from bert_tf.errors import DataError
 from bert_tf.models import BertEncoder
 from bert_tf.tasks.swag import SwagExample, SwagTask
 from tests.keras_helpers import tiny_config
@@ -54,13 +55,13 @@ def test_reads_the_released_csv_format(tmp_path, tokenizer):
 ])
 def test_bad_rows_raise_with_file_and_line(text, message, tmp_path, tokenizer):
     task = SwagTask(tokenizer, 16, write(tmp_path, "train.csv", text))
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(DataError, match=message):
         task.read_examples("train")
 
 
 def test_missing_label_column_is_an_error_outside_test(tmp_path, tokenizer):
     task = SwagTask(tokenizer, 16, write(tmp_path, "val.csv", TEST))
-    with pytest.raises(ValueError, match=r"val.csv:1: header lacks column\(s\) label"):
+    with pytest.raises(DataError, match=r"val.csv:1: header lacks column\(s\) label"):
         task.read_examples("dev")
 
 

@@ -85,7 +85,7 @@ def test_missing_input_is_an_error_naming_the_pattern(tmp_path):
 
 def test_records_disagreeing_with_max_predictions_per_seq_are_an_error(tmp_path):
     write_records(tmp_path / "a.tfrecord", structured_examples(4, max_predictions_per_seq=3))
-    with pytest.raises(InputError, match="max_predictions_per_seq=3 but --max_predictions_per_seq says 4"):
+    with pytest.raises(InputError, match="max_predictions_per_seq=3 but max_predictions_per_seq=4 was given"):
         run_pretraining(_options(tmp_path, max_predictions_per_seq=4))
 
 
@@ -124,7 +124,7 @@ def test_raw_text_vocab_larger_than_the_config_is_an_error_naming_the_file(tmp_p
     from tests.data_prep import corpus
 
     vocab = corpus.write_vocab(tmp_path, corpus.vocab_tokens() + [f"w{i}" for i in range(60)])
-    with pytest.raises(ValueError, match="vocab.txt has 94 tokens, more than vocab_size=60 of "):
+    with pytest.raises(ConfigError, match="vocab.txt has 94 tokens, more than vocab_size=60 of "):
         run_pretraining(_options(tmp_path, input_file=corpus.write_corpus(tmp_path),
                                  input_format="text", vocab_file=vocab))
 
