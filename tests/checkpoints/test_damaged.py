@@ -1,5 +1,6 @@
 """Damaged, foreign and misfitting checkpoints: an error naming the file (and the variable and
-both shapes where the model differs), and a resume that skips a damaged latest checkpoint."""
+both shapes where the model differs, both layer counts where its depth differs), and a resume
+that skips a damaged latest checkpoint."""
 
 import logging
 import os
@@ -10,9 +11,10 @@ import pytest
 import tensorflow as tf
 from safetensors.numpy import save_file
 
-from bert_tf.checkpoints import (load_pretrained, resume_or_initialize, save_tf1_checkpoint,
-                                 write_checkpoint)
-from bert_tf.errors import CheckpointError
+from bert_tf.checkpoints import (CheckpointError, load_pretrained, resume_or_initialize,
+                                 save_tf1_checkpoint, write_checkpoint)
+from bert_tf.checkpoints.huggingface import huggingface_to_tf1_name
+from bert_tf.checkpoints.tf1 import tf1_weight_table
 from bert_tf.models import BertClassifier, BertEncoder
 from tests.keras_helpers import tiny_config
 
@@ -76,6 +78,59 @@ def test_our_checkpoint_of_another_size_names_a_variable_and_both_shapes(tmp_pat
     found = re.match(r".*large\.ckpt: .*tensor with shape \(([\d, ]+)\) .*variable with shape "
                      r"\(([\d, ]+)\) and name [\w/]+", str(error.value))
     assert found and "64" in found[1] and "64" not in found[2], str(error.value)
+
+
+# TF1 names back into Hugging Face BertModel names: the reverse of the library's renames.
+_HF_NAMES = [(r"^bert/", ""), (r"layer_(\d+)/", r"layer.\1/"), (r"/(kernel|gamma)$", "/weight"),
+             (r"/beta$", "/bias"), (r"_embeddings$", "_embeddings/weight")]
+
+
+def _hf_safetensors(encoder, path):
+    """Writes `encoder` as a Hugging Face BertModel's model.safetensors."""
+    tensors = {}
+    for row in tf1_weight_table(encoder):
+        name = row.name
+        for pattern, replacement in _HF_NAMES:
+            name = re.sub(pattern, replacement, name)
+        name = name.replace("/", ".")
+        assert huggingface_to_tf1_name(name) == row.name, name
+        value = row.variable.numpy()  # torch's Linear weights are [out, in]
+        tensors[name] = np.ascontiguousarray(value.T if row.name.endswith("/kernel") else value)
+    save_file(tensors, path)
+    return path
+
+
+DEPTH_WRITERS = {
+    "ours": lambda encoder, tmp_path: write_checkpoint(encoder, str(tmp_path / "model.ckpt")),
+    "TF1": lambda encoder, tmp_path: save_tf1_checkpoint(
+        encoder, str(tmp_path / "bert_model.ckpt")) or str(tmp_path / "bert_model.ckpt"),
+    "Hugging Face": lambda encoder, tmp_path: _hf_safetensors(
+        encoder, str(tmp_path / "model.safetensors")),
+}
+
+
+@pytest.mark.parametrize("written, loaded", [(3, 2), (2, 3)])
+@pytest.mark.parametrize("kind", DEPTH_WRITERS)
+def test_a_checkpoint_of_another_depth_is_refused_naming_both_layer_counts(kind, written, loaded,
+                                                                           tmp_path):
+    path = DEPTH_WRITERS[kind](BertEncoder(tiny_config(num_hidden_layers=written)), tmp_path)
+    for model in (BertEncoder(tiny_config(num_hidden_layers=loaded)),
+                  BertClassifier(BertEncoder(tiny_config(num_hidden_layers=loaded)), 2)):
+        with pytest.raises(CheckpointError) as error:
+            load_pretrained(model, path, heads="ignore")
+        assert str(error.value) == (
+            f"{path}: the checkpoint's encoder has {written} layers, the model "
+            f"(num_hidden_layers in its config) has {loaded}")
+
+
+@pytest.mark.parametrize("kind", DEPTH_WRITERS)
+def test_a_checkpoint_of_the_same_depth_loads_in_every_format(kind, tmp_path):
+    written = BertEncoder(tiny_config(num_hidden_layers=3))
+    path = DEPTH_WRITERS[kind](written, tmp_path)
+    loaded = BertEncoder(tiny_config(num_hidden_layers=3))
+    load_pretrained(loaded, path)
+    for a, b in zip(written.weights, loaded.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
 def test_a_resume_skips_a_damaged_latest_checkpoint_for_the_newest_intact_one(tmp_path, caplog):
