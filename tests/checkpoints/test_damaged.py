@@ -11,10 +11,11 @@ import pytest
 import tensorflow as tf
 from safetensors.numpy import save_file
 
-from bert_tf.checkpoints import (CheckpointError, load_pretrained, resume_or_initialize,
-                                 save_tf1_checkpoint, write_checkpoint)
+from bert_tf.checkpoints import (load_pretrained, resume_or_initialize, save_tf1_checkpoint,
+                                 write_checkpoint)
 from bert_tf.checkpoints.huggingface import huggingface_to_tf1_name
 from bert_tf.checkpoints.tf1 import tf1_weight_table
+from bert_tf.errors import CheckpointError
 from bert_tf.models import BertClassifier, BertEncoder
 from tests.keras_helpers import tiny_config
 
