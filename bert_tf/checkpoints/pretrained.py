@@ -1,13 +1,15 @@
-"""One entry point for every `--init_checkpoint`: ours, Google's TF1 layout, or Hugging Face."""
+"""One entry point for every `--init_checkpoint`: ours, Google's TF1 layout, or Hugging Face;
+and the one decision of where a run starts."""
 
 import os
 import re
 
 import tensorflow as tf
 from absl import logging
+from tensorflow.python.checkpoint import checkpoint_management
 
 from bert_tf.checkpoints import huggingface, native, tf1
-from bert_tf.checkpoints.tf1 import CheckpointError
+from bert_tf.errors import CheckpointError
 from bert_tf.models import BertEncoder
 
 # The transformer blocks of the encoder, by name: our object graph, and the TF1 names that
@@ -76,11 +78,88 @@ def load_pretrained(model, path, heads="require"):
                  ", encoder only" if heads == "ignore" else "", type(model).__name__)
 
 
+def _read_in_full(path):
+    """Raises CheckpointError naming `path` unless every tensor of the checkpoint reads."""
+    with tf1.reading(path):
+        reader = tf.train.load_checkpoint(path)
+        for name in reader.get_variable_to_shape_map():
+            reader.get_tensor(name)
+
+
+def _index_reads(path):
+    try:
+        with tf1.reading(path):
+            tf.train.load_checkpoint(path)
+        return True
+    except CheckpointError:
+        return False
+
+
+def _one_line(error):
+    return " ".join(str(error.__cause__ or error).split())
+
+
+def choose_resume_checkpoint(output_dir):
+    """The checkpoint of output_dir a run continues from: the newest that reads in full.
+
+    A newer one that cannot be read in full (a run killed while the file system was writing
+    it, a damaged disk, files deleted by hand) is skipped with one warning line naming it.
+    The `checkpoint` state file is then rewritten to name the chosen one as the latest, after
+    the older ones whose index still reads, so that tf.train.CheckpointManager (its max_to_keep
+    list, `latest_checkpoint`), the preemption handler and later runs all see the same choice.
+    The skipped files stay on disk, listed nowhere; a later save at their step replaces them.
+
+    Args:
+        output_dir: str, the run's checkpoint directory.
+
+    Returns:
+        str, the checkpoint prefix, or None when output_dir lists no checkpoint.
+
+    Raises:
+        CheckpointError when output_dir lists checkpoints and none of them can be read.
+    """
+    state = tf.train.get_checkpoint_state(output_dir)
+    saved = list(state.all_model_checkpoint_paths) if state else []
+    skipped = []
+    for path in reversed(saved):
+        try:
+            _read_in_full(path)
+        except CheckpointError as error:
+            skipped.append((path, error))
+            continue
+        for damaged, error in skipped:
+            logging.warning("Not resuming from %s, which cannot be read (%s); resuming from %s, "
+                            "the newest checkpoint that can", damaged, _one_line(error), path)
+        if skipped:
+            _rewrite_state(output_dir, state, saved[:saved.index(path) + 1])
+        return path
+    if saved:
+        raise CheckpointError(f"{output_dir}: none of its checkpoints ({', '.join(saved)}) "
+                              "can be read; move them away to start afresh")
+    return None
+
+
+def _rewrite_state(output_dir, state, kept):
+    """Writes output_dir's `checkpoint` file as CheckpointManager does: kept[-1] the latest.
+
+    Older checkpoints stay listed (for max_to_keep) if their index reads; a later run reads
+    any of them in full before it resumes from it.
+    """
+    paths, timestamps = state.all_model_checkpoint_paths, state.all_model_checkpoint_timestamps
+    stamped = dict(zip(paths, timestamps)) if len(paths) == len(timestamps) else {}
+    kept = [path for path in kept[:-1] if _index_reads(path)] + kept[-1:]
+    checkpoint_management.update_checkpoint_state_internal(
+        output_dir, kept[-1], all_model_checkpoint_paths=kept, save_relative_paths=True,
+        all_model_checkpoint_timestamps=[stamped[path] for path in kept] if stamped else None,
+        last_preserved_timestamp=state.last_preserved_timestamp)
+
+
 def resume_or_initialize(model, output_dir, init_checkpoint=None, heads="require"):
     """The one decision every script makes before training, evaluating or predicting.
 
-    A run whose output_dir holds a checkpoint continues from it (same weights, optimizer state
-    and step); only a fresh run reads init_checkpoint, in any of the three formats.
+    A run whose output_dir holds a checkpoint continues from the newest one that can be read
+    (`choose_resume_checkpoint`; same weights, optimizer state and step); only a fresh run
+    reads init_checkpoint, in any of the three formats.
 
     Args:
         model: see `load_pretrained`.
@@ -88,30 +167,15 @@ def resume_or_initialize(model, output_dir, init_checkpoint=None, heads="require
         init_checkpoint: optional str, see `checkpoint_format`.
         heads: see `load_pretrained`; fine-tuning passes "ignore" (fresh task heads).
 
-    A checkpoint that cannot be read in full (a run killed while the file system was writing
-    it, a damaged disk) is skipped with a warning naming it, for the newest intact one.
-
     Returns:
-        str, the checkpoint of output_dir to resume from, or None (init_checkpoint, if any,
+        str, the checkpoint of output_dir to resume from, which its `checkpoint` state file
+        now names as the latest (the Trainer restores it), or None (init_checkpoint, if any,
         is then loaded into model).
 
     Raises:
         CheckpointError when output_dir has checkpoints and none of them can be read.
     """
-    state = tf.train.get_checkpoint_state(output_dir)
-    saved = list(reversed(state.all_model_checkpoint_paths)) if state else []
-    for path in saved:
-        try:
-            with tf1.reading(path):
-                reader = tf.train.load_checkpoint(path)
-                for name in reader.get_variable_to_shape_map():
-                    reader.get_tensor(name)
-            return path
-        except CheckpointError as error:
-            logging.warning("Not resuming from %s", error)
-    if saved:
-        raise CheckpointError(f"{output_dir}: none of its checkpoints ({', '.join(saved)}) "
-                                  "can be read; move them away to start afresh")
-    if init_checkpoint:
+    resume_from = choose_resume_checkpoint(output_dir)
+    if resume_from is None and init_checkpoint:
         load_pretrained(model, init_checkpoint, heads)
-    return None
+    return resume_from

@@ -156,7 +156,8 @@ class Finetuner:
                                     self.options.init_checkpoint, heads="ignore")
 
     def _restore_final_model(self):
-        """Reads the latest checkpoint of output_dir (else the pretrained encoder); returns its step."""
+        """Reads the checkpoint of output_dir a resumed run would start from (the newest that
+        reads in full), else the pretrained encoder; returns its step."""
         latest = self._resume_or_initialize()
         if latest:
             read_checkpoint(self.model, latest)

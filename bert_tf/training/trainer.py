@@ -27,6 +27,23 @@ _SCALAR_METADATA = summary_pb2.SummaryMetadata(
     plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")).SerializeToString()
 
 
+class _ManagerThatDoesNotRestore(tf.train.CheckpointManager):
+    """A CheckpointManager whose `restore_or_initialize` leaves restoring to the Trainer.
+
+    tf.distribute's PreemptionCheckpointHandler calls it on construction to restore the
+    manager's latest checkpoint, unchecked, and only on some platforms; a non-chief worker's
+    manager writes to a private directory, with nothing to restore. The Trainer restores
+    `resume_from` once instead, on every worker, checking that each object found its value.
+    """
+
+    def restore_or_initialize(self):
+        return None
+
+
+def _absolute(path):
+    return os.path.abspath(path) if path else None
+
+
 def describe(results, first=None):
     """`key = value` pairs of a dict of figures on one line, sorted (`first` leading)."""
     keys = sorted(results, key=lambda key: (key != first, key))
@@ -62,8 +79,9 @@ class Trainer:
             all-reduce, clipping and update run outside it, so every strategy's
             collectives work, XLA:CPU having none).
         clip_norm: float, global gradient norm clip (the original's 1.0).
-        resume_from: optional str, a checkpoint this trainer wrote (see
-            bert_tf.checkpoints.resume_or_initialize).
+        resume_from: optional str, the checkpoint of output_dir to continue from, which
+            its `checkpoint` state file must name as the latest (None: it must name none),
+            as bert_tf.checkpoints.resume_or_initialize leaves it.
     """
 
     def __init__(self, strategy, model, optimizer, loss_fn, output_dir, global_batch_size,
@@ -102,18 +120,23 @@ class Trainer:
         resolver = getattr(strategy, "cluster_resolver", None)
         self._write_dir = output_dir if self.is_chief else os.path.join(
             output_dir, f".tmp_worker_{resolver.task_type}_{resolver.task_id}")
-        self.manager = tf.train.CheckpointManager(
+        self.manager = _ManagerThatDoesNotRestore(
             self.checkpoint, self._write_dir, max_to_keep=keep_checkpoint_max,
             step_counter=self.global_step, checkpoint_name="ckpt")
-        if resume_from:
-            self.checkpoint.restore(resume_from).assert_existing_objects_matched()
-            logging.info("Resumed from %s at step %d", resume_from, int(self.global_step.numpy()))
+        if self.is_chief and _absolute(self.manager.latest_checkpoint) != _absolute(resume_from):
+            raise ValueError(f"resume_from is {resume_from}, but the checkpoint state file of "
+                             f"{output_dir} names {self.manager.latest_checkpoint} as the latest; "
+                             "decide with bert_tf.checkpoints.resume_or_initialize")
         with strategy.scope():
             # Installs a SIGTERM handler; save_checkpoint_if_preempted() between
             # loops then saves and exits (code 42). An empty cluster means local mode.
             self._preemption = tf.distribute.experimental.PreemptionCheckpointHandler(
                 resolver if resolver and resolver.cluster_spec().as_dict() else None,
                 self.manager)
+        if resume_from:
+            # After the handler, which adds its run counter to the checkpoint's objects.
+            self.checkpoint.restore(resume_from).assert_existing_objects_matched()
+            logging.info("Resumed from %s at step %d", resume_from, int(self.global_step.numpy()))
         if self.is_chief:
             self.train_writer = tf.summary.create_file_writer(os.path.join(output_dir, "train"))
             self.eval_writer = tf.summary.create_file_writer(os.path.join(output_dir, "eval"))

@@ -142,7 +142,18 @@ def test_a_resume_skips_a_damaged_latest_checkpoint_for_the_newest_intact_one(tm
     _truncate(third + ".data-00000-of-00001")
     with caplog.at_level(logging.WARNING):
         assert resume_or_initialize(BertEncoder(tiny_config()), run) == second
-    assert f"Not resuming from {third}: " in caplog.text
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].startswith(f"Not resuming from {third}, "), warnings
+    assert "\n" not in warnings[0] and f"resuming from {second}" in warnings[0]
+    # The state file now names the choice, as the CheckpointManager of the resumed run reads it.
+    state = tf.train.get_checkpoint_state(run)
+    assert (state.model_checkpoint_path, list(state.all_model_checkpoint_paths)) == (
+        second, [first, second])
+    assert tf.train.CheckpointManager(tf.train.Checkpoint(), run, 3).checkpoints == [first, second]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert resume_or_initialize(BertEncoder(tiny_config()), run) == second
+    assert not caplog.records
 
     os.remove(second + ".index")
     _truncate(first + ".index", keep=0.2)
