@@ -58,9 +58,10 @@ step 5 "... and evaluate it on the dev set, writing predictions for the test set
   --learning_rate=5e-4 --num_train_epochs="$EPOCHS" --save_checkpoints_steps=40 --log_steps=40 --seed=1
 
 step 6 "Export a SavedModel that takes raw text (bert_tf.export_saved_model)"
-"$PY" -m bert_tf.export_saved_model --model_type=classifier --num_labels=2 --label_list=negative,positive \
-  --init_checkpoint="$OUT/classifier" --bert_config_file="$OUT/bert_config.json" \
-  --vocab_file="$OUT/vocab.txt" --max_seq_length=32 --export_dir="$OUT/export" --version=1
+# The classifier's model directory records its config, vocab, casing, length and labels;
+# the served labels are renamed, which the model directory would refuse without the override.
+"$PY" -m bert_tf.export_saved_model --init_checkpoint="$OUT/classifier" \
+  --label_list=negative,positive --override_model_settings --export_dir="$OUT/export" --version=1
 
 step 7 "Load the SavedModel and classify raw sentences (bert_tf.classify_with_saved_model)"
 "$PY" -m bert_tf.classify_with_saved_model --saved_model_dir="$OUT/export/1" "${SENTENCES[@]}"

@@ -8,7 +8,7 @@ rest of bert_tf: the SavedModel carries its vocabulary, tokenization and labels.
 
 from absl import app, flags
 
-from bert_tf import run_script
+from bert_tf import cli
 
 flags.DEFINE_string("saved_model_dir", None, "A version directory written by export_saved_model "
                     "--model_type=classifier, e.g. export/1.")
@@ -35,7 +35,7 @@ def main(argv):
 
 def run():
     """The `bert-classify-with-saved-model` console script."""
-    run_script(main)
+    cli.run_script(main)
 
 
 if __name__ == "__main__":

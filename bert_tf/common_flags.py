@@ -1,157 +1,168 @@
-"""Flags the absl scripts share, with google-research/bert's names.
+"""The absl scripts' flags, derived from the options dataclasses (bert_tf.options).
 
-Every flag that fills an options dataclass (EngineOptions, PretrainingOptions,
-FinetuningOptions) takes its type and default from the dataclass field: the dataclass is the
-one place a default is written. A script whose original differs (run_squad's max_seq_length
-384, run_swag's learning rate) passes its own default here, as the original's scripts did.
+A flag that fills an options field takes the field's type, default, range (absl's
+lower_bound/upper_bound, or a validator for an open bound), choices (an enum) and help: the
+dataclass is the one place each is written. A script whose original differs (run_squad's
+max_seq_length 384, run_swag's learning rate) passes its own default here, as the original's
+scripts did. The names are google-research/bert's.
+
+No TensorFlow at import: worker processes of create_pretraining_data re-import that script, and
+this module with it; what reads model directories imports the library where it is called.
 """
 
 import dataclasses
 
-from absl import flags
+from absl import app, flags
+
+from bert_tf.options import POSITIVE, Options
 
 FLAGS = flags.FLAGS
 
 _DEFINE_BY_TYPE = {str: flags.DEFINE_string, int: flags.DEFINE_integer,
                    float: flags.DEFINE_float, bool: flags.DEFINE_bool}
 
-ENGINE_HELP = {
-    "output_dir": "Where checkpoints, TensorBoard logs, eval_results.txt and predictions go; a "
-                  "run resumes from the latest checkpoint found here.",
-    "learning_rate": "Peak learning rate.",
-    "save_checkpoints_steps": "Updates between checkpoints (and dev evaluations when "
-                              "fine-tuning with --do_eval).",
-    "distribution_strategy": "tf.distribute strategy; multi_worker_mirrored reads the cluster "
-                             "from TF_CONFIG.",
-    "num_gpus": "GPUs to use (0: CPU for one_device, all for mirrored).",
-    "tpu": "TPU name or address for --distribution_strategy=tpu.",
-    "dtype": "Compute precision; mixed_float16 adds dynamic loss scaling.",
-    "enable_xla": "Compile the forward and backward pass with XLA, on the first step "
-                  "(--noenable_xla: TensorFlow's graph executor, op by op).",
-    "optimizer": "AdamW (weight decay 0.01, not on LayerNorm/bias) or LAMB (Keras' Lamb: decay "
-                 "outside the trust ratio); both with linear warmup then linear decay to 0 and "
-                 "global-norm clipping at 1.0.",
-    "adam_bias_correction": "Use Adam bias correction (Keras/Model Garden); the original AdamW "
-                            "has none.",
-    "gradient_accumulation_steps": "Micro-batches per update; the batch-size flags stay the "
-                                   "whole update's batch.",
-    "steps_per_loop": "Updates per call of the compiled training loop.",
-    "log_steps": "Updates between progress logs and TensorBoard scalars.",
-    "keep_checkpoint_max": "Checkpoints kept.",
-    "seed": "Random seed for weights, dropout and shuffling.",
-}
-RUN_HELP = {
-    "bert_config_file": "bert_config.json of the model.",
-    "init_checkpoint": "Pretrained weights, read when output_dir has no checkpoint: a bert_tf "
-                       "checkpoint (prefix or directory), a Google TF1 bert_model.ckpt prefix, or "
-                       "a Hugging Face directory / weights file.",
-    "max_seq_length": "Tokens per sequence after WordPiece, [CLS] and [SEP]s included.",
-    "do_train": "Whether to train.",
-    "do_eval": "Whether to evaluate and write eval_results.txt.",
-    "train_batch_size": "Global training batch size (all replicas).",
-    "eval_batch_size": "Global evaluation batch size.",
-}
-FINETUNING_HELP = {
-    "init_checkpoint": RUN_HELP["init_checkpoint"] + " The encoder loads; the task head starts "
-                       "fresh.",
-    "do_eval": "Whether to evaluate the final model on the dev set and write eval_results.txt.",
-    "eval_during_training": "With --do_train --do_eval, also score the dev set at every "
-                            "checkpoint (TensorBoard eval curves) and keep the best model by the "
-                            "task's metric in output_dir/best/.",
-    "do_predict": "Whether to write predictions for the test set.",
-    "predict_batch_size": "Global prediction batch size.",
-    "num_train_epochs": "Epochs over the training examples.",
-    "warmup_proportion": "Fraction of the training steps with linear learning-rate warmup.",
-}
-ENUMS = {
-    "distribution_strategy": ["one_device", "mirrored", "multi_worker_mirrored", "tpu"],
-    "dtype": ["float32", "mixed_float16", "mixed_bfloat16"],
-    "optimizer": ["adamw", "lamb"],
-    "input_format": ["tfrecord", "text"],
-}
-# What a numeric flag accepts, checked when the flags are parsed: a bad value stops the
-# script before any work with one line naming the flag and the value.
-_POSITIVE = ("learning_rate", "save_checkpoints_steps", "steps_per_loop", "log_steps",
-             "keep_checkpoint_max", "gradient_accumulation_steps", "max_seq_length",
-             "train_batch_size", "eval_batch_size", "predict_batch_size", "num_train_epochs",
-             "num_train_steps", "max_eval_steps", "max_predictions_per_seq", "dupe_factor",
-             "num_workers", "vocab_size", "batch_size", "doc_stride", "max_query_length",
-             "max_answer_length", "n_best_size", "num_labels", "num_choices", "top_k")
-_FRACTION = ("warmup_proportion", "masked_lm_prob", "short_seq_prob")
-LIMITS = {
-    **{name: (lambda value: value is None or value > 0, "must be positive")
-       for name in _POSITIVE},
-    **{name: (lambda value: 0 <= value <= 1, "must be in [0, 1]") for name in _FRACTION},
-    "num_warmup_steps": (lambda value: value >= 0, "must be 0 or more"),
-    "num_unused": (lambda value: value >= 0, "must be 0 or more"),
-    "num_gpus": (lambda value: value >= 0, "must be 0 or more"),
-}
+
+def _is_options(field):
+    return isinstance(field.type, type) and issubclass(field.type, Options)
 
 
-def check_limits():
-    """Registers LIMITS' check for every defined flag it names (call after defining them)."""
-    for name, (is_valid, message) in LIMITS.items():
-        if name in FLAGS:
-            flags.register_validator(name, is_valid, message)
-    if "num_warmup_steps" in FLAGS and "num_train_steps" in FLAGS:
-        flags.register_multi_flags_validator(
-            ["num_warmup_steps", "num_train_steps"],
-            lambda values: values["num_warmup_steps"] <= values["num_train_steps"],
-            "--num_warmup_steps must not exceed --num_train_steps")
+def _define(field, default):
+    help_text = field.metadata.get("help", "")
+    choices, value_range = field.metadata.get("choices"), field.metadata.get("range")
+    if choices is not None:
+        flags.DEFINE_enum(field.name, default, list(choices), help_text)
+        return
+    bounds = {}
+    if value_range is not None and not value_range.low_open:
+        bounds = {"lower_bound": value_range.low, "upper_bound": value_range.high}
+    elif value_range == POSITIVE and field.type is int:
+        bounds = {"lower_bound": 1}
+    _DEFINE_BY_TYPE[field.type](field.name, default, help_text, **bounds)
+    if value_range is not None and not bounds:
+        flags.register_validator(field.name, value_range.contains, value_range.describe())
 
 
-def define_option_flags(options_class, help_texts, **defaults):
-    """Defines a flag for each field of options_class named in help_texts.
+def define_option_flags(options_class, names=None, skip=(), **defaults):
+    """Defines a flag for each field of options_class (and of its nested options dataclasses).
 
     Args:
         options_class: the options dataclass the flags fill (see `options_from_flags`).
-        help_texts: dict from field name to the flag's help.
+        names: optional collection of the field names to define (default: all).
+        skip: field names to leave out (they keep the dataclass's default).
         **defaults: a script's own default for a field, replacing the dataclass's.
 
-    A field without a default is a required flag; ENUMS lists the allowed values of the
-    fields that have a fixed set.
+    A field without a default (and none given here) is a required flag.
     """
-    fields = {field.name: field for field in dataclasses.fields(options_class)}
-    required = []
-    for name, help_text in help_texts.items():
-        default = defaults.get(name, fields[name].default)
+    for field in dataclasses.fields(options_class):
+        if _is_options(field):
+            define_option_flags(field.type, names, skip, **defaults)
+            continue
+        if field.name in skip or (names is not None and field.name not in names):
+            continue
+        default = defaults.get(field.name, field.default)
         if default is dataclasses.MISSING:
-            default = None
-            required.append(name)
-        if name in ENUMS:
-            flags.DEFINE_enum(name, default, ENUMS[name], help_text)
+            _define(field, None)
+            flags.mark_flag_as_required(field.name)
         else:
-            _DEFINE_BY_TYPE[fields[name].type](name, default, help_text)
-    flags.mark_flags_as_required(required)
+            _define(field, default)
 
 
-def define_engine_flags(options_class, help_texts, **defaults):
-    """The engine and run flags of pretraining and fine-tuning, plus the original's aliases."""
-    define_option_flags(options_class, {**ENGINE_HELP, **RUN_HELP, **help_texts}, **defaults)
+def define_engine_flags(options_class, **defaults):
+    """The flags of pretraining and fine-tuning, plus the original's aliases."""
+    define_option_flags(options_class, **defaults)
     flags.DEFINE_alias("tpu_name", "tpu")
     flags.DEFINE_bool("use_tpu", False, "The original's flag: --distribution_strategy=tpu.")
     flags.DEFINE_alias("iterations_per_loop", "steps_per_loop")
 
 
-def define_finetuning_flags(**defaults):
-    """The original fine-tuning flags; `defaults` are a script's own (as in the original)."""
-    from bert_tf.training.finetuning import FinetuningOptions  # pylint: disable=import-outside-toplevel
-
-    flags.DEFINE_string("vocab_file", None, "The vocabulary file the model was trained on.")
-    flags.DEFINE_bool("do_lower_case", True, "Lower-case and strip accents (uncased models).")
-    flags.mark_flag_as_required("vocab_file")
-    define_engine_flags(FinetuningOptions, FINETUNING_HELP, **defaults)
-
-
-def options_from_flags(options_class):
-    """An options dataclass (PretrainingOptions, FinetuningOptions) from the parsed flags."""
-    values = {field.name: FLAGS[field.name].value for field in dataclasses.fields(options_class)}
-    if FLAGS.use_tpu:
+def options_from_flags(options_class, **values):
+    """An options dataclass from the parsed flags; `values` set fields that have no flag."""
+    for field in dataclasses.fields(options_class):
+        if _is_options(field):
+            values[field.name] = options_from_flags(field.type)
+        elif field.name in FLAGS and field.name not in values:
+            values[field.name] = FLAGS[field.name].value
+    if "distribution_strategy" in values and "use_tpu" in FLAGS and FLAGS.use_tpu:
         values["distribution_strategy"] = "tpu"
     return options_class(**values)
 
 
-def finetuning_options():
-    from bert_tf.training.finetuning import FinetuningOptions  # pylint: disable=import-outside-toplevel
+def define_override_flag():
+    """--override_model_settings, for the scripts that read a model directory's settings."""
+    flags.DEFINE_bool("override_model_settings", False,
+                      "Let a flag that contradicts the settings recorded in --init_checkpoint's "
+                      "model directory win (e.g. export at another --max_seq_length, or rename "
+                      "the labels) instead of refusing it.")
 
+
+def _same(name, given, recorded):
+    from bert_tf.config import BertConfig
+    from bert_tf.file_io import read_text
+
+    if name == "bert_config_file":
+        return (BertConfig.from_json_file(given).to_dict()
+                == BertConfig.from_json_file(recorded).to_dict())
+    if name == "vocab_file":
+        return read_text(given).split() == read_text(recorded).split()
+    if name == "label_list":
+        return list(given) == list(recorded)
+    return given == recorded
+
+
+def settle(names):
+    """Reads the model directory of --init_checkpoint for the flags `names`.
+
+    A flag left out takes the recorded value; a flag given with another value is a
+    UsageError naming both, unless --override_model_settings. Settings not recorded leave
+    the flag as it is.
+
+    Returns:
+        the ModelSettings read, or None (no --init_checkpoint, or a directory without them).
+    """
+    from bert_tf.model_settings import find_settings
+
+    settings = find_settings(FLAGS.init_checkpoint)
+    if settings is None:
+        return None
+    recorded = {**settings.task_options,
+                **{name: value for name, value in dataclasses.asdict(settings).items()
+                   if value is not None and name != "task_options"}}
+    for name in names:
+        if recorded.get(name) is None:
+            continue
+        flag, value = FLAGS[name], recorded[name]
+        if not flag.present:
+            flag.value = value
+        elif not _same(name, flag.value, value) and not FLAGS.override_model_settings:
+            shown = ",".join(flag.value) if name == "label_list" else flag.value
+            was = ",".join(value) if name == "label_list" else value
+            raise app.UsageError(
+                f"--{name}={shown} contradicts the model directory {settings.directory}, "
+                f"which records {name}={was}; leave the flag out, or pass "
+                "--override_model_settings to use it anyway")
+    return settings
+
+
+def require(*names):
+    """A UsageError naming the first of `names` that is neither given nor recorded."""
+    for name in names:
+        if FLAGS[name].value is None:
+            raise app.UsageError(f"--{name} is needed: give it, or an --init_checkpoint whose "
+                                 "model directory records it")
+
+
+def define_finetuning_flags(**defaults):
+    """The fine-tuning scripts' flags; `defaults` are a script's own (as in the original)."""
+    from bert_tf.training.finetuning import FinetuningOptions
+
+    define_engine_flags(FinetuningOptions, **defaults)
+    define_override_flag()
+
+
+def finetuning_options():
+    """FinetuningOptions from the flags, the model files settled with --init_checkpoint's."""
+    from bert_tf.training.finetuning import FinetuningOptions
+
+    settle(("bert_config_file", "vocab_file", "do_lower_case"))
+    require("bert_config_file", "vocab_file")
     return options_from_flags(FinetuningOptions)

@@ -9,8 +9,10 @@ r"""Converts Google TF1 or Hugging Face BERT weights to our checkpoint, or ours 
 
 from absl import app, flags, logging
 
-from bert_tf import run_script
+from bert_tf import cli, common_flags
 from bert_tf.checkpoints import convert
+from bert_tf.model_settings import find_settings
+from bert_tf.training.engine import RunOptions
 
 flags.DEFINE_enum("checkpoint_format", "auto", ["auto", *convert.FORMATS],
                   "Format of --input_checkpoint: tf1 (a bert_model.ckpt prefix), huggingface "
@@ -19,13 +21,11 @@ flags.DEFINE_enum("checkpoint_format", "auto", ["auto", *convert.FORMATS],
 flags.DEFINE_string("input_checkpoint", None,
                     "The checkpoint to convert: a TF1 prefix, a Hugging Face directory or weights "
                     "file, or with --to_tf1 one of our checkpoints (e.g. converted/model.ckpt).")
-flags.DEFINE_string("bert_config_file", None,
-                    "bert_config.json of the model (original meanings: hidden_act 'gelu' is the "
-                    "tanh form). Required for tf1 and --to_tf1; for huggingface, the HF config.json "
-                    "beside the weights is read when this is not given.")
+common_flags.define_option_flags(RunOptions, names=("bert_config_file",))
 flags.DEFINE_string("output_dir", None,
                     "Directory to create (or an empty one) for model.ckpt (ours) or bert_model.ckpt "
-                    "(--to_tf1), plus bert_config.json and vocab.txt when the input has one.")
+                    "(--to_tf1), plus bert_config.json and vocab.txt when the input has one; ours "
+                    "also gets model_settings.json (bert_tf/model_settings.py).")
 flags.DEFINE_bool("to_tf1", False,
                   "Export one of our checkpoints to Google's TF1 variable layout instead.")
 flags.mark_flags_as_required(["input_checkpoint", "output_dir"])
@@ -35,9 +35,12 @@ def main(argv):
     del argv
     f = flags.FLAGS
     if f.to_tf1:
-        if not f.bert_config_file:
-            raise app.UsageError("--to_tf1 needs --bert_config_file")
-        prefix = convert.convert_to_tf1(f.input_checkpoint, f.bert_config_file, f.output_dir)
+        settings = find_settings(f.input_checkpoint)
+        config_file = f.bert_config_file or (settings and settings.bert_config_file)
+        if not config_file:
+            raise app.UsageError("--to_tf1 needs --bert_config_file (the checkpoint's folder "
+                                 "records none)")
+        prefix = convert.convert_to_tf1(f.input_checkpoint, config_file, f.output_dir)
         logging.info("Wrote TF1 checkpoint %s", prefix)
         return
     checkpoint_format = (convert.detect_format(f.input_checkpoint)
@@ -52,7 +55,7 @@ def main(argv):
 
 def run():
     """The `bert-convert-checkpoint` console script."""
-    run_script(main)
+    cli.run_script(main)
 
 
 if __name__ == "__main__":

@@ -1,37 +1,41 @@
 """Exports a model as a TF Serving SavedModel: raw text in, task outputs out.
 
-    python -m bert_tf.export_saved_model --model_type=classifier --label_list=0,1 \
-        --init_checkpoint=mrpc_output/best/model.ckpt --bert_config_file=bert_config.json \
-        --vocab_file=vocab.txt --max_seq_length=128 --export_dir=serving/mrpc
+    python -m bert_tf.export_saved_model --init_checkpoint=mrpc_output/best \
+        --export_dir=serving/mrpc
 
-writes serving/mrpc/<version>/ (TF Serving's layout). The signatures of each model type
-are documented in bert_tf/export/serving_modules.py.
+writes serving/mrpc/<version>/ (TF Serving's layout) with the model type, config, vocab,
+casing, sequence length, labels and task options the fine-tuning run recorded in its model
+directory (bert_tf/model_settings.py); a checkpoint without them takes them as flags
+(--model_type, --bert_config_file, --vocab_file, ...). The signatures of each model type are
+documented in bert_tf/export/serving_modules.py.
 """
+
+import dataclasses
 
 from absl import app, flags, logging
 
-from bert_tf import run_script
+from bert_tf import cli, common_flags
 from bert_tf.checkpoints import load_pretrained
 from bert_tf.config import BertConfig
 from bert_tf.export import model_export, serving_modules
 from bert_tf.export.saved_model_writer import existing_versions
 from bert_tf.models import HEADS_BY_TYPE, MODEL_TYPES, BertEncoder, build_model
+from bert_tf.options import TextOptions
+from bert_tf.tasks.squad import SquadOptions
 from bert_tf.tokenization import Tokenizer
+from bert_tf.training.engine import RunOptions
 
 flags.DEFINE_enum("model_type", None, list(MODEL_TYPES),
                   "What to export: encoder (sequence and pooled output; also writes "
                   "<version>/preprocessing/, a text -> input ids SavedModel), pretrainer "
-                  "(top-k tokens at each [MASK]), classifier, squad, swag or ner.")
-flags.DEFINE_string("init_checkpoint", None,
-                    "Our checkpoint (prefix, or a directory: its latest checkpoint). For task "
-                    "types it must hold the task head; encoder reads the encoder of any of ours.")
-flags.DEFINE_string("bert_config_file", None, "bert_config.json of the model.")
-flags.DEFINE_string("vocab_file", None, "The vocab file the model was trained with; saved in "
-                    "the SavedModel as assets/vocab.txt.")
-flags.DEFINE_bool("do_lower_case", True, "Lower-case and strip accents (uncased models); as "
-                  "in training.")
-flags.DEFINE_integer("max_seq_length", 128, "Packed sequence length, [CLS]/[SEP] included; "
-                     "longer inputs are truncated as in training.")
+                  "(top-k tokens at each [MASK]), classifier, squad, swag or ner. Default: the "
+                  "model type --init_checkpoint's model directory records; encoder reads the "
+                  "encoder of any of our checkpoints.")
+common_flags.define_option_flags(RunOptions, names=("bert_config_file", "init_checkpoint"),
+                                 init_checkpoint=None)
+common_flags.define_option_flags(TextOptions)
+common_flags.define_option_flags(SquadOptions)
+common_flags.define_override_flag()
 flags.DEFINE_string("export_dir", None, "The model's base directory (TF Serving's "
                     "--model_base_path); the version is written in <export_dir>/<version>/.")
 flags.DEFINE_integer("version", None, "Version number (the subdirectory name). Default: one "
@@ -41,15 +45,6 @@ flags.DEFINE_integer("num_labels", None, "classifier: number of classes (1 = reg
                      "output 'score'); ner: number of tags. Implied by --label_list.")
 flags.DEFINE_list("label_list", None, "classifier: class names in logit order (adds the "
                   "'label' output); ner: tag names in logit order (required).")
-flags.DEFINE_integer("doc_stride", 128, "squad: pieces between the starts of two windows over "
-                     "a long context, as in run_squad.py.")
-flags.DEFINE_integer("max_query_length", 64, "squad: question pieces kept, as run_squad.py.")
-flags.DEFINE_integer("n_best_size", 20, "squad: starts and ends tried per window, as run_squad.py.")
-flags.DEFINE_integer("max_answer_length", 30, "squad: longest answer, in word pieces.")
-flags.DEFINE_bool("version_2_with_negative", False, "squad: SQuAD 2.0 model; adds null_score "
-                  "and is_impossible outputs.")
-flags.DEFINE_float("null_score_diff_threshold", 0.0, "squad 2.0: predict no answer when "
-                   "null_score - best span score exceeds this.")
 flags.DEFINE_integer("num_choices", 4, "swag: endings per example.")
 flags.DEFINE_integer("top_k", 5, "pretrainer: tokens returned per [MASK].")
 flags.DEFINE_list("function_keys", ["serve_text:serving_default", "serve_token_ids"],
@@ -62,8 +57,10 @@ flags.DEFINE_bool("jit_compile", False, "Run the model as one XLA program, compi
                   "first request of each input shape: faster on a CPU (bench/"
                   "saved_model_inference.py), but TF Serving then needs "
                   "--xla_cpu_compilation_enabled=true.")
-flags.mark_flags_as_required(["model_type", "init_checkpoint", "bert_config_file", "vocab_file",
-                              "export_dir"])
+flags.mark_flags_as_required(["init_checkpoint", "export_dir"])
+# What --init_checkpoint's model directory records, read by main() for the flags left out.
+SETTINGS = ("bert_config_file", "vocab_file", "do_lower_case", "max_seq_length", "label_list",
+            "num_labels", *(field.name for field in dataclasses.fields(SquadOptions)))
 
 
 def _head_options(f):
@@ -83,10 +80,7 @@ def _head_options(f):
             raise app.UsageError("--model_type=ner needs --label_list (the tag names)")
         return {"labels": labels}
     if f.model_type == "squad":
-        return {"doc_stride": f.doc_stride, "max_query_length": f.max_query_length,
-                "n_best_size": f.n_best_size, "max_answer_length": f.max_answer_length,
-                "version_2_with_negative": f.version_2_with_negative,
-                "null_score_diff_threshold": f.null_score_diff_threshold}
+        return {"options": common_flags.options_from_flags(SquadOptions)}
     if f.model_type == "swag":
         return {"num_choices": f.num_choices}
     if f.model_type == "pretrainer":
@@ -115,6 +109,9 @@ def _function_keys(entries):
 def main(argv):
     del argv
     f = flags.FLAGS
+    # An encoder export reads the encoder of any model; every other type is the one recorded.
+    common_flags.settle(SETTINGS if f.model_type == "encoder" else (*SETTINGS, "model_type"))
+    common_flags.require("model_type", "bert_config_file", "vocab_file")
     options = _head_options(f)
     function_keys = _function_keys(f.function_keys)
     if f.version is not None and not f.overwrite and f.version in existing_versions(f.export_dir):
@@ -138,7 +135,7 @@ def main(argv):
 
 def run():
     """The `bert-export-saved-model` console script."""
-    run_script(main)
+    cli.run_script(main)
 
 
 if __name__ == "__main__":

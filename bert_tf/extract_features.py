@@ -10,32 +10,30 @@ for the output format.
 
 from absl import app, flags, logging
 
-from bert_tf import run_script
+from bert_tf import cli, common_flags
 from bert_tf.config import BertConfig
 from bert_tf.export import feature_extraction
 from bert_tf.checkpoints import load_pretrained
 from bert_tf.models import BertEncoder
+from bert_tf.options import TextOptions
 from bert_tf.tokenization import Tokenizer
+from bert_tf.training.engine import RunOptions
 
 flags.DEFINE_string("input_file", None, "Text file, one example per line: 'text' or "
                     "'text_a ||| text_b'.")
 flags.DEFINE_string("output_file", None, "JSON-lines file to write (atomically).")
 flags.DEFINE_string("layers", "-1,-2,-3,-4", "Comma-separated encoder layers to output; "
                     "-1 is the last transformer layer.")
-flags.DEFINE_string("bert_config_file", None, "bert_config.json of the model.")
-flags.DEFINE_string("vocab_file", None, "The vocab file the model was trained with.")
-flags.DEFINE_string("init_checkpoint", None, "Our checkpoint (prefix or directory); the "
-                    "encoder is read from any of them (pretraining or fine-tuned).")
-flags.DEFINE_integer("max_seq_length", 128, "Packed sequence length, [CLS] and [SEP] "
-                     "included; longer texts are truncated as in training.")
+common_flags.define_option_flags(RunOptions, names=("bert_config_file", "init_checkpoint"),
+                                 init_checkpoint=None)
+common_flags.define_option_flags(TextOptions)
+common_flags.define_override_flag()
 flags.DEFINE_integer("batch_size", 32, "Examples per encoder call.")
-flags.DEFINE_bool("do_lower_case", True, "Lower-case and strip accents (uncased models).")
 flags.DEFINE_enum("pooling", "none", list(feature_extraction.POOLING_MODES),
                   "none: per-token features (the original format); cls or mean: one "
                   "'embedding' per line, the [CLS] vector or the mean over real tokens of "
                   "each of --layers, concatenated.")
-flags.mark_flags_as_required(["input_file", "output_file", "bert_config_file", "vocab_file",
-                              "init_checkpoint"])
+flags.mark_flags_as_required(["input_file", "output_file", "init_checkpoint"])
 
 
 def main(argv):
@@ -46,6 +44,8 @@ def main(argv):
     except ValueError as error:
         raise app.UsageError(f"--layers={f.layers!r} is not a comma-separated list of "
                              "integers") from error
+    common_flags.settle(("bert_config_file", "vocab_file", "do_lower_case", "max_seq_length"))
+    common_flags.require("bert_config_file", "vocab_file")
     encoder = BertEncoder(BertConfig.from_json_file(f.bert_config_file))
     load_pretrained(encoder, f.init_checkpoint)
     extractor = feature_extraction.FeatureExtractor(
@@ -57,10 +57,9 @@ def main(argv):
     logging.info("Wrote features of %d lines to %s", len(examples), f.output_file)
 
 
-
 def run():
     """The `bert-extract-features` console script."""
-    run_script(main)
+    cli.run_script(main)
 
 
 if __name__ == "__main__":

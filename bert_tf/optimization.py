@@ -117,6 +117,9 @@ class AdamWeightDecay(keras.optimizers.AdamW):
         return config
 
 
+OPTIMIZERS = ("adamw", "lamb")
+
+
 def create_optimizer(optimizer_type, learning_rate, num_train_steps, num_warmup_steps,
                      weight_decay_rate=0.01, adam_bias_correction=False):
     """The pretraining/fine-tuning optimizer of the original, with its schedule.

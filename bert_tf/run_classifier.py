@@ -9,7 +9,7 @@
 
 from absl import flags
 
-from bert_tf import common_flags, run_script
+from bert_tf import cli, common_flags
 from bert_tf.tasks.glue import GlueTask
 from bert_tf.tokenization import Tokenizer
 from bert_tf.training.finetuning import Finetuner
@@ -26,16 +26,16 @@ FLAGS = flags.FLAGS
 
 
 def main(_):
-    tokenizer = Tokenizer(FLAGS.vocab_file, do_lower_case=FLAGS.do_lower_case)
-    task = GlueTask(FLAGS.task_name, tokenizer, FLAGS.max_seq_length, data_dir=FLAGS.data_dir,
+    options = common_flags.finetuning_options()
+    tokenizer = Tokenizer(options.vocab_file, do_lower_case=options.do_lower_case)
+    task = GlueTask(FLAGS.task_name, tokenizer, options.max_seq_length, data_dir=FLAGS.data_dir,
                     data_source=FLAGS.data_source, tfds_data_dir=FLAGS.tfds_data_dir)
-    Finetuner(task, common_flags.finetuning_options()).run()
-
+    Finetuner(task, options).run()
 
 
 def run():
     """The `bert-run-classifier` console script."""
-    run_script(main)
+    cli.run_script(main)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ conlleval reads as it is.
 
 from absl import flags
 
-from bert_tf import common_flags, run_script
+from bert_tf import cli, common_flags
 from bert_tf.tasks.ner import NerTask
 from bert_tf.tokenization import Tokenizer
 from bert_tf.training.finetuning import Finetuner
@@ -29,17 +29,17 @@ FLAGS = flags.FLAGS
 
 
 def main(_):
-    tokenizer = Tokenizer(FLAGS.vocab_file, do_lower_case=FLAGS.do_lower_case)
-    task = NerTask(tokenizer, FLAGS.max_seq_length, data_dir=FLAGS.data_dir,
+    options = common_flags.finetuning_options()
+    tokenizer = Tokenizer(options.vocab_file, do_lower_case=options.do_lower_case)
+    task = NerTask(tokenizer, options.max_seq_length, data_dir=FLAGS.data_dir,
                    data_source=FLAGS.data_source, label_list=FLAGS.label_list,
                    tag_scheme=FLAGS.tag_scheme, tfds_data_dir=FLAGS.tfds_data_dir)
-    Finetuner(task, common_flags.finetuning_options()).run()
-
+    Finetuner(task, options).run()
 
 
 def run():
     """The `bert-run-ner` console script."""
-    run_script(main)
+    cli.run_script(main)
 
 
 if __name__ == "__main__":

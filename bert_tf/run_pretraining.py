@@ -12,45 +12,28 @@ distribution, precision and optimizer flags are new.
 
 from absl import flags
 
-from bert_tf import common_flags, run_script
+from bert_tf import cli, common_flags
 from bert_tf.training.pretraining import PretrainingOptions, run_pretraining
 
-common_flags.define_engine_flags(PretrainingOptions, {
-    "bert_config_file": "bert_config.json of the model to pretrain.",
-    "input_file": "Input TFRecord file(s), or text files with --input_format=text: "
-                  "comma-separated glob patterns.",
-    "input_format": "tfrecord: create_pretraining_data's records. text: one sentence per line, a "
-                    "blank line between documents, tokenized once and made into examples as "
-                    "create_pretraining_data does, with new pairs and masks every epoch (the "
-                    "corpus must fit in memory).",
-    "vocab_file": "--input_format=text: the vocabulary file.",
-    "do_lower_case": "--input_format=text: lower-case the input text.",
-    "do_whole_word_mask": "--input_format=text: mask whole words instead of word pieces.",
-    "masked_lm_prob": "--input_format=text: masked LM probability.",
-    "short_seq_prob": "--input_format=text: probability of creating sequences shorter than "
-                      "the maximum length.",
-    "init_checkpoint": "Checkpoint to start from when output_dir has none (ours, Google's TF1 "
-                       "or Hugging Face), heads included.",
-    "max_seq_length": "Sequence length of the records; must match the input files.",
-    "max_predictions_per_seq": "Masked positions per sequence; must match the input files.",
-    "do_eval": "Whether to evaluate on --input_file.",
-    "num_train_steps": "Number of updates.",
-    "num_warmup_steps": "Linear warmup steps.",
-    "max_eval_steps": "Maximum number of eval batches.",
-})
+# The data-prep options apply to --input_format=text (their seed is --seed); the records'
+# lengths, max_seq_length and max_predictions_per_seq, to both formats.
+common_flags.define_engine_flags(PretrainingOptions,
+                                 skip=("random_seed", "dupe_factor", "input_chunk_bytes"))
+common_flags.define_override_flag()
 
 FLAGS = flags.FLAGS
 
 
 def main(argv):
     del argv
+    common_flags.settle(("bert_config_file", "vocab_file", "do_lower_case"))
+    common_flags.require("bert_config_file")
     run_pretraining(common_flags.options_from_flags(PretrainingOptions))
-
 
 
 def run():
     """The `bert-run-pretraining` console script."""
-    run_script(main)
+    cli.run_script(main)
 
 
 if __name__ == "__main__":

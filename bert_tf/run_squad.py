@@ -12,8 +12,8 @@ evaluation scripts do, into eval_results.txt and TensorBoard.
 
 from absl import flags
 
-from bert_tf import common_flags, run_script
-from bert_tf.tasks.squad import SquadTask
+from bert_tf import cli, common_flags
+from bert_tf.tasks.squad import SquadOptions, SquadTask
 from bert_tf.tokenization import Tokenizer
 from bert_tf.training.finetuning import Finetuner
 
@@ -22,37 +22,27 @@ flags.DEFINE_string("predict_file", None, "SQuAD JSON for predictions, e.g. dev-
 flags.DEFINE_enum("data_source", "json", ["json", "tfds"],
                   "Read the SQuAD JSON files, or the TFDS squad/v1.1 or squad/v2.0 builders.")
 flags.DEFINE_string("tfds_data_dir", None, "TFDS data directory (--data_source=tfds).")
-flags.DEFINE_bool("version_2_with_negative", False, "SQuAD 2.0: some questions have no answer.")
-flags.DEFINE_integer("doc_stride", 128, "Stride between the windows over a long context.")
-flags.DEFINE_integer("max_query_length", 64, "Question tokens kept; longer questions are cut.")
-flags.DEFINE_integer("n_best_size", 20, "Candidates kept per question in nbest_predictions.json.")
-flags.DEFINE_integer("max_answer_length", 30, "Longest answer, in word pieces.")
-flags.DEFINE_float("null_score_diff_threshold", 0.0,
-                   "v2.0: predict no answer when null score - best span score exceeds this.")
+common_flags.define_option_flags(SquadOptions)
 common_flags.define_finetuning_flags(max_seq_length=384, eval_during_training=False)
 FLAGS = flags.FLAGS
 
 
 def main(_):
-    tokenizer = Tokenizer(FLAGS.vocab_file, do_lower_case=FLAGS.do_lower_case)
-    task = SquadTask(
-        tokenizer, FLAGS.max_seq_length, train_file=FLAGS.train_file,
-        predict_file=FLAGS.predict_file, version_2_with_negative=FLAGS.version_2_with_negative,
-        doc_stride=FLAGS.doc_stride, max_query_length=FLAGS.max_query_length,
-        n_best_size=FLAGS.n_best_size, max_answer_length=FLAGS.max_answer_length,
-        null_score_diff_threshold=FLAGS.null_score_diff_threshold,
-        data_source=FLAGS.data_source, tfds_data_dir=FLAGS.tfds_data_dir)
     options = common_flags.finetuning_options()
+    tokenizer = Tokenizer(options.vocab_file, do_lower_case=options.do_lower_case)
+    task = SquadTask(
+        tokenizer, options.max_seq_length, train_file=FLAGS.train_file,
+        predict_file=FLAGS.predict_file, options=common_flags.options_from_flags(SquadOptions),
+        data_source=FLAGS.data_source, tfds_data_dir=FLAGS.tfds_data_dir)
     # The original scores predictions with a separate script; here a predict file with
     # answers is scored too, from the same model outputs.
     options.do_eval = options.do_eval or options.do_predict
     Finetuner(task, options).run()
 
 
-
 def run():
     """The `bert-run-squad` console script."""
-    run_script(main)
+    cli.run_script(main)
 
 
 if __name__ == "__main__":

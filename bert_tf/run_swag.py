@@ -8,7 +8,7 @@
 
 from absl import flags
 
-from bert_tf import common_flags, run_script
+from bert_tf import cli, common_flags
 from bert_tf.tasks.swag import SwagTask
 from bert_tf.tokenization import Tokenizer
 from bert_tf.training.finetuning import Finetuner
@@ -20,15 +20,15 @@ FLAGS = flags.FLAGS
 
 
 def main(_):
-    tokenizer = Tokenizer(FLAGS.vocab_file, do_lower_case=FLAGS.do_lower_case)
-    task = SwagTask(tokenizer, FLAGS.max_seq_length, FLAGS.data_dir)
-    Finetuner(task, common_flags.finetuning_options()).run()
-
+    options = common_flags.finetuning_options()
+    tokenizer = Tokenizer(options.vocab_file, do_lower_case=options.do_lower_case)
+    task = SwagTask(tokenizer, options.max_seq_length, FLAGS.data_dir)
+    Finetuner(task, options).run()
 
 
 def run():
     """The `bert-run-swag` console script."""
-    run_script(main)
+    cli.run_script(main)
 
 
 if __name__ == "__main__":

@@ -6,21 +6,24 @@
 
 from absl import flags, logging
 
-from bert_tf import run_script
+from bert_tf import cli, common_flags
+from bert_tf.options import TextOptions
 from data_prep import pretraining_data, vocab_learning
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("input_file", None, "Input text files: comma-separated list of files or globs.")
 flags.DEFINE_string("output_file", None, "Where to write the vocab, one token per line.")
-flags.DEFINE_integer("vocab_size", 30522, "Target vocab size, reserved and unused tokens included.")
-flags.DEFINE_bool("do_lower_case", True, "Lower-case, NFD and strip accents before learning.")
+flags.DEFINE_integer("vocab_size", 30522, "Target vocab size, reserved and unused tokens included.",
+                     lower_bound=1)
+common_flags.define_option_flags(TextOptions, names=("do_lower_case",))
 flags.DEFINE_list(
     "reserved_tokens",
     ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"],
     "Reserved tokens; the first one gets id 0, the others follow the leading "
     "[unusedN] slots, as in Google's vocabs.",
 )
-flags.DEFINE_integer("num_unused", 100, "Number of [unusedN] slots kept for later use.")
+flags.DEFINE_integer("num_unused", 100, "Number of [unusedN] slots kept for later use.",
+                     lower_bound=0)
 flags.mark_flags_as_required(["input_file", "output_file"])
 
 
@@ -37,7 +40,7 @@ def main(argv):
 
 def run():
     """The `bert-build-vocab` console script."""
-    run_script(main)
+    cli.run_script(main)
 
 
 if __name__ == "__main__":

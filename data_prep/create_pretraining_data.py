@@ -7,28 +7,19 @@
 
 from absl import flags, logging
 
-from bert_tf import run_script
+from bert_tf import cli, common_flags
 from data_prep import pretraining_data
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("input_file", None, "Input text files: comma-separated list of files or globs.")
 flags.DEFINE_string("output_file", None, "Output TFRecord files: comma-separated list of shards.")
-flags.DEFINE_string("vocab_file", None, "The vocabulary file the BERT model was trained on.")
-flags.DEFINE_bool("do_lower_case", True, "Lower-case the input text (uncased models).")
-flags.DEFINE_bool("do_whole_word_mask", False, "Mask whole words instead of word pieces.")
-flags.DEFINE_integer("max_seq_length", 128, "Maximum sequence length.")
-flags.DEFINE_integer("max_predictions_per_seq", 20, "Maximum masked LM predictions per sequence.")
-flags.DEFINE_integer("random_seed", 12345, "Random seed for data generation.")
-flags.DEFINE_integer("dupe_factor", 10, "Times to duplicate the input data (with different masks).")
-flags.DEFINE_float("masked_lm_prob", 0.15, "Masked LM probability.")
-flags.DEFINE_float(
-    "short_seq_prob", 0.1, "Probability of creating sequences shorter than the maximum length."
-)
+common_flags.define_option_flags(pretraining_data.Options, skip=("input_chunk_bytes",))
 flags.DEFINE_integer(
     "num_workers",
     None,
     "Workers making records, and threads tokenizing "
     "(default: the CPU count). The output does not depend on it.",
+    lower_bound=1,
 )
 flags.DEFINE_enum(
     "workers",
@@ -41,17 +32,7 @@ flags.DEFINE_enum(
 
 def options_from_flags():
     """pretraining_data.Options from the parsed flags (also what bench/data_prep.py runs)."""
-    return pretraining_data.Options(
-        vocab_file=FLAGS.vocab_file,
-        do_lower_case=FLAGS.do_lower_case,
-        do_whole_word_mask=FLAGS.do_whole_word_mask,
-        max_seq_length=FLAGS.max_seq_length,
-        max_predictions_per_seq=FLAGS.max_predictions_per_seq,
-        random_seed=FLAGS.random_seed,
-        dupe_factor=FLAGS.dupe_factor,
-        masked_lm_prob=FLAGS.masked_lm_prob,
-        short_seq_prob=FLAGS.short_seq_prob,
-    )
+    return common_flags.options_from_flags(pretraining_data.Options)
 
 
 def main(argv):
@@ -71,7 +52,7 @@ def main(argv):
 def run():
     """The `bert-create-pretraining-data` console script."""
     flags.mark_flags_as_required(["input_file", "output_file", "vocab_file"])
-    run_script(main)
+    cli.run_script(main)
 
 
 if __name__ == "__main__":

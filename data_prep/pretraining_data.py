@@ -32,25 +32,28 @@ import numpy as np
 from absl import logging
 
 from bert_tf.errors import ConfigError, DataError, InputError
+from bert_tf.options import FRACTION, POSITIVE, TextOptions, option
 from bert_tf.progress import progress_bar
 from data_prep import documents, instances
 
 
-@dataclasses.dataclass(frozen=True)
-class Options:
-    """The original flags, plus input_chunk_bytes: the size of the chunks of whole documents a
-    file is cut into (the random next segment comes from the same chunk)."""
+@dataclasses.dataclass(kw_only=True)
+class Options(TextOptions):
+    """The original create_pretraining_data.py's flags (with the tokenizer and length of
+    TextOptions), plus input_chunk_bytes. run_pretraining's --input_format=text holds them too."""
 
-    vocab_file: str
-    do_lower_case: bool = True
-    do_whole_word_mask: bool = False
-    max_seq_length: int = 128
-    max_predictions_per_seq: int = 20
-    random_seed: int = 12345
-    dupe_factor: int = 10
-    masked_lm_prob: float = 0.15
-    short_seq_prob: float = 0.1
-    input_chunk_bytes: int = 4 << 20
+    do_whole_word_mask: bool = option(False, "Mask whole words instead of word pieces.")
+    max_predictions_per_seq: int = option(
+        20, "Masked positions per sequence; pretraining from records: must match them.", POSITIVE)
+    random_seed: int = option(12345, "Random seed for data generation.")
+    dupe_factor: int = option(10, "Times to duplicate the input data (with different masks).",
+                              POSITIVE)
+    masked_lm_prob: float = option(0.15, "Masked LM probability.", FRACTION)
+    short_seq_prob: float = option(
+        0.1, "Probability of creating sequences shorter than the maximum length.", FRACTION)
+    input_chunk_bytes: int = option(
+        4 << 20, "Size of the chunks of whole documents a file is cut into (the random next "
+                 "segment comes from the same chunk).", POSITIVE)
 
 
 @dataclasses.dataclass

@@ -43,7 +43,7 @@ def test_console_scripts_are_the_absl_mains_named_after_the_original_scripts():
         assert command == "bert-" + module_name.rsplit(".", 1)[1].replace("_", "-")
     mains = {f"{top}.{name[:-3]}" for top in ("bert_tf", "data_prep")
              for name in os.listdir(_package_dir(top))
-             if name.endswith(".py") and name != "__init__.py" and "run_script(main)" in open(
+             if name.endswith(".py") and name != "__init__.py" and "cli.run_script(main)" in open(
                  os.path.join(_package_dir(top), name), encoding="utf-8").read()}
     assert mains == {target.split(":")[0] for target in scripts.values()}
 

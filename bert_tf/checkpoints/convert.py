@@ -1,6 +1,7 @@
 """Whole conversions, as the convert_checkpoint script runs them: foreign → ours, ours → TF1."""
 
 import contextlib
+import json
 import os
 import shutil
 
@@ -10,13 +11,15 @@ from bert_tf.checkpoints import huggingface, native, tf1
 from bert_tf.config import BertConfig
 from bert_tf.errors import CheckpointError, ConfigError
 from bert_tf.file_io import atomic_output
+from bert_tf.model_settings import CONFIG_NAME, VOCAB_NAME, ModelSettings
+from bert_tf.models import head_of
 
 FORMATS = ("tf1", "huggingface")
 # Our converted checkpoint and the TF1 export, as prefixes inside the output directory.
 MODEL_CHECKPOINT_NAME = "model.ckpt"
 TF1_CHECKPOINT_NAME = "bert_model.ckpt"
-CONFIG_NAME = "bert_config.json"
-VOCAB_NAME = "vocab.txt"
+# What a Hugging Face directory says of its tokenizer's casing.
+HF_TOKENIZER_CONFIG_NAME = "tokenizer_config.json"
 
 
 def detect_format(path):
@@ -75,15 +78,35 @@ def atomic_directory(output_dir):
         yield temp_dir
 
 
+def _beside(input_path, name):
+    """The file `name` in the checkpoint's folder, or None."""
+    path = os.path.join(input_path if os.path.isdir(input_path) else os.path.dirname(input_path),
+                        name)
+    return path if os.path.isfile(path) else None
+
+
 def _copy_vocab(input_path, directory):
-    vocab = os.path.join(input_path if os.path.isdir(input_path) else os.path.dirname(input_path),
-                         VOCAB_NAME)
-    if os.path.isfile(vocab):
+    vocab = _beside(input_path, VOCAB_NAME)
+    if vocab:
         shutil.copyfile(vocab, os.path.join(directory, VOCAB_NAME))
 
 
+def _huggingface_casing(input_path):
+    """do_lower_case of a Hugging Face tokenizer_config.json beside the weights, or None."""
+    path = _beside(input_path, HF_TOKENIZER_CONFIG_NAME)
+    if path is None:
+        return None
+    with open(path, encoding="utf-8") as f:
+        value = json.load(f).get("do_lower_case")
+    return value if isinstance(value, bool) else None
+
+
 def convert_to_ours(path, checkpoint_format, bert_config_file, output_dir):
-    """Writes `output_dir/{model.ckpt, bert_config.json, vocab.txt if found}` from a foreign checkpoint.
+    """Writes a model directory (bert_tf.model_settings) from a foreign checkpoint.
+
+    output_dir gets model.ckpt, bert_config.json, the vocab.txt found beside the input and
+    model_settings.json (the head it holds; the casing, from a Hugging Face
+    tokenizer_config.json).
 
     Returns:
         (prefix of our checkpoint in output_dir, the checkpoint's unused names).
@@ -91,8 +114,13 @@ def convert_to_ours(path, checkpoint_format, bert_config_file, output_dir):
     config, model, unused = import_checkpoint(path, checkpoint_format, bert_config_file)
     with atomic_directory(output_dir) as tmp:
         native.write_checkpoint(model, os.path.join(tmp, MODEL_CHECKPOINT_NAME))
-        config.to_json_file(os.path.join(tmp, CONFIG_NAME))
-        _copy_vocab(path, tmp)
+        config_file = os.path.join(tmp, CONFIG_NAME)
+        config.to_json_file(config_file)
+        head = head_of(model)
+        ModelSettings(bert_config_file=config_file, vocab_file=_beside(path, VOCAB_NAME),
+                      do_lower_case=(_huggingface_casing(path)
+                                     if checkpoint_format == "huggingface" else None),
+                      model_type=head.model_type if head else "encoder").write(tmp)
     return os.path.join(output_dir, MODEL_CHECKPOINT_NAME), unused
 
 

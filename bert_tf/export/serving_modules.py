@@ -271,31 +271,27 @@ class SquadServing(ServingModule):
     logit over the windows) and is_impossible (bool; null_score - score >
     null_score_diff_threshold, as run_squad.py decides; the answer is then "").
 
-    Args (besides ServingModule's): doc_stride, max_query_length, n_best_size,
-        max_answer_length, version_2_with_negative, null_score_diff_threshold: as run_squad's.
+    Args (besides ServingModule's):
+        options: bert_tf.tasks.squad.SquadOptions, run_squad's.
     """
 
     text_inputs = {"question": _TEXTS, "context": _TEXTS}
 
-    def __init__(self, model, tokenizer, max_seq_length, doc_stride=128, max_query_length=64,
-                 n_best_size=20, max_answer_length=30, version_2_with_negative=False,
-                 null_score_diff_threshold=0.0, **options):
-        super().__init__(model, tokenizer, max_seq_length, **options)
-        self.doc_stride = doc_stride
-        self.max_query_length = max_query_length
-        self.n_best_size = n_best_size
-        self.max_answer_length = max_answer_length
-        self.version_2_with_negative = version_2_with_negative
-        self.null_score_diff_threshold = null_score_diff_threshold
+    def __init__(self, model, tokenizer, max_seq_length, options, **module_options):
+        super().__init__(model, tokenizer, max_seq_length, **module_options)
+        options.check_max_seq_length(max_seq_length)
+        self.options = options
 
     def serve_text(self, question, context):
+        options = self.options
         windows = squad_serving.make_windows(self.tokenizer, question, context,
-                                             self.max_seq_length, self.doc_stride,
-                                             self.max_query_length)
+                                             self.max_seq_length, options.doc_stride,
+                                             options.max_query_length)
         outputs = self.call_model(windows["inputs"])
-        return squad_serving.best_answers(self.tokenizer, windows, outputs, self.n_best_size,
-                                          self.max_answer_length, self.version_2_with_negative,
-                                          self.null_score_diff_threshold)
+        return squad_serving.best_answers(self.tokenizer, windows, outputs, options.n_best_size,
+                                          options.max_answer_length,
+                                          options.version_2_with_negative,
+                                          options.null_score_diff_threshold)
 
 
 class SwagServing(ServingModule):

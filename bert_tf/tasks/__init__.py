@@ -24,4 +24,9 @@ Every task module defines one task class of the same shape, which
     task.write_predictions(examples, features, outputs, output_dir)
                                    -> list of paths written (atomically), in the format the
                                    task's official tools read
+
+What a fine-tuned model's directory records of its task (bert_tf.model_settings), where a task
+has it: `task.label_list` (names in logit order), `task.num_labels`, `task.options` (an options
+dataclass of the task's own settings, e.g. SquadOptions), besides `task.name` and the
+tokenizer's vocab and casing.
 """

@@ -17,6 +17,7 @@ One departure, on bad input: where the original crashes on a v2.0 question with 
 all, its own "empty" fallback entry (logits 0) stands in for the best span.
 """
 import collections
+import dataclasses
 import json
 import math
 import os
@@ -27,6 +28,7 @@ import tensorflow as tf
 from bert_tf import models, tokenization
 from bert_tf.errors import ConfigError
 from bert_tf.file_io import write_text_atomically
+from bert_tf.options import POSITIVE, Options, option
 from bert_tf.tasks import squad_evaluation
 from bert_tf.tasks.squad_examples import read_squad_file, read_squad_tfds
 
@@ -153,6 +155,31 @@ _PrelimPrediction = collections.namedtuple(
 _NbestPrediction = collections.namedtuple("NbestPrediction", ["text", "start_logit", "end_logit"])
 
 
+@dataclasses.dataclass(kw_only=True)
+class SquadOptions(Options):
+    """How SQuAD contexts are windowed and answers decoded: run_squad's flags, the same in
+    training, prediction and the SavedModel (recorded in the model directory)."""
+    version_2_with_negative: bool = option(
+        False, "SQuAD 2.0: some questions have no answer (adds null_score and is_impossible "
+               "to the SavedModel).")
+    doc_stride: int = option(128, "Pieces between the starts of two windows over a long "
+                                  "context.", POSITIVE)
+    max_query_length: int = option(64, "Question pieces kept; longer questions are cut.",
+                                   POSITIVE)
+    n_best_size: int = option(20, "Starts and ends tried per window, and candidates kept per "
+                                  "question in nbest_predictions.json.", POSITIVE)
+    max_answer_length: int = option(30, "Longest answer, in word pieces.", POSITIVE)
+    null_score_diff_threshold: float = option(
+        0.0, "SQuAD 2.0: predict no answer when the null score minus the best span score "
+             "exceeds this.")
+
+    def check_max_seq_length(self, max_seq_length):
+        """Raises ConfigError unless a window holds the question, three markers and context."""
+        if max_seq_length <= self.max_query_length + 3:
+            raise ConfigError(f"max_seq_length ({max_seq_length}) must be greater than "
+                              f"max_query_length ({self.max_query_length}) + 3")
+
+
 class SquadTask:
     """SQuAD v1.1 / v2.0 in the task shape of bert_tf.tasks.
 
@@ -161,13 +188,7 @@ class SquadTask:
       max_seq_length: pieces per feature, [CLS] and [SEP]s included.
       train_file: SQuAD JSON of split "train" (data_source "json").
       predict_file: SQuAD JSON of splits "dev" and "test" (data_source "json").
-      version_2_with_negative: SQuAD v2.0 (questions may have no answer).
-      doc_stride: pieces between the starts of two windows over a long context.
-      max_query_length: question pieces kept (the rest is cut, as the original).
-      n_best_size: starts and ends tried per window, and entries in nbest_predictions.json.
-      max_answer_length: longest predicted answer, in pieces.
-      null_score_diff_threshold: v2.0: predict no answer when the null score minus the best span
-        score exceeds this.
+      options: SquadOptions (windows and answer decoding; the SavedModel's are the same).
       do_lower_case: None (the tokenizer's) or a bool, which must equal the tokenizer's.
       data_source: "json" (the files above) or "tfds" (the TFDS `squad` builder, config "v1.1"
         or "v2.0" by version_2_with_negative; "dev" and "test" read its "validation" split).
@@ -180,30 +201,20 @@ class SquadTask:
     predict_splits = ("dev",)
 
     def __init__(self, tokenizer, max_seq_length=384, train_file=None, predict_file=None,
-                 version_2_with_negative=False, doc_stride=128, max_query_length=64,
-                 n_best_size=20, max_answer_length=30, null_score_diff_threshold=0.0,
-                 do_lower_case=None, data_source="json", tfds_data_dir=None):
-        if max_seq_length <= max_query_length + 3:
-            raise ConfigError(f"max_seq_length ({max_seq_length}) must be greater than "
-                              f"max_query_length ({max_query_length}) + 3")
-        if doc_stride < 1:
-            raise ConfigError(f"doc_stride must be positive, got {doc_stride}")
+                 options=None, do_lower_case=None, data_source="json", tfds_data_dir=None):
+        options = options or SquadOptions()
+        options.check_max_seq_length(max_seq_length)
         if do_lower_case is not None and do_lower_case != tokenizer.do_lower_case:
             raise ConfigError(f"do_lower_case={do_lower_case} but the tokenizer has "
                               f"do_lower_case={tokenizer.do_lower_case}")
         if data_source not in ("json", "tfds"):
             raise ConfigError(f"data_source must be 'json' or 'tfds', got {data_source!r}")
-        self.name = "squad_v2" if version_2_with_negative else "squad"
+        self.name = "squad_v2" if options.version_2_with_negative else "squad"
         self.tokenizer = tokenizer
         self.max_seq_length = max_seq_length
         self.train_file = train_file
         self.predict_file = predict_file
-        self.version_2_with_negative = version_2_with_negative
-        self.doc_stride = doc_stride
-        self.max_query_length = max_query_length
-        self.n_best_size = n_best_size
-        self.max_answer_length = max_answer_length
-        self.null_score_diff_threshold = null_score_diff_threshold
+        self.options = options
         self.data_source = data_source
         self.tfds_data_dir = tfds_data_dir
 
@@ -215,14 +226,14 @@ class SquadTask:
             raise ValueError(f"split must be 'train', 'dev' or 'test', got {split!r}")
         is_training = split == "train"
         if self.data_source == "tfds":
-            name = "squad/v2.0" if self.version_2_with_negative else "squad/v1.1"
+            name = "squad/v2.0" if self.options.version_2_with_negative else "squad/v1.1"
             return read_squad_tfds(name, "train" if is_training else "validation", is_training,
-                                   self.version_2_with_negative, self.tfds_data_dir)
+                                   self.options.version_2_with_negative, self.tfds_data_dir)
         path = self.train_file if is_training else self.predict_file
         if not path:
             raise ConfigError(f"split {split!r} needs "
                               f"{'train_file' if is_training else 'predict_file'}")
-        return read_squad_file(path, is_training, self.version_2_with_negative)
+        return read_squad_file(path, is_training, self.options.version_2_with_negative)
 
     # ------------------------------------------------------------------------------ features
 
@@ -252,7 +263,7 @@ class SquadTask:
                          if is_training else None)
         columns = collections.defaultdict(list)
         for example_index, example in enumerate(examples):
-            query_tokens = query_pieces[example_index][:self.max_query_length]
+            query_tokens = query_pieces[example_index][:self.options.max_query_length]
             tok_to_orig_index = []
             orig_to_tok_index = []
             all_doc_tokens = []
@@ -274,7 +285,7 @@ class SquadTask:
                     " ".join(answer_pieces[example_index]))
 
             max_tokens_for_doc = self.max_seq_length - len(query_tokens) - 3
-            doc_spans = _doc_spans(len(all_doc_tokens), max_tokens_for_doc, self.doc_stride)
+            doc_spans = _doc_spans(len(all_doc_tokens), max_tokens_for_doc, self.options.doc_stride)
             for doc_span_index, (doc_start, doc_length) in enumerate(doc_spans):
                 tokens = ["[CLS]", *query_tokens, "[SEP]"]
                 token_to_orig_map = np.full(self.max_seq_length, -1, np.int32)
@@ -381,14 +392,14 @@ class SquadTask:
                 feature_end = end_logits[feature_index].tolist()
                 token_to_orig_map = features["token_to_orig_map"][feature_index]
                 is_max_context = features["token_is_max_context"][feature_index]
-                if self.version_2_with_negative:
+                if self.options.version_2_with_negative:
                     feature_null_score = feature_start[0] + feature_end[0]
                     if feature_null_score < score_null:
                         score_null = feature_null_score
                         min_null_feature_index = feature_index
                         null_start_logit, null_end_logit = feature_start[0], feature_end[0]
-                for start_index in _get_best_indexes(feature_start, self.n_best_size):
-                    for end_index in _get_best_indexes(feature_end, self.n_best_size):
+                for start_index in _get_best_indexes(feature_start, self.options.n_best_size):
+                    for end_index in _get_best_indexes(feature_end, self.options.n_best_size):
                         # Spans starting or ending off the document (question, [SEP], padding)
                         # or on a piece better seen in another window are dropped.
                         if token_to_orig_map[start_index] < 0 or token_to_orig_map[end_index] < 0:
@@ -397,12 +408,12 @@ class SquadTask:
                             continue
                         if end_index < start_index:
                             continue
-                        if end_index - start_index + 1 > self.max_answer_length:
+                        if end_index - start_index + 1 > self.options.max_answer_length:
                             continue
                         prelim_predictions.append(_PrelimPrediction(
                             feature_index, start_index, end_index,
                             feature_start[start_index], feature_end[end_index]))
-            if self.version_2_with_negative:
+            if self.options.version_2_with_negative:
                 prelim_predictions.append(_PrelimPrediction(
                     min_null_feature_index, 0, 0, null_start_logit, null_end_logit))
             prelim_predictions.sort(key=lambda p: p.start_logit + p.end_logit, reverse=True)
@@ -410,7 +421,7 @@ class SquadTask:
             nbest = []
             seen_predictions = set()
             for pred in prelim_predictions:
-                if len(nbest) >= self.n_best_size:
+                if len(nbest) >= self.options.n_best_size:
                     break
                 if pred.start_index > 0:
                     final_text = self._span_text(example, features, pred, basic_tokens_of_word)
@@ -420,7 +431,7 @@ class SquadTask:
                     final_text = ""
                 seen_predictions.add(final_text)
                 nbest.append(_NbestPrediction(final_text, pred.start_logit, pred.end_logit))
-            if self.version_2_with_negative and "" not in seen_predictions:
+            if self.options.version_2_with_negative and "" not in seen_predictions:
                 nbest.append(_NbestPrediction("", null_start_logit, null_end_logit))
             best_non_null = next((entry for entry in nbest if entry.text), None)
             if best_non_null is None:
@@ -434,13 +445,13 @@ class SquadTask:
                                          ("start_logit", e.start_logit),
                                          ("end_logit", e.end_logit)])
                 for e, p in zip(nbest, probs)]
-            if not self.version_2_with_negative:
+            if not self.options.version_2_with_negative:
                 predictions[example.qas_id] = nbest[0].text
             else:
                 score_diff = score_null - best_non_null.start_logit - best_non_null.end_logit
                 null_odds[example.qas_id] = score_diff
                 predictions[example.qas_id] = (
-                    "" if score_diff > self.null_score_diff_threshold else best_non_null.text)
+                    "" if score_diff > self.options.null_score_diff_threshold else best_non_null.text)
         return predictions, all_nbest, null_odds
 
     def _span_text(self, example, features, pred, basic_tokens_of_word):
@@ -475,7 +486,7 @@ class SquadTask:
         predictions, _, null_odds = self.predict(examples, features, outputs)
         dataset = [{"paragraphs": [{"qas": [
             {"id": e.qas_id, "answers": [{"text": a} for a in e.answers]} for e in examples]}]}]
-        if not self.version_2_with_negative:
+        if not self.options.version_2_with_negative:
             return squad_evaluation.evaluate_v1(dataset, predictions)
         result = squad_evaluation.evaluate_v2(dataset, predictions, na_probs=null_odds)
         flat = {"exact_match": result["exact"], "f1": result["f1"]}
@@ -499,7 +510,7 @@ class SquadTask:
                  os.path.join(output_dir, "nbest_predictions.json")]
         write_text_atomically(paths[0], _json_text(predictions))
         write_text_atomically(paths[1], _json_text(nbest))
-        if self.version_2_with_negative:
+        if self.options.version_2_with_negative:
             paths.append(os.path.join(output_dir, "null_odds.json"))
             write_text_atomically(paths[2], _json_text(null_odds))
         return paths

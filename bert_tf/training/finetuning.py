@@ -22,7 +22,9 @@ from absl import logging
 from bert_tf.checkpoints import read_checkpoint, resume_or_initialize
 from bert_tf.config import BertConfig
 from bert_tf.errors import ConfigError
-from bert_tf.models import BertEncoder
+from bert_tf.model_settings import ModelSettings
+from bert_tf.models import BertEncoder, head_of
+from bert_tf.options import FRACTION, POSITIVE, TextOptions, option
 from bert_tf.training.engine import RunOptions, create_trainer, start, write_eval_results
 from bert_tf.training.evaluation import predict
 from bert_tf.training.strategy import is_chief
@@ -32,14 +34,17 @@ BEST_DIR = "best"
 
 
 @dataclasses.dataclass(kw_only=True)
-class FinetuningOptions(RunOptions):
+class FinetuningOptions(RunOptions, TextOptions):
     """The common flags of the fine-tuning scripts, with the original's defaults."""
-    steps_per_loop: int = 100
-    do_predict: bool = False
-    eval_during_training: bool = True
-    predict_batch_size: int = 8
-    num_train_epochs: float = 3.0
-    warmup_proportion: float = 0.1
+    do_predict: bool = option(False, "Whether to write predictions for the test set.")
+    eval_during_training: bool = option(
+        True, "With --do_train --do_eval, also score the dev set at every checkpoint "
+              "(TensorBoard eval curves) and keep the best model by the task's metric in "
+              "output_dir/best/.")
+    predict_batch_size: int = option(8, "Global prediction batch size.", POSITIVE)
+    num_train_epochs: float = option(3.0, "Epochs over the training examples.", POSITIVE)
+    warmup_proportion: float = option(
+        0.1, "Fraction of the training steps with linear learning-rate warmup.", FRACTION)
 
 
 def _model_inputs(features):
@@ -84,6 +89,19 @@ class Finetuner:
         self._data = {}
         self._predictions = {}
 
+    def settings(self):
+        """The ModelSettings of the fine-tuned model: what export and later runs read back."""
+        task, options = self.task, self.options
+        label_list = getattr(task, "label_list", None)
+        task_options = getattr(task, "options", None)
+        return ModelSettings(
+            bert_config_file=options.bert_config_file, vocab_file=task.tokenizer.vocab_file,
+            do_lower_case=task.tokenizer.do_lower_case, max_seq_length=options.max_seq_length,
+            model_type=head_of(self.model).model_type, task_name=task.name,
+            label_list=None if label_list is None else list(label_list),
+            num_labels=getattr(task, "num_labels", None),
+            task_options={} if task_options is None else dataclasses.asdict(task_options))
+
     def _split_data(self, split, is_training=False):
         """(examples, features) of a split, made once."""
         key = (split, is_training)
@@ -117,8 +135,9 @@ class Finetuner:
             options, self.strategy, self.model,
             lambda batch, outputs: {"loss": self.task.loss(batch, outputs)},
             options.train_batch_size, num_train_steps, num_warmup_steps,
-            resume_from=self._resume_or_initialize(),
-            steps_per_loop=min(options.steps_per_loop, options.save_checkpoints_steps))
+            resume_from=self._resume_or_initialize())
+        if is_chief(self.strategy):
+            self.settings().write(options.output_dir)
         logging.info("Training %s: %d steps (%d warmup), batch %d", self.task.name,
                      num_train_steps, num_warmup_steps, options.train_batch_size)
         keep_best = options.do_eval and options.eval_during_training
@@ -141,6 +160,7 @@ class Finetuner:
             if is_chief(self.strategy):
                 tf.io.gfile.makedirs(best_dir)
                 tf.train.Checkpoint(model=self.model).write(os.path.join(best_dir, "model.ckpt"))
+                self.settings().write(best_dir)
                 write_eval_results(best_file, dict(results, global_step=step))
             note = f"the best so far, saved in {best_dir}"
         else:

@@ -13,58 +13,60 @@ from bert_tf.config import BertConfig
 from bert_tf.errors import ConfigError
 from bert_tf.inputs import find_damaged_record, list_input_files, pretraining_dataset
 from bert_tf.losses import pretraining_losses
+from bert_tf.model_settings import ModelSettings
 from bert_tf.tokenization import load_vocab
 from bert_tf.models.bert_encoder import BertEncoder
 from bert_tf.models.bert_pretrainer import BertPretrainer
+from bert_tf.options import NON_NEGATIVE, POSITIVE, option
 from bert_tf.training.engine import RunOptions, create_trainer, start, write_eval_results
 from bert_tf.training.evaluation import evaluate
 from bert_tf.training.strategy import is_chief
 from bert_tf.training.trainer import describe
+from data_prep import dynamic_masking, pretraining_data
 
 
 @dataclasses.dataclass(kw_only=True)
 class PretrainingOptions(RunOptions):
-    """The flags of run_pretraining.py, with the original's defaults."""
-    input_file: str
-    max_predictions_per_seq: int = 20
-    num_train_steps: int = 100000
-    num_warmup_steps: int = 10000
-    max_eval_steps: int = 100
-    # --input_format=text: create_pretraining_data's options, applied anew every epoch.
-    input_format: str = "tfrecord"
-    vocab_file: str = ""
-    do_lower_case: bool = True
-    do_whole_word_mask: bool = False
-    masked_lm_prob: float = 0.15
-    short_seq_prob: float = 0.1
+    """The flags of run_pretraining.py, with the original's defaults.
 
-    def text_options(self):
-        """data_prep's Options for --input_format=text (the seed: --seed, else data_prep's)."""
-        from data_prep import pretraining_data  # pylint: disable=import-outside-toplevel
+    `data` holds create_pretraining_data's options: the sequence lengths the records were made
+    with, and with --input_format=text how examples are made anew every epoch (its seed is
+    `seed` when given).
+    """
+    input_file: str = option(help_text="Input TFRecord file(s), or text files with "
+                                       "--input_format=text: comma-separated glob patterns.")
+    input_format: str = option(
+        "tfrecord", "tfrecord: create_pretraining_data's records. text: one sentence per line, "
+                    "a blank line between documents, tokenized once and made into examples as "
+                    "create_pretraining_data does, with new pairs and masks every epoch (the "
+                    "corpus must fit in memory).", choices=("tfrecord", "text"))
+    num_train_steps: int = option(100000, "Number of updates.", POSITIVE)
+    num_warmup_steps: int = option(10000, "Linear warmup steps.", NON_NEGATIVE)
+    max_eval_steps: int = option(100, "Maximum number of eval batches.", POSITIVE)
+    data: pretraining_data.Options = dataclasses.field(default_factory=pretraining_data.Options)
 
-        seed = {} if self.seed is None else {"random_seed": self.seed}
-        return pretraining_data.Options(
-            vocab_file=self.vocab_file, do_lower_case=self.do_lower_case,
-            do_whole_word_mask=self.do_whole_word_mask, max_seq_length=self.max_seq_length,
-            max_predictions_per_seq=self.max_predictions_per_seq,
-            masked_lm_prob=self.masked_lm_prob, short_seq_prob=self.short_seq_prob, **seed)
+    def __post_init__(self):
+        super().__post_init__()
+        if self.num_warmup_steps > self.num_train_steps:
+            raise ConfigError(f"num_warmup_steps={self.num_warmup_steps} exceeds "
+                              f"num_train_steps={self.num_train_steps}")
 
 
 def _dataset_fn(options, config):
     """dataset_fn(is_training, batch_size, input_context) over --input_file in its format."""
     if options.input_format == "tfrecord":
         return lambda is_training, batch_size, input_context: pretraining_dataset(
-            options.input_file, options.max_seq_length, options.max_predictions_per_seq,
+            options.input_file, options.data.max_seq_length, options.data.max_predictions_per_seq,
             batch_size, is_training, input_context, seed=options.seed)
     if options.input_format != "text":
         raise ConfigError(f"input_format must be tfrecord or text, not {options.input_format!r}")
-    if not options.vocab_file:
+    if not options.data.vocab_file:
         raise ConfigError("input_format=text needs vocab_file")
-    from data_prep import dynamic_masking  # pylint: disable=import-outside-toplevel
-
-    text_options = options.text_options()
+    text_options = options.data
+    if options.seed is not None:
+        text_options = dataclasses.replace(text_options, random_seed=options.seed)
     files = list_input_files(options.input_file)
-    config.check_vocab_size(len(load_vocab(options.vocab_file)), options.vocab_file,
+    config.check_vocab_size(len(load_vocab(text_options.vocab_file)), text_options.vocab_file,
                             options.bert_config_file)
     return lambda is_training, batch_size, input_context: dynamic_masking.dynamic_masking_dataset(
         files, text_options, batch_size, is_training, input_context)
@@ -80,7 +82,7 @@ def run_pretraining(options):
     if not options.do_train and not options.do_eval:
         raise ConfigError("At least one of do_train or do_eval must be True.")
     config = BertConfig.from_json_file(options.bert_config_file)
-    config.check_max_seq_length(options.max_seq_length, options.bert_config_file)
+    config.check_max_seq_length(options.data.max_seq_length, options.bert_config_file)
     dataset_fn = _dataset_fn(options, config)
     strategy = start(options)
     with strategy.scope():
@@ -90,6 +92,12 @@ def run_pretraining(options):
                              options.train_batch_size, options.num_train_steps,
                              options.num_warmup_steps, resume_from)
 
+    if options.do_train and is_chief(strategy):
+        data = options.data
+        ModelSettings(bert_config_file=options.bert_config_file, vocab_file=data.vocab_file,
+                      do_lower_case=data.do_lower_case if data.vocab_file else None,
+                      max_seq_length=data.max_seq_length,
+                      model_type="pretrainer").write(options.output_dir)
     try:
         if options.do_train:
             trainer.train(functools.partial(dataset_fn, True), options.num_train_steps)

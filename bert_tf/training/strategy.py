@@ -5,6 +5,7 @@ import tensorflow as tf
 
 from bert_tf.errors import ConfigError
 
+STRATEGIES = ("one_device", "mirrored", "multi_worker_mirrored", "tpu")
 DTYPES = ("float32", "mixed_float16", "mixed_bfloat16")
 
 
@@ -37,8 +38,8 @@ def get_strategy(distribution_strategy="one_device", num_gpus=0, tpu=""):
         tf.config.experimental_connect_to_cluster(resolver)
         tf.tpu.experimental.initialize_tpu_system(resolver)
         return tf.distribute.TPUStrategy(resolver)
-    raise ConfigError("distribution_strategy must be one_device, mirrored, "
-                      f"multi_worker_mirrored or tpu, got {distribution_strategy!r}")
+    raise ConfigError(f"distribution_strategy must be one of {', '.join(STRATEGIES)}, got "
+                      f"{distribution_strategy!r}")
 
 
 def set_precision(dtype):

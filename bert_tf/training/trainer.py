@@ -290,7 +290,9 @@ class Trainer:
         bar = progress_bar(num_train_steps, "train", initial=step)
         while step < num_train_steps:
             next_save = (step // self.save_checkpoints_steps + 1) * self.save_checkpoints_steps
-            num_steps = min(self.steps_per_loop, num_train_steps - step, next_save - step)
+            next_log = (step // self.log_steps + 1) * self.log_steps
+            num_steps = min(self.steps_per_loop, num_train_steps - step, next_save - step,
+                            next_log - step)
             metrics, bad_step = self.run_steps(iterator, num_steps)
             step = int(self.global_step.numpy())
             bar.update(num_steps)

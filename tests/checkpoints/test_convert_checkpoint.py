@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from bert_tf.checkpoints import convert_to_ours, convert_to_tf1, read_checkpoint
 from bert_tf.config import BertConfig
+from bert_tf.model_settings import ModelSettings
 from bert_tf.models import BertEncoder, BertPretrainer
 
 pytest.importorskip("torch")
@@ -44,7 +45,8 @@ def test_hf_to_ours_to_tf1_to_ours_keeps_every_weight(hf_dir, tmp_path):
     ours = tmp_path / "ours"
     _convert(f"--input_checkpoint={directory}", f"--output_dir={ours}")
     assert sorted(os.listdir(ours)) == ["bert_config.json", "model.ckpt.data-00000-of-00001",
-                                        "model.ckpt.index", "vocab.txt"]
+                                        "model.ckpt.index", "model_settings.json", "vocab.txt"]
+    assert ModelSettings.read(str(ours)).model_type == "pretrainer"
     config = BertConfig.from_json_file(str(ours / "bert_config.json"))
     assert config.hidden_act == "gelu_new"
     pretrainer = read_checkpoint(BertPretrainer(BertEncoder(config)), str(ours / "model.ckpt"))

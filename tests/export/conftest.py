@@ -12,14 +12,16 @@ import sys
 
 import pytest
 
+from bert_tf.tasks.squad import SquadOptions
+
 MAX_SEQ_LENGTH = 24
 CLASSIFIER_LABELS = ["neg", "neu", "pos"]
 NER_TAGS = ["O", "B-PER", "I-PER", "B-LOC"]
 EXPORT_OPTIONS = {
     "encoder": {},
     "pretrainer": {"top_k": 3},
-    "squad": {"doc_stride": 5, "max_query_length": 6, "max_answer_length": 4,
-              "version_2_with_negative": True},
+    "squad": {"options": SquadOptions(doc_stride=5, max_query_length=6, max_answer_length=4,
+                                      version_2_with_negative=True)},
     "swag": {"num_choices": 3},
     "ner": {"labels": NER_TAGS},
 }

@@ -161,13 +161,13 @@ def test_squad_answers_equal_run_squad_predictions(served, models, tokenizer, tm
     import json
 
     from bert_tf.tasks.squad import SquadTask
-    options = EXPORT_OPTIONS["squad"]
+    options = EXPORT_OPTIONS["squad"]["options"]
     records = [{"id": str(i), "question": q, "answers": []} for i, q in enumerate(QUESTIONS)]
     data = {"data": [{"title": "t", "paragraphs": [{"context": c, "qas": [r]}
                                                      for c, r in zip(CONTEXTS, records)]}]}
     (tmp_path / "predict.json").write_text(json.dumps(data), encoding="utf-8")
     task = SquadTask(tokenizer, MAX_SEQ_LENGTH, predict_file=str(tmp_path / "predict.json"),
-                     **options)
+                     options=options)
     examples = task.read_examples("dev")
     features = task.make_features(examples, is_training=False)
     assert max(np.bincount(features["example_index"])) > 3  # a context of several windows

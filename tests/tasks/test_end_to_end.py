@@ -9,7 +9,7 @@ import pytest
 
 from bert_tf.tasks.glue import GlueTask
 from bert_tf.tasks.ner import NerTask
-from bert_tf.tasks.squad import SquadTask
+from bert_tf.tasks.squad import SquadOptions, SquadTask
 from bert_tf.tasks.swag import SwagTask
 from bert_tf.training.finetuning import FinetuningOptions, Finetuner
 from tests.tasks.test_glue import GLUE_FILES, write_files
@@ -136,7 +136,8 @@ def test_squad_model_learns_its_training_questions_exactly(version_2, tmp_path, 
     impossible = [("q-none", "Who drank tea?")] if version_2 else []
     data = write_json(tmp_path, squad_json(QUESTIONS, impossible=impossible))
     task = SquadTask(tokenizer, 64, train_file=data, predict_file=data,
-                     version_2_with_negative=version_2, doc_stride=32, max_query_length=16)
+                     options=SquadOptions(version_2_with_negative=version_2, doc_stride=32,
+                                          max_query_length=16))
     output_dir = tmp_path / "out"
     config = write_config(tmp_path / "bert_config.json", tokenizer.vocab_size, hidden_size=32,
                           num_hidden_layers=2, dropout=0.0)

@@ -8,7 +8,7 @@ import pytest
 
 from bert_tf.errors import DataError
 from bert_tf.tasks import squad
-from bert_tf.tasks.squad import SquadTask, get_final_text
+from bert_tf.tasks.squad import SquadOptions, SquadTask, get_final_text
 from tests.tasks.squad_files import CONTEXT, QUESTIONS, squad_json, write_json
 
 
@@ -25,8 +25,9 @@ def oracle_outputs(features, high=10.0):
 
 @pytest.mark.parametrize("max_seq_length,doc_stride", [(384, 128), (48, 8), (40, 6)])
 def test_training_spans_map_back_to_the_answer_text(tmp_path, tokenizer, max_seq_length, doc_stride):
-    task = SquadTask(tokenizer, max_seq_length=max_seq_length, doc_stride=doc_stride,
-                     max_query_length=8, train_file=write_json(tmp_path, squad_json()))
+    task = SquadTask(tokenizer, max_seq_length=max_seq_length,
+                     train_file=write_json(tmp_path, squad_json()),
+                     options=SquadOptions(doc_stride=doc_stride, max_query_length=8))
     examples = task.read_examples("train")
     features = task.make_features(examples, is_training=True)
     if max_seq_length < 50:
@@ -49,8 +50,9 @@ def test_training_spans_map_back_to_the_answer_text(tmp_path, tokenizer, max_seq
 
 
 def test_features_pack_cls_query_sep_window_sep(tmp_path, tokenizer):
-    task = SquadTask(tokenizer, max_seq_length=24, doc_stride=5, max_query_length=4,
-                     predict_file=write_json(tmp_path, squad_json(QUESTIONS[:1])))
+    task = SquadTask(tokenizer, max_seq_length=24,
+                     predict_file=write_json(tmp_path, squad_json(QUESTIONS[:1])),
+                     options=SquadOptions(doc_stride=5, max_query_length=4))
     features = task.make_features(task.read_examples("dev"), is_training=False)
     tokens = tokenizer.convert_ids_to_tokens(features["input_word_ids"][0].tolist())
     query = tokenizer.tokenize("What is the cafe?")[:4]
@@ -77,8 +79,9 @@ def test_oracle_logits_score_100_and_keep_the_original_text(tmp_path, tokenizer)
     # With 53-piece windows every 8 pieces, each answer (17 pieces at most) lies whole in the
     # window where its first piece has the most context, so the oracle can reach it.
     for max_seq_length, doc_stride in [(384, 128), (64, 8)]:
-        task = SquadTask(tokenizer, max_seq_length=max_seq_length, doc_stride=doc_stride,
-                         max_query_length=8, train_file=write_json(tmp_path, squad_json()))
+        task = SquadTask(tokenizer, max_seq_length=max_seq_length,
+                         train_file=write_json(tmp_path, squad_json()),
+                         options=SquadOptions(doc_stride=doc_stride, max_query_length=8))
         examples = task.read_examples("train")
         features = task.make_features(examples, is_training=True)
         assert max_seq_length == 384 or np.bincount(features["example_index"]).min() > 2
@@ -94,8 +97,9 @@ def test_oracle_logits_score_100_and_keep_the_original_text(tmp_path, tokenizer)
 def test_v2_predicts_empty_when_null_score_wins(tmp_path, tokenizer):
     impossible = [("q-none", "Who built the tower?")]
     path = write_json(tmp_path, squad_json(QUESTIONS[:3], impossible=impossible))
-    task = SquadTask(tokenizer, max_seq_length=40, doc_stride=6, max_query_length=8,
-                     train_file=path, predict_file=path, version_2_with_negative=True)
+    task = SquadTask(tokenizer, max_seq_length=40, train_file=path, predict_file=path,
+                     options=SquadOptions(doc_stride=6, max_query_length=8,
+                                          version_2_with_negative=True))
     examples = task.read_examples("train")
     features = task.make_features(examples, is_training=True)
     outputs = oracle_outputs(features)
@@ -116,8 +120,10 @@ def test_v2_predicts_empty_when_null_score_wins(tmp_path, tokenizer):
     assert not [n for n in os.listdir(tmp_path / "out") if n.startswith(".tmp")]
 
     # A threshold above every null - best difference answers every question.
-    lenient = SquadTask(tokenizer, max_seq_length=40, doc_stride=6, max_query_length=8,
-                        version_2_with_negative=True, null_score_diff_threshold=1000.0)
+    lenient = SquadTask(tokenizer, max_seq_length=40,
+                        options=SquadOptions(doc_stride=6, max_query_length=8,
+                                             version_2_with_negative=True,
+                                             null_score_diff_threshold=1000.0))
     assert lenient.predict(examples, features, outputs)[0]["q-none"] != ""
 
 
@@ -134,8 +140,9 @@ def test_span_labeler_loss_is_the_mean_of_start_and_end_cross_entropy(tmp_path, 
     from bert_tf.models import BertEncoder
     from tests.keras_helpers import tiny_config
 
-    task = SquadTask(tokenizer, max_seq_length=24, doc_stride=5, max_query_length=8,
-                     train_file=write_json(tmp_path, squad_json(QUESTIONS[:2])))
+    task = SquadTask(tokenizer, max_seq_length=24,
+                     train_file=write_json(tmp_path, squad_json(QUESTIONS[:2])),
+                     options=SquadOptions(doc_stride=5, max_query_length=8))
     features = task.make_features(task.read_examples("train"), is_training=True)
     model = task.build_model(BertEncoder(tiny_config(vocab_size=len(tokenizer.vocab))))
     batch = {k: features[k][:4] for k in ("input_word_ids", "input_mask", "input_type_ids")}
@@ -157,7 +164,8 @@ def test_tfds_source_reads_the_squad_builder(tokenizer):
     tfds = pytest.importorskip("tensorflow_datasets")
     with tfds.testing.mock_data(num_examples=3):
         records = list(tfds.as_numpy(tfds.load("squad/v2.0", split="validation")))
-        task = SquadTask(tokenizer, version_2_with_negative=True, data_source="tfds")
+        task = SquadTask(tokenizer, data_source="tfds",
+                         options=SquadOptions(version_2_with_negative=True))
         examples = task.read_examples("dev")
         assert [e.qas_id for e in examples] == [r["id"].decode() for r in records]
         assert [e.question_text for e in examples] == [r["question"].decode() for r in records]

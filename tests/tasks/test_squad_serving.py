@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from bert_tf.models import BertEncoder, build_model
 from bert_tf.tasks import squad_serving
-from bert_tf.tasks.squad import SquadTask
+from bert_tf.tasks.squad import SquadOptions, SquadTask
 from tests.keras_helpers import tiny_config
 from tests.tasks.squad_files import squad_json, write_json
 
@@ -62,10 +62,11 @@ def model(tokenizer):
 def test_served_windows_and_answers_equal_the_python_path(tmp_path, tokenizer, model, version_2):
     seq_length, stride, query_length = 32, 7, 6
     records = _records()
-    task = SquadTask(tokenizer, max_seq_length=seq_length, doc_stride=stride,
-                     max_query_length=query_length, max_answer_length=6, n_best_size=10,
-                     version_2_with_negative=version_2,
-                     predict_file=_squad_file(tmp_path, records))
+    task = SquadTask(tokenizer, max_seq_length=seq_length,
+                     predict_file=_squad_file(tmp_path, records),
+                     options=SquadOptions(doc_stride=stride, max_query_length=query_length,
+                                          max_answer_length=6, n_best_size=10,
+                                          version_2_with_negative=version_2))
     examples = task.read_examples("dev")
     features = task.make_features(examples, is_training=False)
     outputs = {k: np.asarray(v) for k, v in model(
@@ -85,8 +86,8 @@ def test_served_windows_and_answers_equal_the_python_path(tmp_path, tokenizer, m
         np.testing.assert_array_equal(np.asarray(windows[name])[keep], features[name])
 
     served = squad_serving.best_answers(
-        tokenizer, windows, model(windows["inputs"]), task.n_best_size, task.max_answer_length,
-        version_2, task.null_score_diff_threshold)
+        tokenizer, windows, model(windows["inputs"]), task.options.n_best_size, task.options.max_answer_length,
+        version_2, task.options.null_score_diff_threshold)
     answers = [a.decode("utf-8") for a in served["answer"].numpy()]
     assert answers == [predictions[qid] for qid, _, _ in records]
     assert len(set(answers)) > 5  # many different spans were decoded

@@ -1,5 +1,6 @@
 """run_pretraining end to end on a tiny structured corpus, and its input errors."""
 
+import dataclasses
 import math
 import os
 
@@ -8,6 +9,7 @@ import tensorflow as tf
 
 from bert_tf.errors import ConfigError, InputError
 from bert_tf.training.pretraining import PretrainingOptions, run_pretraining
+from data_prep import pretraining_data
 from tests.training.records import structured_examples, tiny_config, write_records
 
 
@@ -19,7 +21,9 @@ def _options(tmp_path, **overrides):
                   num_train_steps=300, num_warmup_steps=20, save_checkpoints_steps=100,
                   steps_per_loop=50, log_steps=50, seed=0)
     values.update(overrides)
-    return PretrainingOptions(**values)
+    data = {name: values.pop(name) for name in list(values)
+            if name in {field.name for field in dataclasses.fields(pretraining_data.Options)}}
+    return PretrainingOptions(**values, data=pretraining_data.Options(**data))
 
 
 def _scalars(event_dir):
