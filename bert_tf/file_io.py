@@ -12,7 +12,7 @@ import uuid
 
 import tensorflow as tf
 
-from bert_tf.errors import DataError
+from bert_tf.errors import ConfigError, DataError
 
 
 @contextlib.contextmanager
@@ -35,6 +35,19 @@ def atomic_output(path):
         elif tf.io.gfile.exists(temp_path):
             tf.io.gfile.remove(temp_path)
         raise
+
+
+def check_output_file(path, argument):
+    """Refuses, before any work, an output file path that names a directory (the rename at
+    the end of the run would fail, after the work)."""
+    if tf.io.gfile.isdir(path):
+        raise ConfigError(f"{argument}={path} is a directory; name the file to write")
+
+
+def check_output_dir(path, argument):
+    """Refuses, before any work, an output directory path that names a file."""
+    if tf.io.gfile.exists(path) and not tf.io.gfile.isdir(path):
+        raise ConfigError(f"{argument}={path} is a file; name a directory")
 
 
 def write_text_atomically(path, text):
