@@ -19,6 +19,7 @@ from bert_tf.checkpoints import load_pretrained
 from bert_tf.config import BertConfig
 from bert_tf.export import model_export, serving_modules
 from bert_tf.export.saved_model_writer import existing_versions
+from bert_tf.file_io import check_output_dir
 from bert_tf.models import HEADS_BY_TYPE, MODEL_TYPES, BertEncoder, build_model
 from bert_tf.options import TextOptions
 from bert_tf.tasks.squad import SquadOptions
@@ -112,6 +113,7 @@ def main(argv):
     # An encoder export reads the encoder of any model; every other type is the one recorded.
     common_flags.settle(SETTINGS if f.model_type == "encoder" else (*SETTINGS, "model_type"))
     common_flags.require("model_type", "bert_config_file", "vocab_file")
+    check_output_dir(f.export_dir, "export_dir")
     options = _head_options(f)
     function_keys = _function_keys(f.function_keys)
     if f.version is not None and not f.overwrite and f.version in existing_versions(f.export_dir):

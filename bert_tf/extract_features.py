@@ -13,6 +13,7 @@ from absl import app, flags, logging
 from bert_tf import cli, common_flags
 from bert_tf.config import BertConfig
 from bert_tf.export import feature_extraction
+from bert_tf.file_io import check_output_file
 from bert_tf.checkpoints import load_pretrained
 from bert_tf.models import BertEncoder
 from bert_tf.options import TextOptions
@@ -46,11 +47,13 @@ def main(argv):
                              "integers") from error
     common_flags.settle(("bert_config_file", "vocab_file", "do_lower_case", "max_seq_length"))
     common_flags.require("bert_config_file", "vocab_file")
+    # The input is read and the output checked before the model is built and loaded.
+    check_output_file(f.output_file, "output_file")
+    examples = feature_extraction.read_examples(f.input_file)
     encoder = BertEncoder(BertConfig.from_json_file(f.bert_config_file))
     load_pretrained(encoder, f.init_checkpoint)
     extractor = feature_extraction.FeatureExtractor(
         encoder, Tokenizer(f.vocab_file, do_lower_case=f.do_lower_case), f.max_seq_length)
-    examples = feature_extraction.read_examples(f.input_file)
     records = feature_extraction.feature_records(extractor, examples, layer_indexes,
                                                  f.pooling, f.batch_size)
     feature_extraction.write_json_lines(records, f.output_file)
