@@ -6,6 +6,9 @@ Each module has two serving functions (see `signatures()`), by default under the
                     post-processing in TF ops, so a client needs neither bert_tf nor the vocab;
   serve_token_ids   serve_token_ids: int32 input_word_ids, input_mask, input_type_ids for
                     clients that tokenize themselves; returns the model's raw outputs.
+                    Inputs of the wrong rank, ids out of range, a mask other than 0s and
+                    1s, or a sequence of length 0 or beyond max_position_embeddings are an
+                    InvalidArgument error naming the input.
 The vocab is saved with every module as the asset `assets/vocab.txt`.
 """
 
@@ -37,6 +40,15 @@ def _concrete_function(fn, specs):
 
     signature = [tf.TensorSpec(spec.shape, spec.dtype, name=name) for name, spec in specs.items()]
     return tf.function(call, input_signature=signature).get_concrete_function()
+
+
+def _rank(tensor):
+    """The rank of tensor when the graph runs.
+
+    A signature does not check the rank of its inputs, and tf.rank of a tensor whose rank the
+    trace knows is folded into a constant; the count of dimensions a tf.where returns is not.
+    """
+    return tf.shape(tf.where(tf.shape(tensor) >= 0), out_type=tf.int32)[0]
 
 
 def _untracked(module, name, value):
@@ -113,6 +125,7 @@ class ServingModule(TextModule):
     """
 
     token_id_inputs = _TOKEN_IDS
+    token_ids_layout = "[batch, seq]"
 
     def __init__(self, model, tokenizer, max_seq_length, jit_compile=False):
         super().__init__(tokenizer, max_seq_length)
@@ -127,25 +140,50 @@ class ServingModule(TextModule):
 
     def call_model(self, inputs):
         """The model on checked inputs: a bad request is an InvalidArgument error naming the
-        input, never a wrapped id or a crash."""
+        input, never a wrapped id, a changed answer or an internal error."""
+        # The ranks first: the other checks read the sequence length as the last dimension.
+        with tf.control_dependencies(self.rank_checks(inputs)):
+            checks = self.value_checks(inputs)
+        with tf.control_dependencies(checks):
+            inputs = {name: tf.identity(value) for name, value in inputs.items()}
+        return self.forward(inputs)
+
+    def rank_checks(self, inputs):
+        """Assert ops: each input has the rank of its signature's spec."""
+        return [tf.debugging.assert_equal(_rank(inputs[name]),
+                                          self.token_id_inputs[name].shape.rank,
+                                          message=f"{name}: expected {self.token_ids_layout}")
+                for name in _TOKEN_IDS]
+
+    def value_checks(self, inputs):
+        """Assert ops on inputs of the right rank: ids in range, equal shapes, a sequence
+        length of 1 to max_position_embeddings, a mask of 0s and 1s."""
         config = getattr(self.model, "encoder", self.model).config
-        ids = inputs["input_word_ids"]
+        ids, mask = inputs["input_word_ids"], inputs["input_mask"]
+        seq_length = tf.shape(ids)[-1]
         checks = [
             tf.debugging.assert_non_negative(ids, message="input_word_ids: negative id"),
             tf.debugging.assert_less(ids, config.vocab_size, message=(
                 f"input_word_ids: id not below the vocab_size {config.vocab_size}")),
+            tf.debugging.assert_positive(seq_length, message="input_word_ids: sequence length 0"),
+            tf.debugging.assert_less_equal(seq_length, config.max_position_embeddings, message=(
+                "input_word_ids: sequence longer than the max_position_embeddings "
+                f"{config.max_position_embeddings}")),
         ]
         for name in ("input_mask", "input_type_ids"):
             checks.append(tf.debugging.assert_equal(tf.shape(inputs[name]), tf.shape(ids), message=(
                 f"{name}: shape differs from input_word_ids")))
-        checks += [tf.debugging.assert_non_negative(inputs["input_type_ids"], message=(
+        # Any other value would weight a token in attention instead of masking it.
+        checks += [tf.debugging.assert_non_negative(mask, message=(
+                       "input_mask: a value other than 0 and 1")),
+                   tf.debugging.assert_less_equal(mask, 1, message=(
+                       "input_mask: a value other than 0 and 1")),
+                   tf.debugging.assert_non_negative(inputs["input_type_ids"], message=(
                        "input_type_ids: negative id")),
                    tf.debugging.assert_less(inputs["input_type_ids"], config.type_vocab_size,
                                             message="input_type_ids: id not below the "
                                                     f"type_vocab_size {config.type_vocab_size}")]
-        with tf.control_dependencies(checks):
-            inputs = {name: tf.identity(value) for name, value in inputs.items()}
-        return self.forward(inputs)
+        return checks
 
     def serve_token_ids(self, **inputs):
         return dict(self.call_model(inputs))
@@ -202,6 +240,23 @@ class PretrainerServing(ServingModule):
     def __init__(self, model, tokenizer, max_seq_length, top_k=5, **options):
         super().__init__(model, tokenizer, max_seq_length, **options)
         self.top_k = min(top_k, tokenizer.vocab_size)
+
+    def rank_checks(self, inputs):
+        return super().rank_checks(inputs) + [tf.debugging.assert_equal(
+            _rank(inputs["masked_lm_positions"]), 2,
+            message="masked_lm_positions: expected [batch, num_positions]")]
+
+    def value_checks(self, inputs):
+        # A position out of range is an error on a CPU but reads zeros on a GPU.
+        positions, ids = inputs["masked_lm_positions"], inputs["input_word_ids"]
+        return super().value_checks(inputs) + [
+            tf.debugging.assert_equal(tf.shape(positions)[0], tf.shape(ids)[0], message=(
+                "masked_lm_positions: batch size differs from input_word_ids")),
+            tf.debugging.assert_non_negative(positions, message=(
+                "masked_lm_positions: negative position")),
+            tf.debugging.assert_less(positions, tf.shape(ids)[-1], message=(
+                "masked_lm_positions: position not below the sequence length")),
+        ]
 
     def serve_text(self, text_a, text_b):
         tokenizer = self.tokenizer
@@ -309,6 +364,7 @@ class SwagServing(ServingModule):
     """
 
     token_id_inputs = {name: tf.TensorSpec([None, None, None], tf.int32) for name in _TOKEN_IDS}
+    token_ids_layout = "[batch, num_choices, seq]"
 
     def __init__(self, model, tokenizer, max_seq_length, num_choices=4, **options):
         super().__init__(model, tokenizer, max_seq_length, **options)

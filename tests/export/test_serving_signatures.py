@@ -44,15 +44,18 @@ def token_id_requests(export_root, tokenizer):
     return {f"{t}_ids": (export_root[t], "serve_token_ids", value) for t, value in inputs.items()}
 
 
-def bad_requests(export_root, tokenizer):
-    """Requests the classifier must refuse with InvalidArgument: {key: (dir, signature, inputs)}."""
+def bad_requests(export_root, tokenizer, config):
+    """Requests that must be refused with InvalidArgument: {key: (dir, signature, inputs)}."""
     ids = np.array([[tokenizer.cls_id, 7, tokenizer.sep_id]], np.int32)
     ones = np.ones_like(ids)
 
-    def token_ids(word_ids, mask=ones):
-        return (export_root["classifier"], "serve_token_ids",
-                {"input_word_ids": word_ids, "input_mask": mask, "input_type_ids": 0 * ones})
+    def token_ids(word_ids, mask=None, model_type="classifier", **more):
+        mask = np.ones_like(word_ids) if mask is None else mask
+        return (export_root[model_type], "serve_token_ids",
+                {"input_word_ids": word_ids, "input_mask": mask,
+                 "input_type_ids": 0 * np.ones_like(word_ids), **more})
 
+    too_long = np.full((1, config.max_position_embeddings + 1), 7, np.int32)
     return {
         "bad_batch_sizes": (export_root["classifier"], "serving_default",
                             {"text_a": np.array(["a film", "b"], object),
@@ -60,11 +63,31 @@ def bad_requests(export_root, tokenizer):
         "bad_negative_id": token_ids(np.where(ids == 7, -5, ids)),
         "bad_large_id": token_ids(np.where(ids == 7, tokenizer.vocab_size, ids)),
         "bad_mask_length": token_ids(ids, np.ones((1, 2), np.int32)),
+        "bad_mask_negative": token_ids(ids, np.array([[1, -1, 1]], np.int32)),
+        "bad_mask_two": token_ids(ids, np.array([[1, 2, 1]], np.int32)),
+        "bad_too_long": token_ids(too_long),
+        "bad_too_long_encoder": token_ids(too_long, model_type="encoder"),
+        "bad_empty_sequence": token_ids(np.zeros((1, 0), np.int32)),
+        "bad_one_dimensional": token_ids(ids[0]),
+        "bad_one_dimensional_ner": token_ids(ids[0], model_type="ner"),
+        "bad_swag_two_dimensional": token_ids(ids, model_type="swag"),
+        "bad_position": token_ids(ids, model_type="pretrainer",
+                                  masked_lm_positions=np.array([[1, 3]], np.int32)),
+        "bad_position_rank": token_ids(ids, model_type="pretrainer",
+                                       masked_lm_positions=np.array([1], np.int32)),
     }
 
 
+def longest_request(export_root, config):
+    """A classifier request of exactly max_position_embeddings ids: served, not refused."""
+    ids = (np.arange(config.max_position_embeddings, dtype=np.int32) % 20 + 5)[None]
+    return (export_root["classifier"], "serve_token_ids",
+            {"input_word_ids": ids, "input_mask": np.ones_like(ids),
+             "input_type_ids": np.zeros_like(ids)})
+
+
 @pytest.fixture(scope="module")
-def served(export_root, tmp_path_factory, tokenizer):
+def served(export_root, tmp_path_factory, tokenizer, config):
     """Calls every signature of every export in one fresh process; returns its results."""
     strings = lambda texts: np.array(texts, dtype=object)  # noqa: E731
     text_pair = {"text_a": strings(TEXTS_A), "text_b": strings(TEXTS_B)}
@@ -85,7 +108,8 @@ def served(export_root, tmp_path_factory, tokenizer):
         "classifier_empty_batch": (export_root["classifier"], "serving_default",
                                    {"text_a": strings([]), "text_b": strings([])}),
         **token_id_requests(export_root, tokenizer),
-        **bad_requests(export_root, tokenizer),
+        "classifier_longest": longest_request(export_root, config),
+        **bad_requests(export_root, tokenizer, config),
     }
     results = load_and_call(tmp_path_factory.mktemp("served"), requests)
     assert isinstance(results, dict), results.stderr[-3000:]
@@ -231,11 +255,29 @@ def test_serve_token_ids_returns_raw_outputs(served, models, export_root, tokeni
         np.testing.assert_allclose(out[name], value, atol=ATOL)
 
 
-@pytest.mark.parametrize("key, named", [("bad_batch_sizes", "text_a and text_b"),
-                                        ("bad_negative_id", "input_word_ids"),
-                                        ("bad_large_id", "input_word_ids"),
-                                        ("bad_mask_length", "input_mask")])
+@pytest.mark.parametrize("key, named", [
+    ("bad_batch_sizes", "text_a and text_b"),
+    ("bad_negative_id", "input_word_ids: negative id"),
+    ("bad_large_id", "input_word_ids: id not below the vocab_size"),
+    ("bad_mask_length", "input_mask: shape differs"),
+    ("bad_mask_negative", "input_mask: a value other than 0 and 1"),
+    ("bad_mask_two", "input_mask: a value other than 0 and 1"),
+    ("bad_too_long", "input_word_ids: sequence longer than the max_position_embeddings 32"),
+    ("bad_too_long_encoder", "input_word_ids: sequence longer than the max_position_embeddings"),
+    ("bad_empty_sequence", "input_word_ids: sequence length 0"),
+    ("bad_one_dimensional", "input_word_ids: expected [batch, seq]"),
+    ("bad_one_dimensional_ner", "input_word_ids: expected [batch, seq]"),
+    ("bad_swag_two_dimensional", "input_word_ids: expected [batch, num_choices, seq]"),
+    ("bad_position", "masked_lm_positions: position not below the sequence length"),
+    ("bad_position_rank", "masked_lm_positions: expected [batch, num_positions]"),
+])
 def test_a_bad_request_is_an_invalid_argument_naming_the_input(served, key, named):
     """Refused in the fresh loader process, which then goes on serving (no crash)."""
     assert named in served[key]["invalid_argument"]
     assert served["classifier_one"]["logits"].shape == (1, len(CLASSIFIER_LABELS))
+
+
+def test_a_sequence_of_max_position_embeddings_is_served(served, models, export_root, config):
+    _, _, inputs = longest_request(export_root, config)
+    np.testing.assert_allclose(served["classifier_longest"]["logits"],
+                               models["classifier"](inputs)["logits"], atol=ATOL)
