@@ -7,6 +7,7 @@
 from absl import flags, logging
 
 from bert_tf import cli, common_flags
+from bert_tf.file_io import check_output_file
 from bert_tf.options import TextOptions
 from data_prep import pretraining_data, vocab_learning
 
@@ -30,6 +31,7 @@ flags.mark_flags_as_required(["input_file", "output_file"])
 def main(argv):
     del argv
     input_files = pretraining_data.expand_input_patterns(FLAGS.input_file)
+    check_output_file(FLAGS.output_file, "output_file")
     tokens = vocab_learning.learn_vocab(
         input_files, FLAGS.vocab_size, FLAGS.do_lower_case, FLAGS.reserved_tokens, FLAGS.num_unused
     )

@@ -11,6 +11,8 @@ import dataclasses
 
 import numpy as np
 
+from bert_tf.errors import DataError
+
 
 @dataclasses.dataclass
 class TextChunk:
@@ -95,3 +97,50 @@ def tokenize_chunk(chunk, tokenize_lines):
     first = np.flatnonzero(np.diff(document_ids, prepend=-1) != 0)
     document_starts = np.concatenate([first, [len(lengths)]]).astype(np.int64)
     return TokenizedChunk(np.asarray(tokens, np.int32), sentence_starts, document_starts)
+
+
+def count_lines_not_utf8(path, block_bytes=1 << 24):
+    """(lines, lines that are not valid UTF-8) of the file at `path`, counted as read_chunks
+    counts them; a block that decodes whole is not split into lines."""
+    num_lines = num_bad_lines = 0
+    rest = b""
+    with open(path, "rb") as f:
+        while True:
+            block = f.read(block_bytes)
+            data = rest + block
+            if block:  # the last line of a block is counted with the next one
+                end = data.rfind(b"\n") + 1
+                data, rest = data[:end], data[end:]
+            lines = data.split(b"\n")
+            if not lines[-1]:
+                lines.pop()
+            num_lines += len(lines)
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                num_bad_lines += sum(not _is_utf8(line) for line in lines)
+            if not block:
+                return num_lines, num_bad_lines
+
+
+def _is_utf8(data):
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def check_text_files(paths):
+    """Refuses a file of which more than half of the lines are not valid UTF-8: a binary file
+    (an archive, a TFRecord, a model) given as text would otherwise become a vocabulary or
+    records of noise. A few bad lines in a real corpus are kept (their bad bytes replaced).
+
+    Raises:
+      DataError naming the file and the count.
+    """
+    for path in paths:
+        num_lines, num_bad_lines = count_lines_not_utf8(path)
+        if 2 * num_bad_lines > num_lines:
+            raise DataError(f"{path}: {num_bad_lines} of its {num_lines} lines are not valid "
+                            "UTF-8; it is not a text file")

@@ -37,6 +37,9 @@ from bert_tf.progress import progress_bar
 from data_prep import documents, instances
 
 
+MIN_MAX_SEQ_LENGTH = 8
+
+
 @dataclasses.dataclass(kw_only=True)
 class Options(TextOptions):
     """The original create_pretraining_data.py's flags (with the tokenizer and length of
@@ -54,6 +57,15 @@ class Options(TextOptions):
     input_chunk_bytes: int = option(
         4 << 20, "Size of the chunks of whole documents a file is cut into (the random next "
                  "segment comes from the same chunk).", POSITIVE)
+
+    def __post_init__(self):
+        super().__post_init__()
+        # Fine-tuning takes shorter sequences; a pretraining pair needs [CLS] a [SEP] b [SEP]
+        # and room for a masked token or more in each segment.
+        if self.max_seq_length < MIN_MAX_SEQ_LENGTH:
+            raise ConfigError(f"max_seq_length={self.max_seq_length}: pretraining data needs "
+                              f"{MIN_MAX_SEQ_LENGTH} or more ([CLS] A [SEP] B [SEP] and the "
+                              "masked tokens)")
 
 
 @dataclasses.dataclass
@@ -155,6 +167,10 @@ def create_pretraining_data(
         raise ConfigError("output_files names no file")
     if workers not in ("auto", "threads", "processes"):
         raise ConfigError(f"workers must be auto, threads or processes, not {workers!r}")
+    for path in output_files:
+        if os.path.isdir(path):
+            raise ConfigError(f"output_files: {path} is a directory; name the file to write")
+    documents.check_text_files(input_files)
     # Imported here, not at the top: worker processes import this module (spawn re-imports the
     # main script, which imports it) and must not load TensorFlow.
     from data_prep import chunk_tokenizer  # pylint: disable=import-outside-toplevel

@@ -14,6 +14,7 @@ from tensorflow_text.tools.wordpiece_vocab import bert_vocab_from_dataset
 from bert_tf.errors import ConfigError, DataError
 from bert_tf.file_io import write_text_atomically
 from bert_tf.tokenization import split_words
+from data_prep.documents import check_text_files
 
 _UNUSED_BEFORE_RESERVED = 99  # Google's vocabs: [unused0]..[unused98] sit between [PAD] and [UNK]
 
@@ -39,14 +40,17 @@ def learn_vocab(input_files, vocab_size, do_lower_case, reserved_tokens, num_unu
 
     Raises:
       ConfigError when vocab_size leaves no room for learned tokens, DataError when the files
-      hold no text.
+      hold no text or one is mostly not UTF-8 (documents.check_text_files).
     """
     specials = list(reserved_tokens) + [f"[unused{i}]" for i in range(num_unused)]
     if vocab_size <= len(specials):
         raise ConfigError(f"vocab_size={vocab_size} leaves no room for learned tokens beside "
                           f"the {len(specials)} reserved and unused ones")
-    lines = tf.data.TextLineDataset(input_files).filter(
-        lambda line: tf.strings.length(tf.strings.strip(line)) > 0)
+    check_text_files(input_files)
+    # Bytes that are not UTF-8 become U+FFFD, which split_words drops as the tokenizer does.
+    lines = tf.data.TextLineDataset(input_files).map(
+        lambda line: tf.strings.unicode_transcode(line, "UTF-8", "UTF-8", errors="replace")
+    ).filter(lambda line: tf.strings.length(tf.strings.strip(line)) > 0)
     if next(iter(lines.take(1)), None) is None:
         raise DataError(f"no text to learn a vocabulary from in {', '.join(input_files)}")
     words = lines.batch(1024).map(

@@ -48,3 +48,13 @@ def test_tokenized_chunk_drops_empty_sentences_and_documents():
     assert chunk.sentence_starts.tolist() == [0, 2, 3, 6]
     # Document 2 (only "x") has no tokens left, so it is gone.
     assert chunk.document_starts.tolist() == [0, 1, 2, 3] and chunk.num_documents == 3
+
+
+def test_lines_not_utf8_are_counted_as_read_chunks_counts_them_across_blocks(tmp_path):
+    path = tmp_path / "mixed.txt"
+    path.write_bytes("héllo\nwörld\n\n".encode() + b"bad \xff\n" * 3 + "last é".encode())
+    chunks = list(documents.read_chunks(str(path), 1 << 20))
+    expected = (sum(c.num_lines for c in chunks), sum(c.num_bad_lines for c in chunks))
+    assert expected == (7, 3)
+    for block_bytes in (1, 3, 7, 1 << 20):
+        assert documents.count_lines_not_utf8(str(path), block_bytes) == expected
