@@ -12,6 +12,7 @@ is kept in `output_dir/best/`, with its figures in `best/eval_results.txt`.
 """
 
 import dataclasses
+import functools
 import math
 import os
 
@@ -83,11 +84,20 @@ class Finetuner:
         config.check_max_seq_length(options.max_seq_length, options.bert_config_file)
         config.check_vocab_size(task.tokenizer.vocab_size, task.tokenizer.vocab_file,
                                 options.bert_config_file)
-        self.strategy = start(options)
-        with self.strategy.scope():
-            self.model = task.build_model(BertEncoder(config))
+        self._config = config
         self._data = {}
         self._predictions = {}
+
+    @functools.cached_property
+    def strategy(self):
+        """The tf.distribute strategy, started on first use: `run` reads its data first."""
+        return start(self.options)
+
+    @functools.cached_property
+    def model(self):
+        """The task's model, built on first use in the strategy's scope."""
+        with self.strategy.scope():
+            return self.task.build_model(BertEncoder(self._config))
 
     def settings(self):
         """The ModelSettings of the fine-tuned model: what export and later runs read back."""
@@ -124,6 +134,21 @@ class Finetuner:
 
     def _eval_splits(self):
         return tuple(getattr(self.task, "eval_splits", ("dev",)))
+
+    def _predict_splits(self):
+        return tuple(getattr(self.task, "predict_splits", ("test",)))
+
+    def read_inputs(self):
+        """Reads every split the run's do_train / do_eval / do_predict will need, before the
+        model is built: a missing or malformed dev or test file then stops the run at once,
+        not after hours of training. Each split is read once (`_split_data` keeps it)."""
+        options = self.options
+        if options.do_train:
+            self._split_data("train", is_training=True)
+        needed = ((self._eval_splits() if options.do_eval else ())
+                  + (self._predict_splits() if options.do_predict else ()))
+        for split in dict.fromkeys(needed):
+            self._split_data(split)
 
     def train(self):
         options = self.options
@@ -212,7 +237,7 @@ class Finetuner:
         """Writes the task's prediction files for every test split; returns their paths."""
         self._restore_final_model()
         paths = []
-        for split in getattr(self.task, "predict_splits", ("test",)):
+        for split in self._predict_splits():
             outputs = self._outputs(split, self.options.predict_batch_size)
             if is_chief(self.strategy):
                 paths += self.task.write_predictions(*outputs, self.options.output_dir)
@@ -223,6 +248,7 @@ class Finetuner:
         options = self.options
         if not (options.do_train or options.do_eval or options.do_predict):
             raise ConfigError("At least one of do_train, do_eval or do_predict must be True.")
+        self.read_inputs()
         results = {}
         if options.do_train:
             self.train()
