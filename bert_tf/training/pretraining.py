@@ -10,7 +10,7 @@ from absl import logging
 
 from bert_tf.checkpoints import resume_or_initialize
 from bert_tf.config import BertConfig
-from bert_tf.errors import ConfigError
+from bert_tf.errors import ConfigError, InputError
 from bert_tf.inputs import find_damaged_record, list_input_files, pretraining_dataset
 from bert_tf.losses import pretraining_losses
 from bert_tf.model_settings import ModelSettings
@@ -22,7 +22,7 @@ from bert_tf.training.engine import RunOptions, create_trainer, start, write_eva
 from bert_tf.training.evaluation import evaluate
 from bert_tf.training.strategy import is_chief
 from bert_tf.training.trainer import describe
-from data_prep import dynamic_masking, pretraining_data
+from data_prep import documents, dynamic_masking, pretraining_data
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -66,10 +66,23 @@ def _dataset_fn(options, config):
     if options.seed is not None:
         text_options = dataclasses.replace(text_options, random_seed=options.seed)
     files = list_input_files(options.input_file)
+    for path in files:
+        if _holds_records(path):
+            raise InputError(f"{path}: a TFRecord file, not text (records take "
+                             "input_format=tfrecord)")
+    documents.check_text_files(files)
     config.check_vocab_size(len(load_vocab(text_options.vocab_file)), text_options.vocab_file,
                             options.bert_config_file)
     return lambda is_training, batch_size, input_context: dynamic_masking.dynamic_masking_dataset(
         files, text_options, batch_size, is_training, input_context)
+
+
+def _holds_records(path):
+    """Whether the file starts with a TFRecord whose checksums hold (text never does)."""
+    try:
+        return any(True for _ in tf.data.TFRecordDataset(path).take(1))
+    except tf.errors.DataLossError:
+        return False
 
 
 def run_pretraining(options):
@@ -81,6 +94,12 @@ def run_pretraining(options):
     """
     if not options.do_train and not options.do_eval:
         raise ConfigError("At least one of do_train or do_eval must be True.")
+    if (not options.do_train and not options.init_checkpoint
+            and tf.train.get_checkpoint_state(options.output_dir) is None):
+        # Else the eval would score random weights, as if they were a model, at step 0.
+        raise ConfigError(f"do_eval without do_train evaluates a trained model, but output_dir "
+                          f"{options.output_dir} holds no checkpoint and no init_checkpoint is "
+                          "given")
     config = BertConfig.from_json_file(options.bert_config_file)
     config.check_max_seq_length(options.data.max_seq_length, options.bert_config_file)
     dataset_fn = _dataset_fn(options, config)

@@ -139,5 +139,19 @@ def test_a_truncated_shard_stops_pretraining_naming_it(tmp_path):
         data = f.read()
     with open(path, "wb") as f:
         f.write(data[:-10])
+    from bert_tf.checkpoints import write_checkpoint
+    from bert_tf.config import BertConfig
+    from bert_tf.models import BertEncoder, BertPretrainer
+
+    options = _options(tmp_path, do_train=False, max_eval_steps=10)
+    model = BertPretrainer(BertEncoder(BertConfig.from_json_file(options.bert_config_file)))
+    checkpoint = write_checkpoint(model, str(tmp_path / "init" / "model.ckpt"))
     with pytest.raises(InputError, match=r"a\.tfrecord: record 64 is truncated or damaged"):
-        run_pretraining(_options(tmp_path, do_train=False, max_eval_steps=10))
+        run_pretraining(dataclasses.replace(options, init_checkpoint=checkpoint))
+
+
+def test_eval_alone_with_no_model_to_evaluate_is_refused_before_the_model_is_built(tmp_path):
+    write_records(tmp_path / "a.tfrecord", structured_examples(16))
+    with pytest.raises(ConfigError, match="do_eval without do_train .* holds no checkpoint"):
+        run_pretraining(_options(tmp_path, do_train=False))
+    assert not os.path.exists(tmp_path / "out")
