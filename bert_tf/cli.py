@@ -22,7 +22,7 @@ import sys
 from absl import app, flags
 from absl import logging as absl_logging
 
-from bert_tf.errors import UserError
+from bert_tf.errors import PREEMPTED_EXIT_STATUS, Preempted, UserError
 from bert_tf.progress import log_above_bars
 
 VERBOSE = any(arg.startswith(("--verbosity", "-v")) for arg in sys.argv[1:])
@@ -116,6 +116,10 @@ def run_script(main):
     its subclasses; OSError). Their messages name the flag, file, line or value. Any other
     exception is a bug and keeps its traceback; --verbosity (or -v) shows the traceback of
     the expected errors too.
+
+    A run stopped by SIGTERM after saving a checkpoint (bert_tf.errors.Preempted) prints its
+    one line, `saved ckpt-N at step N; run the same command to resume`, and exits with status
+    PREEMPTED_EXIT_STATUS (42).
     """
     for module, module_flags in flags.FLAGS.flags_by_module_dict().items():
         if module.startswith(("bert_tf", "data_prep")) or module == sys.argv[0]:
@@ -133,6 +137,10 @@ def run_script(main):
             _plain_logs()
         try:
             return main(argv)
+        except Preempted as stop:
+            sys.stderr.write(f"{stop}\n")
+            logging.getLogger().setLevel(logging.ERROR)
+            sys.exit(PREEMPTED_EXIT_STATUS)
         except (UserError, OSError, app.UsageError) as error:
             if VERBOSE:
                 raise

@@ -19,7 +19,13 @@ UserError also derives from ValueError, so callers that catch ValueError keep wo
   names the file and the line.
 - NonFiniteLossError: the training loss became NaN or infinite (a learning rate or data
   the user can change); raised by bert_tf.training.trainer.
+
+Preempted is not an error: training stopped on SIGTERM after saving a checkpoint. The scripts
+print its message and exit with status PREEMPTED_EXIT_STATUS (42, the restart code of
+TensorFlow's PreemptionCheckpointHandler, which cluster managers may be set to restart on).
 """
+
+PREEMPTED_EXIT_STATUS = 42
 
 
 class UserError(ValueError):
@@ -44,3 +50,8 @@ class DataError(UserError):
 
 class NonFiniteLossError(UserError):
     """The training loss became NaN or infinite."""
+
+
+class Preempted(Exception):
+    """Training stopped on SIGTERM after saving a checkpoint; the message says which and how to
+    resume. Not a UserError: the run did what was asked of it."""

@@ -7,6 +7,7 @@ so the same code writes local paths and gs:// ones.
 """
 
 import contextlib
+import errno
 import os
 import uuid
 
@@ -15,25 +16,67 @@ import tensorflow as tf
 from bert_tf.errors import ConfigError, DataError
 
 
+# Why a write fails for want of room, as OSError and TensorFlow's C++ file system say it.
+_NO_ROOM = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+_NO_ROOM_WORDS = tuple(os.strerror(code) for code in _NO_ROOM)
+
+
+def no_room_error(error, path):
+    """An OSError naming `path` when `error` says a disk (or quota, or file size limit) is
+    full, else None.
+
+    TensorFlow's file writes (checkpoints, TFRecords, SavedModels) fail as a tf.errors.OpError
+    whose message carries the C library's words ("No space left on device"); Python's own as
+    an OSError with its errno.
+    """
+    code = getattr(error, "errno", None)
+    if code not in _NO_ROOM:
+        message = getattr(error, "message", None) or str(error)
+        code = next((c for c, words in zip(_NO_ROOM, _NO_ROOM_WORDS) if words in message), None)
+        if code is None:
+            return None
+    no_room = OSError(f"{path}: not written: {os.strerror(code)}; free some space and run the "
+                      "same command again")
+    no_room.errno = code  # set apart: OSError(code, message) would print "[Errno N]" first
+    return no_room
+
+
+def temporary_path(path):
+    """A fresh temporary name beside `path`: hidden (a leading '.'), and ending in '.tmp-<hex>',
+    so that neither `dir/*` (bert_tf's input lists skip hidden names) nor a pattern of the
+    final name's suffix, such as `dir/*.tfrecord`, picks it up."""
+    directory, name = os.path.split(path)
+    return os.path.join(directory, f".{name}.tmp-{uuid.uuid4().hex[:12]}")
+
+
+def remove_path(path):
+    """Removes a file or a directory tree if it exists."""
+    if tf.io.gfile.isdir(path):
+        tf.io.gfile.rmtree(path)
+    elif tf.io.gfile.exists(path):
+        tf.io.gfile.remove(path)
+
+
 @contextlib.contextmanager
 def atomic_output(path):
     """Yields a temporary path beside `path` (a file or a directory to be written there).
 
     When the block succeeds the temporary path is renamed to `path`, replacing a file
     already there; when it fails, the temporary path is removed and `path` is untouched.
+    A full disk is raised as an OSError naming `path` (see no_room_error).
     """
-    directory, name = os.path.split(path)
+    directory = os.path.dirname(path)
     if directory:
         tf.io.gfile.makedirs(directory)
-    temp_path = os.path.join(directory, f".{name}.tmp-{uuid.uuid4().hex[:12]}")
+    temp_path = temporary_path(path)
     try:
         yield temp_path
         tf.io.gfile.rename(temp_path, path, overwrite=True)
-    except BaseException:
-        if tf.io.gfile.isdir(temp_path):
-            tf.io.gfile.rmtree(temp_path)
-        elif tf.io.gfile.exists(temp_path):
-            tf.io.gfile.remove(temp_path)
+    except BaseException as error:
+        remove_path(temp_path)
+        no_room = no_room_error(error, path)
+        if no_room is not None:
+            raise no_room from error
         raise
 
 

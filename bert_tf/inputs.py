@@ -5,6 +5,8 @@ Each record holds the features of bert_tf.pretraining_features. Model Garden wri
 spellings are read and mapped to the model's input names.
 """
 
+import os
+
 import tensorflow as tf
 
 from bert_tf import pretraining_features
@@ -15,8 +17,21 @@ _ORIGINAL_NAMES = {"input_ids": "input_word_ids", "segment_ids": "input_type_ids
 _MODEL_GARDEN_NAMES = {"input_word_ids": "input_word_ids", "input_type_ids": "input_type_ids"}
 
 
+# Records whose ids are checked against vocab_size before training, from each file's start;
+# the rest are checked as they are read (the check costs a reduce over each example's ids).
+_RECORDS_CHECKED_FIRST = 100
+
+
+def _hidden(path):
+    return os.path.basename(path.rstrip("/")).startswith(".")
+
+
 def list_input_files(input_pattern):
     """Expands a comma-separated list of glob patterns into a sorted list of files.
+
+    Hidden names (a leading '.') are left out: tf.io.gfile.glob's `*` matches them, and they
+    are the temporary files of a write in progress or of one that was killed
+    (bert_tf.file_io.temporary_path).
 
     Raises InputError naming the pattern when it matches nothing.
     """
@@ -25,7 +40,7 @@ def list_input_files(input_pattern):
         pattern = pattern.strip()
         if not pattern:
             continue
-        matched = tf.io.gfile.glob(pattern)
+        matched = [path for path in tf.io.gfile.glob(pattern) if not _hidden(path)]
         if not matched:
             raise InputError(f"input_file pattern {pattern!r} matches no files")
         files.extend(matched)
@@ -58,6 +73,40 @@ def find_damaged_record(files):
         except tf.errors.DataLossError as error:
             return InputError(f"{path}: record {count + 1} is truncated or damaged "
                               f"({error.message})")
+    return None
+
+
+def _ids_out_of_range(path, number, example, vocab_size):
+    """An InputError naming the record's first token id outside [0, vocab_size), or None."""
+    features = example.features.feature
+    for name in ("input_ids", "input_word_ids", "masked_lm_ids"):
+        values = features[name].int64_list.value if name in features else ()
+        bad = [value for value in values if not 0 <= value < vocab_size]
+        if bad:
+            value = max(bad, key=abs)
+            cause = ("a negative id" if value < 0 else
+                     "the records were made with a larger vocab than the model's config has")
+            return InputError(f"{path}: record {number} has {name} {value}, outside the "
+                              f"config's vocab_size={vocab_size} ({cause})")
+    return None
+
+
+def find_ids_out_of_range(files, vocab_size, max_records=None):
+    """Reads the records of `files` (the first `max_records` of each, or all) for token ids
+    that the model's embedding table of vocab_size rows does not have.
+
+    Returns:
+        an InputError naming the first file, record, feature and id out of range, or None.
+    """
+    for path in files:
+        dataset = tf.data.TFRecordDataset(path)
+        if max_records is not None:
+            dataset = dataset.take(max_records)
+        for number, record in enumerate(dataset, 1):
+            error = _ids_out_of_range(path, number, tf.train.Example.FromString(record.numpy()),
+                                      vocab_size)
+            if error:
+                return error
     return None
 
 
@@ -107,7 +156,11 @@ def to_model_inputs(features, names=_ORIGINAL_NAMES):
     return inputs
 
 
-def _decoder(names, max_seq_length, max_predictions_per_seq):
+# What the decoder's check of the ids says, for run_pretraining to find the record it means.
+IDS_OUT_OF_RANGE = "token ids outside [0, vocab_size)"
+
+
+def _decoder(names, max_seq_length, max_predictions_per_seq, vocab_size=None):
     ids_name, type_ids_name = names  # the records' spelling of input_ids and segment_ids
     spelling = {"input_ids": ids_name, "segment_ids": type_ids_name}
     spec = {spelling.get(name, name): tf.io.FixedLenFeature(shape, tf.as_dtype(dtype))
@@ -115,13 +168,24 @@ def _decoder(names, max_seq_length, max_predictions_per_seq):
                 max_seq_length, max_predictions_per_seq).items()}
 
     def decode(record):
-        return to_model_inputs(tf.io.parse_single_example(record, spec), names)
+        features = tf.io.parse_single_example(record, spec)
+        if vocab_size is not None:
+            # Past the table, a gather fails on CPU but reads zeros on GPU and under XLA, and
+            # the masked LM loss of such a label is NaN: name the cause instead.
+            ids = tf.concat([features[ids_name], features["masked_lm_ids"]], axis=0)
+            check = tf.debugging.Assert(
+                tf.logical_and(tf.reduce_min(ids) >= 0, tf.reduce_max(ids) < vocab_size),
+                [IDS_OUT_OF_RANGE, vocab_size])
+            with tf.control_dependencies([check]):
+                features = {key: tf.identity(value) for key, value in features.items()}
+        return to_model_inputs(features, names)
 
     return decode
 
 
 def pretraining_dataset(input_pattern, max_seq_length, max_predictions_per_seq, batch_size,
-                        is_training, input_context=None, shuffle=None, seed=None):
+                        is_training, input_context=None, shuffle=None, seed=None,
+                        vocab_size=None):
     """Builds the (per-replica) batched dataset of pretraining examples.
 
     Args:
@@ -134,6 +198,10 @@ def pretraining_dataset(input_pattern, max_seq_length, max_predictions_per_seq, 
             there are fewer files than pipelines).
         shuffle: bool, whether to shuffle; defaults to `is_training`.
         seed: optional int seed for the shuffles.
+        vocab_size: optional int, the rows of the model's embedding table: the first records
+            of each file are checked before reading (an InputError names the file, record and
+            id), and every example as it is read (tf.errors.InvalidArgumentError whose
+            message holds IDS_OUT_OF_RANGE; find_ids_out_of_range names the record).
 
     Returns:
         tf.data.Dataset of dicts: `input_word_ids`, `input_mask`, `input_type_ids`
@@ -148,6 +216,10 @@ def pretraining_dataset(input_pattern, max_seq_length, max_predictions_per_seq, 
     names = None
     for path in files:
         names = check_record_shapes(path, max_seq_length, max_predictions_per_seq)
+    if vocab_size is not None:
+        error = find_ids_out_of_range(files, vocab_size, _RECORDS_CHECKED_FIRST)
+        if error:
+            raise error
     dataset = tf.data.Dataset.from_tensor_slices(files)
     num_pipelines = input_context.num_input_pipelines if input_context else 1
     shard_files = num_pipelines > 1 and len(files) >= num_pipelines
@@ -166,7 +238,7 @@ def pretraining_dataset(input_pattern, max_seq_length, max_predictions_per_seq, 
         dataset = dataset.shard(num_pipelines, input_context.input_pipeline_id)
     if shuffle:
         dataset = dataset.shuffle(100, seed=seed)
-    dataset = dataset.map(_decoder(names, max_seq_length, max_predictions_per_seq),
+    dataset = dataset.map(_decoder(names, max_seq_length, max_predictions_per_seq, vocab_size),
                           num_parallel_calls=tf.data.AUTOTUNE)
     dataset = dataset.batch(batch_size, drop_remainder=True)
     return dataset.prefetch(tf.data.AUTOTUNE)

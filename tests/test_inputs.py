@@ -1,9 +1,12 @@
+import re
+
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from bert_tf.errors import InputError
-from bert_tf.inputs import pretraining_dataset
+from bert_tf.inputs import (IDS_OUT_OF_RANGE, find_ids_out_of_range, list_input_files,
+                            pretraining_dataset)
 from tests.training.records import structured_examples, write_records
 
 
@@ -87,3 +90,29 @@ def test_a_truncated_shard_is_named_with_its_record(tmp_path):
     assert isinstance(error, InputError)
     assert str(error).startswith(f"{damaged}: record 4 is truncated or damaged")
     assert find_damaged_record([intact]) is None
+
+
+def test_hidden_temporary_files_are_not_input_files(tmp_path):
+    write_records(tmp_path / "a.tfrecord", structured_examples(4))
+    (tmp_path / ".b.tfrecord.tmp-0123456789ab").write_bytes(b"half a record")
+    assert list_input_files(str(tmp_path / "*")) == [str(tmp_path / "a.tfrecord")]
+    assert list_input_files(str(tmp_path / "*tfrecord*")) == [str(tmp_path / "a.tfrecord")]
+
+
+def test_ids_past_vocab_size_are_named_before_reading_and_checked_while_reading(tmp_path):
+    examples = structured_examples(130)
+    examples[120]["input_ids"][3] = 99  # past the first records checked before reading
+    path = write_records(tmp_path / "a.tfrecord", examples)
+    dataset = pretraining_dataset(path, 16, 3, 2, False, vocab_size=60)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=re.escape(IDS_OUT_OF_RANGE)):
+        list(dataset)
+    error = find_ids_out_of_range([path], 60)
+    assert str(error) == (f"{path}: record 121 has input_ids 99, outside the config's "
+                          "vocab_size=60 (the records were made with a larger vocab than the "
+                          "model's config has)")
+    assert len(list(pretraining_dataset(path, 16, 3, 2, False, vocab_size=100))) == 65
+    examples[0]["masked_lm_ids"][0] = -1
+    write_records(path, examples)
+    with pytest.raises(InputError, match=r"record 1 has masked_lm_ids -1, outside the config's "
+                                         r"vocab_size=100 \(a negative id\)"):
+        pretraining_dataset(path, 16, 3, 2, False, vocab_size=100)

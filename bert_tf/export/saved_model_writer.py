@@ -12,6 +12,7 @@ import shutil
 import tempfile
 
 from bert_tf.errors import ConfigError
+from bert_tf.file_io import no_room_error
 
 
 def existing_versions(export_dir):
@@ -57,7 +58,8 @@ def write_version(export_dir, version, write_fn, overwrite=False):
         str, the path of the version directory.
 
     Raises:
-        FileExistsError if the version exists and not overwrite.
+        FileExistsError if the version exists and not overwrite; OSError naming the version
+        directory when the disk is full (the temporary directory is removed).
     """
     if int(version) < 0:
         raise ConfigError(f"version must be >= 0, got {version}")
@@ -81,7 +83,10 @@ def write_version(export_dir, version, write_fn, overwrite=False):
             shutil.rmtree(old_dir, ignore_errors=True)
         else:
             os.replace(temp_dir, target)
-    except BaseException:
+    except BaseException as error:
         shutil.rmtree(temp_dir, ignore_errors=True)
+        no_room = no_room_error(error, target)
+        if no_room is not None:
+            raise no_room from error
         raise
     return target

@@ -11,7 +11,8 @@ from absl import logging
 from bert_tf.checkpoints import resume_or_initialize
 from bert_tf.config import BertConfig
 from bert_tf.errors import ConfigError, InputError
-from bert_tf.inputs import find_damaged_record, list_input_files, pretraining_dataset
+from bert_tf.inputs import (IDS_OUT_OF_RANGE, find_damaged_record, find_ids_out_of_range,
+                            list_input_files, pretraining_dataset)
 from bert_tf.losses import pretraining_losses
 from bert_tf.model_settings import ModelSettings
 from bert_tf.tokenization import load_vocab
@@ -57,7 +58,8 @@ def _dataset_fn(options, config):
     if options.input_format == "tfrecord":
         return lambda is_training, batch_size, input_context: pretraining_dataset(
             options.input_file, options.data.max_seq_length, options.data.max_predictions_per_seq,
-            batch_size, is_training, input_context, seed=options.seed)
+            batch_size, is_training, input_context, seed=options.seed,
+            vocab_size=config.vocab_size)
     if options.input_format != "text":
         raise ConfigError(f"input_format must be tfrecord or text, not {options.input_format!r}")
     if not options.data.vocab_file:
@@ -130,6 +132,13 @@ def run_pretraining(options):
                    if options.input_format == "tfrecord" else None)
         if damaged:
             raise damaged from error
+        raise
+    except tf.errors.InvalidArgumentError as error:  # the records' check of their ids
+        out_of_range = (find_ids_out_of_range(list_input_files(options.input_file),
+                                              config.vocab_size)
+                        if IDS_OUT_OF_RANGE in error.message else None)
+        if out_of_range:
+            raise out_of_range from error
         raise
     results["global_step"] = int(trainer.global_step.numpy())
     logging.info("Eval results: %s", describe(results))

@@ -9,6 +9,7 @@ preemption (SIGTERM) saves and evaluation hooks happen between loops.
 
 import datetime
 import os
+import re
 import time
 
 import keras
@@ -16,7 +17,8 @@ import tensorflow as tf
 from absl import logging
 from tensorflow.core.framework import summary_pb2
 
-from bert_tf.errors import ConfigError, NonFiniteLossError
+from bert_tf.errors import ConfigError, NonFiniteLossError, Preempted
+from bert_tf.file_io import no_room_error, remove_path
 from bert_tf.progress import progress_bar
 from bert_tf.training.strategy import is_chief
 
@@ -25,6 +27,13 @@ from bert_tf.training.strategy import is_chief
 # tf.summary.write so that training does not need the tensorboard package.
 _SCALAR_METADATA = summary_pb2.SummaryMetadata(
     plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")).SerializeToString()
+
+# The directory TensorFlow writes a checkpoint's shards to before merging them into ckpt-N.
+_TEMPORARY_CHECKPOINT = re.compile(r"ckpt-\d+_temp.*")
+
+# A loop whose mean loss exceeds this many times the running mean of the earlier loops' means
+# has diverged: its weights are not saved, so that the last checkpoint stays a good one.
+EXPLODING_LOSS_FACTOR = 10.0
 
 
 class _ManagerThatDoesNotRestore(tf.train.CheckpointManager):
@@ -123,16 +132,24 @@ class Trainer:
         self.manager = _ManagerThatDoesNotRestore(
             self.checkpoint, self._write_dir, max_to_keep=keep_checkpoint_max,
             step_counter=self.global_step, checkpoint_name="ckpt")
+        if self.is_chief and tf.io.gfile.isdir(output_dir):
+            # What a save killed part-way (SIGKILL, a crash) left: TensorFlow's ckpt-N_temp/.
+            for entry in tf.io.gfile.listdir(output_dir):
+                if _TEMPORARY_CHECKPOINT.fullmatch(entry.rstrip("/")):
+                    remove_path(os.path.join(output_dir, entry.rstrip("/")))
         if self.is_chief and _absolute(self.manager.latest_checkpoint) != _absolute(resume_from):
             raise ValueError(f"resume_from is {resume_from}, but the checkpoint state file of "
                              f"{output_dir} names {self.manager.latest_checkpoint} as the latest; "
                              "decide with bert_tf.checkpoints.resume_or_initialize")
         with strategy.scope():
-            # Installs a SIGTERM handler; save_checkpoint_if_preempted() between
-            # loops then saves and exits (code 42). An empty cluster means local mode.
+            # Installs a SIGTERM handler; save_checkpoint_if_preempted() between loops then
+            # saves and raises Preempted (the scripts exit with status 42). An empty cluster
+            # means local mode.
             self._preemption = tf.distribute.experimental.PreemptionCheckpointHandler(
                 resolver if resolver and resolver.cluster_spec().as_dict() else None,
-                self.manager)
+                self.manager,
+                termination_config=tf.distribute.experimental.TerminationConfig(
+                    exit_fn=self._stop_after_preemption, save_fn=self._save_on_preemption))
         if resume_from:
             # After the handler, which adds its run counter to the checkpoint's objects.
             self.checkpoint.restore(resume_from).assert_existing_objects_matched()
@@ -143,6 +160,8 @@ class Trainer:
         else:
             self.train_writer = self.eval_writer = tf.summary.create_noop_writer()
         self._train_loop = None
+        self._good_losses = []  # the mean loss of each loop run so far that did not explode
+        self._exploding_since = None  # the first step of a run of exploding loops, or None
 
     @property
     def _loss_scale(self):
@@ -276,8 +295,13 @@ class Trainer:
             dict of the metrics of the last loop (floats), with `global_step`.
 
         Raises:
-            NonFiniteLossError naming the step whose loss was NaN or Inf; the
-            checkpoints already written are kept and the bad state is not saved.
+            NonFiniteLossError naming the step whose loss was NaN or Inf and the last good
+            checkpoint; the checkpoints already written are kept and the bad state is not
+            saved. While the loss has exploded (a loop's mean above EXPLODING_LOSS_FACTOR
+            times the running mean of the earlier loops'), no checkpoint is saved, the final
+            one included: the latest checkpoint is always one from before the divergence.
+            Preempted after a SIGTERM, once a checkpoint of the current step is saved.
+            OSError naming the checkpoint when the disk is full (nothing half-written is left).
         """
         step = int(self.global_step.numpy())
         if step >= num_train_steps:
@@ -298,10 +322,8 @@ class Trainer:
             bar.update(num_steps)
             results = {key: float(value) for key, value in metrics.items()}
             if int(bad_step) >= 0:
-                raise NonFiniteLossError(
-                    f"loss is {results['loss']} (not finite) at step {int(bad_step)}; training "
-                    f"stopped. The last good checkpoint, {tf.train.latest_checkpoint(self.output_dir)}, "
-                    "is kept.")
+                raise NonFiniteLossError(self._non_finite_message(results["loss"], int(bad_step)))
+            self._watch_loss(results["loss"], step)
             if step // self.log_steps > last_log_step // self.log_steps or step == num_train_steps:
                 now = time.time()
                 results["learning_rate"] = self.current_learning_rate()
@@ -314,16 +336,77 @@ class Trainer:
                              describe(results, first="loss"))
                 last_log_step, last_log_time = step, now
             if step % self.save_checkpoints_steps == 0 or step == num_train_steps:
-                self.save(eval_fn)
+                if self._exploding_since is None:
+                    self.save(eval_fn)
+                else:
+                    logging.warning("checkpoint of step %d not saved: the loss has exploded since "
+                                    "step %d. %s", step, self._exploding_since,
+                                    self._last_good_checkpoint())
             self._preemption.save_checkpoint_if_preempted(checkpoint_number=step)
         bar.close()
         results["global_step"] = step
         return results
 
+    def _watch_loss(self, loss, step):
+        """Notes whether the mean loss of the loop that ended at `step` has exploded."""
+        if self._good_losses:
+            running_mean = sum(self._good_losses) / len(self._good_losses)
+            if loss > EXPLODING_LOSS_FACTOR * running_mean:
+                if self._exploding_since is None:
+                    self._exploding_since = step
+                    logging.warning("loss %.4g at step %d is over %g times its running mean "
+                                    "%.4g; no checkpoint is saved until it comes back", loss, step,
+                                    EXPLODING_LOSS_FACTOR, running_mean)
+                return
+        self._good_losses.append(loss)
+        self._exploding_since = None
+
+    def _last_good_checkpoint(self):
+        path = self.manager.latest_checkpoint if self.is_chief else None
+        if path is None:
+            return "No checkpoint was saved before it"  # never "None"
+        return f"The last good checkpoint, {path}, is kept"
+
+    def _non_finite_message(self, loss, bad_step):
+        since = ("" if self._exploding_since is None else
+                 f", after it exploded (over {EXPLODING_LOSS_FACTOR:g}x its running mean) at "
+                 f"step {self._exploding_since}")
+        return (f"loss is {loss} (not finite) at step {bad_step}{since}; training stopped. "
+                f"{self._last_good_checkpoint()}; lower learning_rate or check the data.")
+
+    def _save_on_preemption(self, *args, **kwargs):
+        if self._exploding_since is None:
+            self._save_checkpoint(*args, **kwargs)
+
+    def _stop_after_preemption(self):
+        step = int(self.global_step.numpy())
+        if not self.is_chief and tf.io.gfile.exists(self._write_dir):
+            tf.io.gfile.rmtree(self._write_dir)
+        if self._exploding_since is None:
+            raise Preempted(f"saved ckpt-{step} at step {step}; run the same command to resume")
+        raise Preempted(f"stopped at step {step} (a SIGTERM); not saved, the loss has exploded "
+                        f"since step {self._exploding_since}. {self._last_good_checkpoint()}")
+
+    def _save_checkpoint(self, checkpoint_number):
+        """manager.save, which on a full disk leaves nothing of the checkpoint behind."""
+        try:
+            return self.manager.save(checkpoint_number=checkpoint_number)
+        except (OSError, tf.errors.OpError) as error:
+            # A failed save leaves TensorFlow's ckpt-N_temp/ and maybe part of ckpt-N.
+            name = f"ckpt-{checkpoint_number}"
+            pattern = re.compile(re.escape(name) + r"(_temp\b.*|\.index|\.data-.*)$")
+            for entry in tf.io.gfile.listdir(self._write_dir):
+                if pattern.match(entry.rstrip("/")):
+                    remove_path(os.path.join(self._write_dir, entry.rstrip("/")))
+            no_room = no_room_error(error, os.path.join(self.output_dir, name))
+            if no_room is not None:
+                raise no_room from error
+            raise
+
     def save(self, eval_fn=None):
         """Writes a checkpoint at the current step, then runs eval_fn(step) if given."""
         step = int(self.global_step.numpy())
-        path = self.manager.save(checkpoint_number=step)
+        path = self._save_checkpoint(step)
         if not self.is_chief:
             tf.io.gfile.rmtree(self._write_dir)
         logging.info("Saved checkpoint %s", path)

@@ -42,6 +42,19 @@ def test_existing_version_is_refused_then_overwritten(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["1"]  # no temporary or old directory left
 
 
+def test_a_full_disk_names_the_version_and_leaves_no_temporary_directory(tmp_path):
+    def write_then_run_out_of_room(path):
+        with open(os.path.join(path, "saved_model.pb"), "w") as f:
+            f.write("half written")
+        raise tf.errors.UnknownError(None, None, f"{path}/variables/variables.data-00000-of-00001;"
+                                                 " No space left on device")
+
+    with pytest.raises(OSError) as raised:
+        write_version(str(tmp_path), 3, write_then_run_out_of_room)
+    assert str(raised.value).startswith(f"{tmp_path / '3'}: not written: No space left on device")
+    assert os.listdir(tmp_path) == []
+
+
 def test_interrupted_export_leaves_no_version(tmp_path, models, tokenizer, monkeypatch):
     def save_then_fail(obj, path, signatures=None, options=None):
         with open(os.path.join(path, "saved_model.pb"), "w") as f:

@@ -1,4 +1,5 @@
-"""run_pretraining's main, after splitting the CPU into $NUM_LOGICAL_CPUS devices.
+"""run_pretraining's main, after splitting the CPU into $NUM_LOGICAL_CPUS devices, started as
+the script starts it (bert_tf.cli.run_script: one-line errors, the exit status of a SIGTERM).
 
 Logical devices must be configured before TensorFlow initializes, hence a process
 of its own.
@@ -7,7 +8,6 @@ of its own.
 import os
 
 import tensorflow as tf
-from absl import app
 
 num_cpus = int(os.environ.get("NUM_LOGICAL_CPUS", "1"))
 if num_cpus > 1:
@@ -15,7 +15,7 @@ if num_cpus > 1:
         tf.config.list_physical_devices("CPU")[0],
         [tf.config.LogicalDeviceConfiguration()] * num_cpus)
 
-from bert_tf import run_pretraining  # noqa: E402  (after the device setup)
+from bert_tf import cli, run_pretraining  # noqa: E402  (after the device setup)
 
 if __name__ == "__main__":
-    app.run(run_pretraining.main)
+    cli.run_script(run_pretraining.main)

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -11,6 +12,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
+from bert_tf.errors import PREEMPTED_EXIT_STATUS
 from tests.training.records import structured_examples, tiny_config, write_records
 from tests.training.test_pretraining import _scalars
 
@@ -113,7 +115,13 @@ def test_sigterm_saves_a_checkpoint_before_exiting(tmp_path):
     _wait_for_checkpoint(tmp_path / "out", process)
     process.send_signal(signal.SIGTERM)
     output, _ = process.communicate(timeout=60)
-    assert process.returncode == 42, output[-3000:]
+    assert process.returncode == PREEMPTED_EXIT_STATUS == 42, output[-3000:]
+    last = output.strip().splitlines()[-1]
+    match = re.fullmatch(r"saved ckpt-(\d+) at step (\d+); run the same command to resume", last)
+    assert match and match[1] == match[2], output[-3000:]
     steps = _checkpoint_steps(tmp_path / "out")
+    assert steps[-1] == int(match[1])
     # The preemption save comes between the regular ones (every 10 steps).
     assert steps[-1] % 10 != 0 or len(steps) >= 2, steps
+    assert not [name for name in os.listdir(tmp_path / "out") if "_temp" in name or
+                name.startswith(".")]
