@@ -1,11 +1,15 @@
 """Our own checkpoint format: `tf.train.Checkpoint(model=<model>)`, what `--init_checkpoint` takes."""
 
+import re
+
 import tensorflow as tf
 from tensorflow.core.protobuf import trackable_object_graph_pb2
 
 from bert_tf.checkpoints.tf1 import reading
 from bert_tf.models import BertEncoder
-from bert_tf.models.heads import build_model_for_layers
+from bert_tf.models.heads import HEADS, build_model_for_layers, head_of
+
+_LAYER = re.compile(r"^model/(?:encoder/)?(transformer_layer_\d+)/")
 
 
 def _root(model):
@@ -54,6 +58,75 @@ def object_shapes(path):
             seen.add(node_id)
             stack.extend((child.node_id, f"{prefix}{child.local_name}/") for child in node.children)
     return found
+
+
+def describe_model(model):
+    """`describe_shapes` of a model (a BertEncoder or a task model)."""
+    return describe_shapes(model_shapes(model), head_of(model))
+
+
+def model_shapes(model):
+    """What `object_shapes` would find under `model/` in a checkpoint of `model` written as
+    the Trainer writes it, `tf.train.Checkpoint(model=model, ...)`, without writing one: each
+    variable's object path and shape. (A task model is written so by `write_checkpoint` too.)"""
+    root = tf.train.Checkpoint(model=model)
+    view = tf.train.TrackableView(root)
+    found, stack, seen = {}, [(root, "")], set()
+    while stack:
+        node, prefix = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        children = view.children(node)
+        if not children and hasattr(node, "shape") and hasattr(node, "dtype"):
+            found[prefix.rstrip("/")] = list(node.shape)
+        stack.extend((child, f"{prefix}{name}/") for name, child in children.items())
+    return found
+
+
+def describe_shapes(shapes, head=None):
+    """What a model of these object shapes is, in words, e.g. "a pretrainer (BertPretrainer,
+    2 layers, hidden 128)"; the head is named by its output layer (bert_tf.models.heads).
+
+    Args:
+        shapes: dict, object path -> shape, as `object_shapes` or `model_shapes` returns.
+        head: optional Head row, when the model is known (the rows that share an output
+            layer are told apart by nothing a checkpoint holds).
+    """
+    # A bare encoder is `model/` itself in a training checkpoint, `model/encoder/` in ours.
+    words = (shapes.get("model/encoder/embeddings/word_embeddings")
+             or shapes.get("model/embeddings/word_embeddings"))
+    num_layers = len({match[1] for match in map(_LAYER.match, shapes) if match})
+    size = [f"{num_layers} layer{'s' * (num_layers != 1)}",
+            f"hidden {words[-1]}" if words else "no embeddings"]
+    for layer in dict.fromkeys(row.layer for row in HEADS):
+        kernel = shapes.get(f"model/{layer}/dense/_kernel")
+        if kernel is None:
+            continue
+        rows = [head] if head and head.layer == layer else [
+            row for row in HEADS if row.layer == layer]
+        names = " or ".join(row.model_type for row in rows)
+        classes = " or ".join(row.model_class.__name__ for row in rows)
+        if any(row.takes_num_labels for row in rows):
+            size.insert(0, f"{kernel[-1]} label{'s' * (kernel[-1] != 1)}")
+        return f"a {names} ({classes}, {', '.join(size)})"
+    return f"an encoder (BertEncoder, no head, {', '.join(size)})"
+
+
+def model_differences(model, shapes):
+    """How the checkpoint of these object shapes differs from `model`: a list of lines naming
+    each variable the checkpoint lacks, holds at another shape, or holds besides; [] when it
+    holds exactly the model."""
+    expected = model_shapes(model)
+    differences = []
+    for path, shape in sorted(expected.items()):
+        if path not in shapes:
+            differences.append(f"{path} missing")
+        elif list(shapes[path]) != shape:
+            differences.append(f"{path} of shape {list(shapes[path])}, not {shape}")
+    differences += [f"an extra {path}" for path in sorted(shapes)
+                    if path.startswith("model/") and path not in expected]
+    return differences
 
 
 def build_model_for_checkpoint(config, path):

@@ -10,7 +10,7 @@ from tensorflow.python.checkpoint import checkpoint_management
 
 from bert_tf.checkpoints import huggingface, native, tf1
 from bert_tf.errors import CheckpointError
-from bert_tf.models import BertEncoder
+from bert_tf.models import BertEncoder, head_of
 
 # The transformer blocks of the encoder, by name: our object graph, and the TF1 names that
 # Hugging Face names are renamed into.
@@ -51,6 +51,25 @@ def _check_depth(model, source, names, layer_pattern):
                               f"(num_hidden_layers in its config) has {expected}")
 
 
+def _check_head(model, path, shapes):
+    """Refuses our checkpoint at `path` when it lacks the head of `model` (a task model).
+
+    Restoring would otherwise fail with TensorFlow's "Python objects not bound", which names
+    neither the head nor what the checkpoint holds.
+    """
+    head = head_of(model)
+    if head is None:
+        return
+    missing = {name.split("/")[1] for name in native.model_shapes(model)
+               if name not in shapes and not name.startswith("model/encoder/")}
+    if missing:
+        raise CheckpointError(
+            f"{path}: no {head.model_type} head ({', '.join(sorted(missing))} of "
+            f"{head.model_class.__name__}) in this checkpoint, which holds "
+            f"{native.describe_shapes(shapes)}; the checkpoints of a run that trains a "
+            f"{head.model_type} model have it")
+
+
 def load_pretrained(model, path, heads="require"):
     """Loads weights into `model` from a checkpoint in any of the three formats.
 
@@ -62,12 +81,15 @@ def load_pretrained(model, path, heads="require"):
 
     Raises:
         CheckpointError naming the path and what is missing, damaged or of another shape,
-        or the two layer counts when the checkpoint's encoder is of another depth.
+        the two layer counts when the checkpoint's encoder is of another depth, or the
+        missing head and what the checkpoint holds instead.
     """
     kind, path = checkpoint_format(path)
     if kind == "ours":
-        _check_depth(model, path, native.object_shapes(path), _OUR_LAYER)
+        shapes = native.object_shapes(path)
+        _check_depth(model, path, shapes, _OUR_LAYER)
         target = model if heads == "require" or isinstance(model, BertEncoder) else model.encoder
+        _check_head(target, path, shapes)
         native.read_checkpoint(target, path)
     else:
         tensors = (tf1.open_tf1_checkpoint(path) if kind == "tf1"
@@ -154,6 +176,21 @@ def _rewrite_state(output_dir, state, kept):
         last_preserved_timestamp=state.last_preserved_timestamp)
 
 
+def _check_same_model(model, output_dir, path):
+    """Refuses to resume `model` from `path`, output_dir's checkpoint, when it holds another
+    model: a run of another size, or of another task, given the same output_dir."""
+    shapes = native.object_shapes(path)
+    differences = native.model_differences(model, shapes)
+    if not differences:
+        return
+    held = native.describe_shapes(shapes)
+    wanted = native.describe_model(model)
+    if native.describe_shapes(shapes, head_of(model)) == wanted:  # differing in what words omit
+        held = f"{held} with {differences[0]}"
+    raise CheckpointError(f"{output_dir}: its checkpoints hold {held}; this run trains {wanted} "
+                          "— use another output_dir")
+
+
 def resume_or_initialize(model, output_dir, init_checkpoint=None, heads="require"):
     """The one decision every script makes before training, evaluating or predicting.
 
@@ -173,9 +210,12 @@ def resume_or_initialize(model, output_dir, init_checkpoint=None, heads="require
         is then loaded into model).
 
     Raises:
-        CheckpointError when output_dir has checkpoints and none of them can be read.
+        CheckpointError when output_dir has checkpoints and none of them can be read, or when
+        they hold another model (another head or size).
     """
     resume_from = choose_resume_checkpoint(output_dir)
+    if resume_from is not None:
+        _check_same_model(model, output_dir, resume_from)
     if resume_from is None and init_checkpoint:
         load_pretrained(model, init_checkpoint, heads)
     return resume_from
