@@ -5,6 +5,7 @@ nothing written. Run through the real scripts, as tests/test_bad_inputs.py does.
 import os
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tests.data_prep import corpus
@@ -100,6 +101,7 @@ def test_a_binary_file_is_refused_as_a_corpus(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["model.bin", "vocab.txt"]
 
 
+@pytest.mark.slow
 def test_data_prep_refuses_an_output_directory_and_a_sequence_too_short_to_pretrain(tmp_path):
     text, vocab = corpus.write_corpus(tmp_path), corpus.write_vocab(tmp_path)
     result = _run("-m", "data_prep.create_pretraining_data", f"--input_file={text}",

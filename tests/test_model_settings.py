@@ -104,6 +104,7 @@ def test_a_flag_that_contradicts_the_model_directory_is_refused_naming_both(
     assert "Traceback" not in result.stderr and not os.path.exists(tmp_path / "export")
 
 
+@pytest.mark.slow
 def test_the_override_flag_lets_a_contradicting_flag_win(finetuned, tmp_path):
     result = _run("bert_tf.export_saved_model", f"--init_checkpoint={finetuned['dir']}",
                   "--label_list=negative,positive", "--override_model_settings",

@@ -10,6 +10,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from bert_tf.errors import PREEMPTED_EXIT_STATUS
@@ -92,6 +93,7 @@ def _wait_for_checkpoint(output_dir, process, timeout=120):
         time.sleep(0.2)
 
 
+@pytest.mark.slow
 def test_a_killed_run_resumes_from_its_last_checkpoint(tmp_path):
     write_records(tmp_path / "a.tfrecord", structured_examples(64, seed=1))
     command = _command(tmp_path, tmp_path / "out", num_train_steps=400, steps_per_loop=1,
