@@ -9,7 +9,15 @@ from bert_tf.checkpoints.tf1 import reading
 from bert_tf.models import BertEncoder
 from bert_tf.models.heads import HEADS, build_model_for_layers, head_of
 
-_LAYER = re.compile(r"^model/(?:encoder/)?(transformer_layer_\d+)/")
+# An encoder's transformer block in our object graph: under `model/encoder/` in a task model's
+# checkpoint, under `model/` in a bare encoder's training checkpoint.
+ENCODER_LAYER = re.compile(r"^model/(?:encoder/)?transformer_layer_(\d+)/")
+
+
+def count_layers(names, layer_pattern=ENCODER_LAYER):
+    """The number of distinct transformer blocks among `names` (object paths, or TF1 names
+    with the pattern `bert/encoder/layer_(\\d+)/`)."""
+    return len({match[1] for match in map(layer_pattern.match, names) if match})
 
 
 def _root(model):
@@ -96,7 +104,7 @@ def describe_shapes(shapes, head=None):
     # A bare encoder is `model/` itself in a training checkpoint, `model/encoder/` in ours.
     words = (shapes.get("model/encoder/embeddings/word_embeddings")
              or shapes.get("model/embeddings/word_embeddings"))
-    num_layers = len({match[1] for match in map(_LAYER.match, shapes) if match})
+    num_layers = count_layers(shapes)
     size = [f"{num_layers} layer{'s' * (num_layers != 1)}",
             f"hidden {words[-1]}" if words else "no embeddings"]
     for layer in dict.fromkeys(row.layer for row in HEADS):

@@ -12,9 +12,8 @@ from bert_tf.checkpoints import huggingface, native, tf1
 from bert_tf.errors import CheckpointError
 from bert_tf.models import BertEncoder, head_of
 
-# The transformer blocks of the encoder, by name: our object graph, and the TF1 names that
-# Hugging Face names are renamed into.
-_OUR_LAYER = re.compile(r"^model/encoder/transformer_layer_(\d+)/")
+# The encoder's transformer blocks in the TF1 names that Hugging Face names are renamed into
+# (ours: native.ENCODER_LAYER).
 _TF1_LAYER = re.compile(r"^bert/encoder/layer_(\d+)/")
 
 
@@ -44,7 +43,7 @@ def _check_depth(model, source, names, layer_pattern):
     drop the rest, and fail on a shallower one's first missing weight without saying why.
     """
     encoder = model if isinstance(model, BertEncoder) else model.encoder
-    found = len({match[1] for match in map(layer_pattern.match, names) if match})
+    found = native.count_layers(names, layer_pattern)
     expected = encoder.config.num_hidden_layers
     if found != expected:
         raise CheckpointError(f"{source}: the checkpoint's encoder has {found} layers, the model "
@@ -87,7 +86,7 @@ def load_pretrained(model, path, heads="require"):
     kind, path = checkpoint_format(path)
     if kind == "ours":
         shapes = native.object_shapes(path)
-        _check_depth(model, path, shapes, _OUR_LAYER)
+        _check_depth(model, path, shapes, native.ENCODER_LAYER)
         target = model if heads == "require" or isinstance(model, BertEncoder) else model.encoder
         _check_head(target, path, shapes)
         native.read_checkpoint(target, path)
