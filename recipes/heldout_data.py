@@ -1,4 +1,4 @@
-"""The pretraining recipe's data: held-out splits of real training files, and pretraining text.
+"""Held-out splits of real training files, and pretraining text.
 
 Splits (each a directory in the format its script reads, so the scripts run on it unchanged):
 - SST-2: GLUE's train.tsv rows are phrases of parse trees, many the sub-phrases of one sentence.

@@ -1,11 +1,11 @@
 """Does pretraining pay off? A small BERT pretrained on real text, fine-tuned beside a random-init
 twin on held-out real data, with one table of figures at the end.
 
-    python -m bench.pretraining_recipe --shared_data=../shared/data --work_dir=~/bert_tf_recipe
+    python -m recipes.pretraining --shared_data=../shared/data --work_dir=~/bert_tf_recipe
 
 Stages (each is skipped when its output exists, and every script resumes from its checkpoints, so
 an interrupted recipe continues where it stopped when run again with the same flags):
- 1. held-out splits of SST-2, MRPC and CoNLL-2003 training files (bench/recipe_data.py);
+ 1. held-out splits of SST-2, MRPC and CoNLL-2003 training files (recipes/heldout_data.py);
  2. the pretraining text: Wikipedia, WikiText-2, Shakespeare and the text of the training splits;
     10 Wikipedia documents are held out for the MLM evaluation;
  3. a WordPiece vocabulary learned from it (data_prep.build_vocab);
@@ -30,7 +30,7 @@ import sys
 
 from absl import app, flags, logging
 
-from bench import recipe_data
+from recipes import heldout_data
 from bert_tf.file_io import write_text_atomically
 
 flags.DEFINE_string("shared_data", None, "The data folder: corpus/, glue/, conll2003/.")
@@ -89,25 +89,25 @@ def _run(args, log_name):
 def prepare_text():
     """Stages 1-3: splits, corpus, vocabulary, config, held-out records."""
     if not os.path.exists(_path("splits", "sizes.txt")):
-        sizes = recipe_data.write_splits(FLAGS.shared_data, _path("splits"))
+        sizes = heldout_data.write_splits(FLAGS.shared_data, _path("splits"))
         write_text_atomically(_path("splits", "sizes.txt"), f"{sizes}\n")
     corpus = os.path.join(FLAGS.shared_data, "corpus")
     if not os.path.exists(_path("corpus", "wiki.txt")):
-        wiki = recipe_data.sentence_file_documents(os.path.join(corpus, "wiki_sentences.txt"))
+        wiki = heldout_data.sentence_file_documents(os.path.join(corpus, "wiki_sentences.txt"))
         random.Random(0).shuffle(wiki)
-        recipe_data.write_documents(_path("heldout", "heldout.txt"),
+        heldout_data.write_documents(_path("heldout", "heldout.txt"),
                                     wiki[:HELDOUT_WIKI_DOCUMENTS])
-        wikitext = [recipe_data.wikitext_documents(os.path.join(corpus, "wikitext-2_tokenized", f))
+        wikitext = [heldout_data.wikitext_documents(os.path.join(corpus, "wikitext-2_tokenized", f))
                     for f in ("valid.txt", "test.txt")]
-        recipe_data.write_documents(_path("corpus", "wikitext.txt"), sum(wikitext, []))
-        recipe_data.write_documents(_path("corpus", "shakespeare.txt"),
-                                    recipe_data.shakespeare_documents(
+        heldout_data.write_documents(_path("corpus", "wikitext.txt"), sum(wikitext, []))
+        heldout_data.write_documents(_path("corpus", "shakespeare.txt"),
+                                    heldout_data.shakespeare_documents(
                                         os.path.join(corpus, "tiny_shakespeare", "input.txt")))
         if FLAGS.task_text:
-            recipe_data.write_documents(_path("corpus", "tasks.txt"),
-                                        recipe_data.task_documents(_path("splits")))
+            heldout_data.write_documents(_path("corpus", "tasks.txt"),
+                                        heldout_data.task_documents(_path("splits")))
         # Written last: its presence says the corpus is complete.
-        recipe_data.write_documents(_path("corpus", "wiki.txt"), wiki[HELDOUT_WIKI_DOCUMENTS:])
+        heldout_data.write_documents(_path("corpus", "wiki.txt"), wiki[HELDOUT_WIKI_DOCUMENTS:])
     if not os.path.exists(_path("vocab.txt")):
         _run(["data_prep.build_vocab", f"--input_file={_path('corpus', '*.txt')}",
               f"--output_file={_path('vocab.txt')}", f"--vocab_size={FLAGS.vocab_size}",

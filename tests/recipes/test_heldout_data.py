@@ -1,6 +1,6 @@
 """The recipe's held-out splits keep dev text out of training; its corpus readers."""
 
-from bench import recipe_data
+from recipes import heldout_data
 
 
 def _write_sst2(tmp_path, rows):
@@ -15,11 +15,11 @@ def test_sst2_holds_out_whole_sentences_and_every_phrase_inside_them(tmp_path):
             ("warmth", 1), ("no fine film at all", 0)]
     path = _write_sst2(tmp_path, rows)
     # Sentences: rows inside no other row ("warm" is inside "fine , warm", not inside "warmth").
-    assert sorted(t for t, _ in recipe_data.sst2_sentences(
+    assert sorted(t for t, _ in heldout_data.sst2_sentences(
         [(t, str(l)) for t, l in rows])) == ["a dull film", "a fine , warm film",
                                              "no fine film at all", "warmth"]
     for seed in range(6):
-        train, dev = recipe_data.split_sst2(path, 1, seed)
+        train, dev = heldout_data.split_sst2(path, 1, seed)
         (sentence, _), = dev
         inside = {t for t, _ in rows if f" {t} " in f" {sentence} "}
         assert {t for t, _ in train} == {t for t, _ in rows} - inside
@@ -32,7 +32,7 @@ def test_mrpc_dev_pairs_share_no_sentence_with_train(tmp_path):
     path.write_text(header + "".join(f"{q}\t{i}\t{i + 1}\t{a}\t{b}\n"
                                      for i, (q, a, b) in enumerate(pairs)), encoding="utf-8")
     for seed in range(6):
-        columns, train, dev = recipe_data.split_mrpc(str(path), 1, seed)
+        columns, train, dev = heldout_data.split_mrpc(str(path), 1, seed)
         assert columns[0] == "Quality" and len(dev) == 1
         dev_sentences = set(dev[0][3:5])
         assert all(not dev_sentences & set(row[3:5]) for row in train)
@@ -45,7 +45,7 @@ def test_conll_split_keeps_documents_whole(tmp_path):
                  "-DOCSTART- -X- O O\n\nBRUSSELS NNP I-NP I-LOC\n\n"]
     path = tmp_path / "eng.train"
     path.write_text("".join(documents))
-    train, dev = recipe_data.split_conll(str(path), 1, seed=0)
+    train, dev = heldout_data.split_conll(str(path), 1, seed=0)
     assert len(train) == 2 and len(dev) == 1
     assert sorted("".join(d) for d in train + dev) == sorted(documents)
 
@@ -55,6 +55,6 @@ def test_wikitext_articles_become_documents_of_sentences(tmp_path):
     path.write_text(" \n = Lobster = \n \n The lobster is a 1 @,@ 000 @-@ gram <unk> animal . "
                     "It lives in the sea . \n \n = = Range = = \n Found in Europe . \n"
                     " = Crab = \n Crabs walk sideways . \n")
-    assert recipe_data.wikitext_documents(str(path)) == [
+    assert heldout_data.wikitext_documents(str(path)) == [
         ["The lobster is a 1,000-gram animal .", "It lives in the sea .", "Found in Europe ."],
         ["Crabs walk sideways ."]]
