@@ -14,6 +14,12 @@ OFFICIAL_CONFIG_DIRS = (os.path.join(_PACKAGE_DIR, "official_configs"),
                         os.path.join(os.path.dirname(_PACKAGE_DIR), "official_configs"))
 
 HIDDEN_ACTIVATIONS = ("gelu", "gelu_exact", "gelu_new", "relu")
+# A Hugging Face config.json says which library wrote it ("model_type": "bert"); the original
+# bert_config.json and ours never have the key. HF's "gelu" is the erf form; its "gelu_new"
+# and "gelu_pytorch_tanh" are the tanh form (the original's "gelu").
+HUGGINGFACE_KEY = "model_type"
+HUGGINGFACE_ACTIVATIONS = {"gelu": "gelu_exact", "gelu_new": "gelu_new",
+                           "gelu_pytorch_tanh": "gelu_new", "relu": "relu"}
 
 
 @dataclasses.dataclass
@@ -93,13 +99,16 @@ class BertConfig:
 
     @classmethod
     def from_dict(cls, values, source="config"):
-        """Builds a config from a dict in the bert_config.json layout.
+        """Builds a config from a dict in the bert_config.json layout, or a Hugging Face one.
 
-        Keys outside the original fields (for example Hugging Face's `model_type`)
-        are ignored, so a Hugging Face `config.json` for BERT also reads.
+        Keys outside the original fields are ignored. A Hugging Face BERT `config.json`
+        (it has `model_type`) is read with its own meanings: `hidden_act` "gelu" is the erf
+        form ("gelu_exact" here), and settings our model does not have are refused.
         """
         if not isinstance(values, dict):
             raise ConfigError(f"{source}: expected a JSON object, got {type(values).__name__}")
+        if HUGGINGFACE_KEY in values:
+            values = _from_huggingface(values, source)
         kwargs = {}
         for field in dataclasses.fields(cls):
             if field.name not in values:
@@ -137,6 +146,22 @@ class BertConfig:
     def to_json_file(self, path):
         """Writes the config atomically (temp file in the same folder, then rename)."""
         write_text_atomically(path, self.to_json_string())
+
+
+def _from_huggingface(values, source):
+    """The values of a Hugging Face BERT config.json with the original field meanings."""
+    act = values.get("hidden_act")
+    if act not in HUGGINGFACE_ACTIVATIONS:
+        raise ConfigError(f"{source}: field 'hidden_act' is {act!r}; expected one of "
+                          f"{sorted(HUGGINGFACE_ACTIVATIONS)}")
+    # Our LayerNorms use the original epsilon and absolute positions; others would change outputs.
+    if values.get("layer_norm_eps", 1e-12) != 1e-12:
+        raise ConfigError(f"{source}: field 'layer_norm_eps' is {values['layer_norm_eps']}; "
+                          "only 1e-12 (the original BERT) is supported")
+    if values.get("position_embedding_type", "absolute") != "absolute":
+        raise ConfigError(f"{source}: field 'position_embedding_type' is "
+                          f"{values['position_embedding_type']!r}; only 'absolute' is supported")
+    return {**values, "hidden_act": HUGGINGFACE_ACTIVATIONS[act]}
 
 
 def resolve_config_path(path):

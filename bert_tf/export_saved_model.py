@@ -18,6 +18,7 @@ from bert_tf import cli, common_flags
 from bert_tf.checkpoints import load_pretrained
 from bert_tf.config import BertConfig
 from bert_tf.export import model_export, serving_modules
+from bert_tf.export.pooling import PoolingOptions
 from bert_tf.export.saved_model_writer import existing_versions
 from bert_tf.file_io import check_output_dir
 from bert_tf.models import HEADS_BY_TYPE, MODEL_TYPES, BertEncoder, build_model
@@ -36,6 +37,7 @@ common_flags.define_option_flags(RunOptions, names=("bert_config_file", "init_ch
                                  init_checkpoint=None)
 common_flags.define_option_flags(TextOptions)
 common_flags.define_option_flags(SquadOptions)
+common_flags.define_option_flags(PoolingOptions)
 common_flags.define_override_flag()
 flags.DEFINE_string("export_dir", None, "The model's base directory (TF Serving's "
                     "--model_base_path); the version is written in <export_dir>/<version>/.")
@@ -86,6 +88,11 @@ def _head_options(f):
         return {"num_choices": f.num_choices}
     if f.model_type == "pretrainer":
         return {"top_k": f.top_k}
+    if f.model_type == "encoder":
+        return {"pooling": f.pooling, "normalize": f.normalize}
+    if f.pooling != "none" or f.normalize:
+        raise app.UsageError(f"--pooling and --normalize are for --model_type=encoder, not "
+                             f"{f.model_type}")
     return {}
 
 

@@ -3,6 +3,8 @@
     python -m bert_tf.extract_features --input_file=input.txt --output_file=output.jsonl \
         --vocab_file=vocab.txt --bert_config_file=bert_config.json \
         --init_checkpoint=model.ckpt --layers=-1,-2,-3,-4 --max_seq_length=128
+    python -m bert_tf.extract_features --init_checkpoint=all-MiniLM-L6-v2/ --layers=-1 \
+        --pooling=mean --normalize --input_file=input.txt --output_file=embeddings.jsonl
 
 Each input line is "text" or "text_a ||| text_b". See bert_tf/export/feature_extraction.py
 for the output format.
@@ -13,6 +15,7 @@ from absl import app, flags, logging
 from bert_tf import cli, common_flags
 from bert_tf.config import BertConfig
 from bert_tf.export import feature_extraction
+from bert_tf.export.pooling import PoolingOptions
 from bert_tf.file_io import check_output_file
 from bert_tf.checkpoints import load_pretrained
 from bert_tf.models import BertEncoder
@@ -30,10 +33,9 @@ common_flags.define_option_flags(RunOptions, names=("bert_config_file", "init_ch
 common_flags.define_option_flags(TextOptions)
 common_flags.define_override_flag()
 flags.DEFINE_integer("batch_size", 32, "Examples per encoder call.")
-flags.DEFINE_enum("pooling", "none", list(feature_extraction.POOLING_MODES),
-                  "none: per-token features (the original format); cls or mean: one "
-                  "'embedding' per line, the [CLS] vector or the mean over real tokens of "
-                  "each of --layers, concatenated.")
+# none: per-token features (the original format); cls or mean: one 'embedding' per line,
+# each of --layers pooled, concatenated (and normalized with --normalize).
+common_flags.define_option_flags(PoolingOptions)
 flags.mark_flags_as_required(["input_file", "output_file", "init_checkpoint"])
 
 
@@ -55,7 +57,7 @@ def main(argv):
     extractor = feature_extraction.FeatureExtractor(
         encoder, Tokenizer(f.vocab_file, do_lower_case=f.do_lower_case), f.max_seq_length)
     records = feature_extraction.feature_records(extractor, examples, layer_indexes,
-                                                 f.pooling, f.batch_size)
+                                                 f.pooling, f.normalize, f.batch_size)
     feature_extraction.write_json_lines(records, f.output_file)
     logging.info("Wrote features of %d lines to %s", len(examples), f.output_file)
 

@@ -14,6 +14,10 @@ A later script given the directory (or a checkpoint in it) as `--init_checkpoint
 a flag left out takes the recorded value, and a flag that contradicts it is refused
 (bert_tf.common_flags.settle). A setting that is not known (a TF1 checkpoint's casing, say) is
 not recorded; a directory without the file keeps working with the flags given.
+
+A Hugging Face model directory (`save_pretrained`'s config.json, vocab.txt and
+tokenizer_config.json beside the weights) is read the same way: its config, its vocab and its
+tokenizer's casing.
 """
 
 import dataclasses
@@ -31,6 +35,9 @@ CONFIG_NAME = "bert_config.json"
 VOCAB_NAME = "vocab.txt"
 # The settings kept in files of their own, by the name the JSON would give them.
 _FILES = {"bert_config_file": CONFIG_NAME, "vocab_file": VOCAB_NAME}
+# A Hugging Face directory's config, and where its tokenizer records the casing.
+HF_CONFIG_NAME = "config.json"
+HF_TOKENIZER_CONFIG_NAME = "tokenizer_config.json"
 
 
 @dataclasses.dataclass
@@ -82,10 +89,11 @@ class ModelSettings:
 
     @classmethod
     def read(cls, directory):
-        """The settings of a model directory, or None when it has no model_settings.json."""
+        """The settings of a model directory, or None when it has no model_settings.json
+        (nor is a Hugging Face model directory)."""
         path = os.path.join(directory, SETTINGS_NAME)
         if not tf.io.gfile.exists(path):
-            return None
+            return cls.read_huggingface(directory)
         try:
             values = json.loads(read_text(path))
         except json.JSONDecodeError as error:
@@ -98,6 +106,30 @@ class ModelSettings:
             if tf.io.gfile.exists(os.path.join(directory, file_name)):
                 values[name] = os.path.join(directory, file_name)
         return cls(**values, directory=directory)
+
+
+    @classmethod
+    def read_huggingface(cls, directory):
+        """The settings of a Hugging Face model directory, or None when it has no config.json.
+
+        Its config.json is the config (BertConfig reads its meanings), vocab.txt the vocab,
+        and tokenizer_config.json's `do_lower_case` the casing; the rest is not recorded.
+        """
+        config_file = os.path.join(directory, HF_CONFIG_NAME)
+        if not tf.io.gfile.exists(config_file):
+            return None
+        vocab_file = os.path.join(directory, VOCAB_NAME)
+        tokenizer_config = os.path.join(directory, HF_TOKENIZER_CONFIG_NAME)
+        do_lower_case = None
+        if tf.io.gfile.exists(tokenizer_config):
+            try:
+                do_lower_case = json.loads(read_text(tokenizer_config)).get("do_lower_case")
+            except (json.JSONDecodeError, AttributeError):
+                raise ConfigError(f"{tokenizer_config}: expected a JSON object") from None
+        return cls(bert_config_file=config_file,
+                   vocab_file=vocab_file if tf.io.gfile.exists(vocab_file) else None,
+                   do_lower_case=do_lower_case if isinstance(do_lower_case, bool) else None,
+                   directory=directory)
 
 
 def model_directory(path):

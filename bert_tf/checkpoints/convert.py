@@ -1,7 +1,6 @@
 """Whole conversions, as the convert_checkpoint script runs them: foreign → ours, ours → TF1."""
 
 import contextlib
-import json
 import os
 import shutil
 
@@ -18,8 +17,6 @@ FORMATS = ("tf1", "huggingface")
 # Our converted checkpoint and the TF1 export, as prefixes inside the output directory.
 MODEL_CHECKPOINT_NAME = "model.ckpt"
 TF1_CHECKPOINT_NAME = "bert_model.ckpt"
-# What a Hugging Face directory says of its tokenizer's casing.
-HF_TOKENIZER_CONFIG_NAME = "tokenizer_config.json"
 
 
 def detect_format(path):
@@ -38,9 +35,9 @@ def import_checkpoint(path, checkpoint_format, bert_config_file=None):
     Args:
         path: a TF1 checkpoint prefix, or a HF directory or weights file.
         checkpoint_format: "tf1" or "huggingface".
-        bert_config_file: a bert_config.json (original field meanings: "gelu" is the
-            tanh form). Required for TF1; for HF, None reads the HF config.json beside
-            the weights (where "gelu" is the erf form).
+        bert_config_file: a bert_config.json, or a Hugging Face config.json (see
+            BertConfig.from_dict). Required for TF1; for HF, None reads the config.json
+            beside the weights.
 
     Returns:
         (config, model, unused): the BertConfig, the loaded model (a BertEncoder or the
@@ -91,14 +88,12 @@ def _copy_vocab(input_path, directory):
         shutil.copyfile(vocab, os.path.join(directory, VOCAB_NAME))
 
 
-def _huggingface_casing(input_path):
-    """do_lower_case of a Hugging Face tokenizer_config.json beside the weights, or None."""
-    path = _beside(input_path, HF_TOKENIZER_CONFIG_NAME)
-    if path is None:
+def _huggingface_casing(path, checkpoint_format):
+    """do_lower_case of the Hugging Face tokenizer_config.json beside the weights, or None."""
+    if checkpoint_format != "huggingface":
         return None
-    with open(path, encoding="utf-8") as f:
-        value = json.load(f).get("do_lower_case")
-    return value if isinstance(value, bool) else None
+    settings = ModelSettings.read_huggingface(path if os.path.isdir(path) else os.path.dirname(path))
+    return settings and settings.do_lower_case
 
 
 def convert_to_ours(path, checkpoint_format, bert_config_file, output_dir):
@@ -118,8 +113,7 @@ def convert_to_ours(path, checkpoint_format, bert_config_file, output_dir):
         config.to_json_file(config_file)
         head = head_of(model)
         ModelSettings(bert_config_file=config_file, vocab_file=_beside(path, VOCAB_NAME),
-                      do_lower_case=(_huggingface_casing(path)
-                                     if checkpoint_format == "huggingface" else None),
+                      do_lower_case=_huggingface_casing(path, checkpoint_format),
                       model_type=head.model_type if head else "encoder").write(tmp)
     return os.path.join(output_dir, MODEL_CHECKPOINT_NAME), unused
 

@@ -4,7 +4,6 @@ Names are renamed into the TF1 layout (see tf1.py, the only name table) and torc
 Linear weights, stored [out, in], are transposed into TF1 `kernel`s [in, out].
 """
 
-import json
 import os
 import re
 
@@ -12,16 +11,12 @@ import numpy as np
 
 from bert_tf.checkpoints.tf1 import NamedTensors, assign_tf1_weights, reading
 from bert_tf.config import BertConfig
-from bert_tf.errors import CheckpointError, ConfigError
+from bert_tf.errors import CheckpointError
 from bert_tf.models.heads import HEADS
 
 SAFETENSORS_NAME = "model.safetensors"
 PYTORCH_NAME = "pytorch_model.bin"
 CONFIG_NAME = "config.json"
-
-# HF's "gelu" is the erf form; its "gelu_new" and "gelu_pytorch_tanh" are the tanh form.
-_HIDDEN_ACTS = {"gelu": "gelu_exact", "gelu_new": "gelu_new", "gelu_pytorch_tanh": "gelu_new",
-                "relu": "relu"}
 
 # Buffers and the decoder tied to the word embeddings: not weights of their own.
 _SKIPPED = re.compile(r"(^|\.)(position_ids|token_type_ids)$|^cls\.predictions\.decoder\.")
@@ -113,25 +108,8 @@ def load_huggingface_weights(model, path, heads="require"):
 def read_huggingface_config(path):
     """Reads a HF BERT `config.json` (or the directory holding it) as a BertConfig.
 
-    Raises ConfigError naming the file and the field for settings our model does not have.
+    Raises ConfigError naming the file and the field for settings our model does not have
+    (see BertConfig.from_dict).
     """
-    config_file = os.path.join(path, CONFIG_NAME) if os.path.isdir(path) else path
-    try:
-        with open(config_file, encoding="utf-8") as f:
-            values = json.load(f)
-    except FileNotFoundError:
-        raise ConfigError(f"{config_file}: no such config file") from None
-    except json.JSONDecodeError as e:
-        raise ConfigError(f"{config_file}: malformed JSON at line {e.lineno}: {e.msg}") from None
-    act = values.get("hidden_act")
-    if act not in _HIDDEN_ACTS:
-        raise ConfigError(f"{config_file}: field 'hidden_act' is {act!r}; expected one of "
-                          f"{sorted(_HIDDEN_ACTS)}")
-    # Our LayerNorms use the original epsilon and absolute positions; others would change outputs.
-    if values.get("layer_norm_eps", 1e-12) != 1e-12:
-        raise ConfigError(f"{config_file}: field 'layer_norm_eps' is {values['layer_norm_eps']}; "
-                          "only 1e-12 (the original BERT) is supported")
-    if values.get("position_embedding_type", "absolute") != "absolute":
-        raise ConfigError(f"{config_file}: field 'position_embedding_type' is "
-                          f"{values['position_embedding_type']!r}; only 'absolute' is supported")
-    return BertConfig.from_dict({**values, "hidden_act": _HIDDEN_ACTS[act]}, source=config_file)
+    return BertConfig.from_json_file(os.path.join(path, CONFIG_NAME) if os.path.isdir(path)
+                                     else path)

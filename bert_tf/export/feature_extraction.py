@@ -6,7 +6,8 @@ lines included). Output, one JSON object per input line:
                   [{"index": -1, "values": [...]}, ...]}, ...]}, one entry per real token;
   pooling "cls" / "mean": {"linex_index": i, "embedding": [...]}, the [CLS] vector or the
                   mean over the real tokens ([CLS] and [SEP] included) of each requested
-                  layer, concatenated in the order of `layers`.
+                  layer (bert_tf.export.pooling), concatenated in the order of `layers`,
+                  then L2-normalized when asked.
 Values are rounded to 6 decimals as the original does.
 """
 
@@ -18,10 +19,10 @@ import numpy as np
 import tensorflow as tf
 
 from bert_tf.errors import ConfigError, DataError
+from bert_tf.export.pooling import POOLING_MODES, normalized, pool
 from bert_tf.file_io import atomic_output, read_text
 from bert_tf.tokenization import pack_inputs
 
-POOLING_MODES = ("none", "cls", "mean")
 _PAIR = re.compile(r"^(.*) \|\|\| (.*)$")
 
 
@@ -78,7 +79,8 @@ class FeatureExtractor:
         return tuple(t.numpy() for t in self._run(text_a, text_b))
 
 
-def feature_records(extractor, examples, layer_indexes, pooling="none", batch_size=8):
+def feature_records(extractor, examples, layer_indexes, pooling="none", normalize=False,
+                    batch_size=8):
     """Yields one JSON-ready dict per example (see the module docstring)."""
     if pooling not in POOLING_MODES:
         raise ConfigError(f"pooling must be one of {', '.join(POOLING_MODES)}, got {pooling!r}")
@@ -91,8 +93,12 @@ def feature_records(extractor, examples, layer_indexes, pooling="none", batch_si
                 raise ConfigError(
                     f"layers: {layer_index} is not a layer of a {num_layers}-layer model"
                 )
+        if pooling != "none":
+            embeddings = np.concatenate(
+                [pool(layers[index], mask, pooling).numpy() for index in layer_indexes], axis=-1)
+            if normalize:
+                embeddings = normalized(embeddings).numpy()
         for row in range(word_ids.shape[0]):
-            length = int(mask[row].sum())
             record = {"linex_index": start + row}
             if pooling == "none":
                 record["features"] = [
@@ -103,16 +109,10 @@ def feature_records(extractor, examples, layer_indexes, pooling="none", batch_si
                             for index in layer_indexes
                         ],
                     }
-                    for position in range(length)
+                    for position in range(int(mask[row].sum()))
                 ]
             else:
-                pooled = [
-                    layers[index, row, 0]
-                    if pooling == "cls"
-                    else layers[index, row, :length].mean(axis=0)
-                    for index in layer_indexes
-                ]
-                record["embedding"] = _rounded(np.concatenate(pooled))
+                record["embedding"] = _rounded(embeddings[row])
             yield record
 
 

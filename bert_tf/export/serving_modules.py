@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from bert_tf import text_inputs
 from bert_tf.errors import ConfigError
+from bert_tf.export.pooling import PoolingOptions, normalized, pool
 from bert_tf.tasks import ner_serving, squad_serving
 from bert_tf.tokenization import pack_inputs
 
@@ -199,28 +200,38 @@ class ServingModule(TextModule):
 
 class EncoderServing(ServingModule):
     """serving_default: text_a, text_b -> sequence_output [batch, max_seq_length, hidden],
-    pooled_output [batch, hidden], input_mask [batch, max_seq_length] (1 = real token).
+    pooled_output [batch, hidden], input_mask [batch, max_seq_length] (1 = real token), and
+    with `pooling` "cls" or "mean", sentence_embedding [batch, hidden] (see
+    bert_tf.export.pooling; unit length with `normalize`).
 
     serve_token_ids also returns encoder_outputs [batch, num_layers, seq, hidden], every
     layer's output (batch first, as TF Serving's row format needs).
     """
 
+    def __init__(self, model, tokenizer, max_seq_length, pooling="none", normalize=False,
+                 **options):
+        super().__init__(model, tokenizer, max_seq_length, **options)
+        PoolingOptions(pooling=pooling, normalize=normalize)  # checks the values
+        self.pooling, self.normalize = pooling, normalize
+
+    def _outputs(self, outputs, input_mask):
+        served = {"sequence_output": outputs["sequence_output"],
+                  "pooled_output": outputs["pooled_output"]}
+        if self.pooling != "none":
+            embedding = pool(outputs["sequence_output"], input_mask, self.pooling)
+            served["sentence_embedding"] = normalized(embedding) if self.normalize else embedding
+        return served
+
     def serve_text(self, text_a, text_b):
         inputs = self.pack_text(text_a, text_b)
         outputs = self.call_model(inputs)
-        return {
-            "sequence_output": outputs["sequence_output"],
-            "pooled_output": outputs["pooled_output"],
-            "input_mask": inputs["input_mask"],
-        }
+        return {**self._outputs(outputs, inputs["input_mask"]),
+                "input_mask": inputs["input_mask"]}
 
     def serve_token_ids(self, **inputs):
         outputs = self.call_model(inputs)
-        return {
-            "sequence_output": outputs["sequence_output"],
-            "pooled_output": outputs["pooled_output"],
-            "encoder_outputs": tf.stack(outputs["encoder_outputs"], axis=1),
-        }
+        return {**self._outputs(outputs, inputs["input_mask"]),
+                "encoder_outputs": tf.stack(outputs["encoder_outputs"], axis=1)}
 
 
 class PretrainerServing(ServingModule):

@@ -1,6 +1,7 @@
 """Hugging Face names and config.json: the renames into TF1 names and the config conversion."""
 
 import json
+import os
 import sys
 
 import numpy as np
@@ -8,7 +9,9 @@ import pytest
 
 from bert_tf.checkpoints import load_huggingface_weights, read_huggingface_config
 from bert_tf.checkpoints.huggingface import huggingface_to_tf1_name, open_huggingface_weights
+from bert_tf.config import BertConfig
 from bert_tf.errors import CheckpointError, ConfigError
+from bert_tf.model_settings import find_settings
 from bert_tf.models import BertEncoder
 
 from safetensors.numpy import save_file
@@ -55,6 +58,24 @@ def test_hf_hidden_act_maps_to_the_same_function(tmp_path, hf_act, ours):
     config = read_huggingface_config(_write_config(tmp_path, hidden_act=hf_act))
     assert config.hidden_act == ours
     assert (config.vocab_size, config.hidden_size, config.max_position_embeddings) == (50, 8, 20)
+
+
+def test_a_hf_config_json_given_as_bert_config_file_keeps_its_meanings(tmp_path):
+    # HF's "gelu" is the erf form; read as an original bert_config.json it would be the tanh form.
+    path = os.path.join(_write_config(tmp_path), "config.json")
+    assert BertConfig.from_json_file(path).hidden_act == "gelu_exact"
+
+
+def test_a_hf_directory_records_its_config_vocab_and_casing(tmp_path):
+    _write_config(tmp_path)
+    (tmp_path / "vocab.txt").write_text("[PAD]\n[UNK]\n")
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps({"do_lower_case": False}))
+    settings = find_settings(str(tmp_path / "model.safetensors"))  # the weights file, too
+    assert (settings.bert_config_file, settings.vocab_file, settings.do_lower_case) == (
+        str(tmp_path / "config.json"), str(tmp_path / "vocab.txt"), False)
+    assert BertConfig.from_json_file(settings.bert_config_file).hidden_act == "gelu_exact"
+    (tmp_path / "tokenizer_config.json").unlink()
+    assert find_settings(str(tmp_path)).do_lower_case is None  # not known: the flag decides
 
 
 @pytest.mark.parametrize("field, value", [("hidden_act", "silu"), ("layer_norm_eps", 1e-5),

@@ -75,16 +75,18 @@ def extractor(models, tokenizer):
     return feature_extraction.FeatureExtractor(models["encoder"], tokenizer, MAX_SEQ_LENGTH)
 
 
-@pytest.mark.parametrize("pooling", ["cls", "mean"])
-def test_pooling_writes_one_embedding_per_line(models, tokenizer, extractor, pooling):
+@pytest.mark.parametrize("pooling, normalize", [("cls", False), ("mean", False), ("mean", True)])
+def test_pooling_writes_one_embedding_per_line(models, tokenizer, extractor, pooling, normalize):
     examples = [("the cat", ""), ("who is the cat?", "the mat"), ("", "")]
     records = list(feature_extraction.feature_records(extractor, examples, [-1, 0], pooling,
-                                                      batch_size=2))
+                                                      normalize, batch_size=2))
     inputs, layers = reference(models, tokenizer, examples)
     for row, record in enumerate(records):
         length = int(inputs["input_mask"][row].sum())
         pick = (lambda x: x[0]) if pooling == "cls" else (lambda x: x[:length].mean(axis=0))
         expected = np.concatenate([pick(layers[-1, row]), pick(layers[0, row])])
+        if normalize:
+            expected /= np.linalg.norm(expected)
         assert record["linex_index"] == row
         np.testing.assert_allclose(record["embedding"], expected, atol=1e-5)
 
