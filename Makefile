@@ -42,11 +42,11 @@ test-wheel:
 	$(WHEEL_TEST)/venv/bin/python -m pip install --quiet --upgrade pip
 	$(WHEEL_TEST)/venv/bin/python -m pip wheel --quiet --no-deps -w $(WHEEL_TEST)/dist .
 	$(WHEEL_TEST)/venv/bin/python -m pip install --quiet $(WHEEL_TEST)/dist/*.whl -r requirements.txt -r requirements-test.txt
-	cp -r tests bench recipes sample_data official_configs demo.sh pyproject.toml $(WHEEL_TEST)/
+	cp -r tests bench recipes sample_data official_configs demo.sh pyproject.toml pytest.ini $(WHEEL_TEST)/
 	cd $(WHEEL_TEST) && BERT_TF_TEST_INSTALLED=1 venv/bin/python -m pytest -n 2 -q -p no:cacheprovider tests
 
 demo: $(VENV)/.runtime-installed
 	PYTHON=$(PY) bash demo.sh
 
 recipe: $(VENV)/.runtime-installed
-	$(PY) -m bench.pretraining_recipe --shared_data=$(SHARED_DATA) --work_dir=$(RECIPE_DIR)
+	$(PY) -m recipes.pretraining --shared_data=$(SHARED_DATA) --work_dir=$(RECIPE_DIR)

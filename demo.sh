@@ -24,8 +24,8 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 step() { echo; echo "=== [$1/7] $2"; }
 
-step 1 "Learn a WordPiece vocabulary (data_prep.build_vocab)"
-"$PY" -m data_prep.build_vocab --input_file=sample_data/corpus.txt,sample_data/sentiment/train.tsv \
+step 1 "Learn a WordPiece vocabulary (bert_tf.data_prep.build_vocab)"
+"$PY" -m bert_tf.data_prep.build_vocab --input_file=sample_data/corpus.txt,sample_data/sentiment/train.tsv \
   --output_file="$OUT/vocab.txt" --vocab_size=600 --num_unused=10 --do_lower_case
 VOCAB_SIZE=$(wc -l < "$OUT/vocab.txt")
 cat > "$OUT/bert_config.json" <<JSON
@@ -35,8 +35,8 @@ cat > "$OUT/bert_config.json" <<JSON
  "initializer_range": 0.02}
 JSON
 
-step 2 "Write pretraining TFRecords (data_prep.create_pretraining_data)"
-"$PY" -m data_prep.create_pretraining_data --input_file=sample_data/corpus.txt \
+step 2 "Write pretraining TFRecords (bert_tf.data_prep.create_pretraining_data)"
+"$PY" -m bert_tf.data_prep.create_pretraining_data --input_file=sample_data/corpus.txt \
   --output_file="$OUT/pretraining_data.tfrecord" --vocab_file="$OUT/vocab.txt" --do_lower_case \
   --max_seq_length=64 --max_predictions_per_seq=10 --dupe_factor=10 --random_seed=12345
 

@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from absl import app, flags  # noqa: E402
 
-from data_prep import create_pretraining_data, pretraining_data  # noqa: E402
+from bert_tf.data_prep import create_pretraining_data, pretraining_data  # noqa: E402
 
 FLAGS = flags.FLAGS
 # The data-prep flags are create_pretraining_data's own; only its output files are replaced.
@@ -130,7 +130,7 @@ def compare_whole_processes(input_files, out_dir):
             "random_seed", "dupe_factor", "masked_lm_prob", "short_seq_prob")]
     output = f"--output_file={os.path.join(out_dir, 'whole-process.tfrecord')}"
     contenders = {
-        "bert_tf": ["-m", "data_prep.create_pretraining_data", output, *shared,
+        "bert_tf": ["-m", "bert_tf.data_prep.create_pretraining_data", output, *shared,
                     f"--workers={FLAGS.workers}"]
                    + ([f"--num_workers={FLAGS.num_workers}"] if FLAGS.num_workers else []),
         "google-research/bert": ["-m", "bert.create_pretraining_data", output, *shared],
@@ -158,7 +158,7 @@ def main(argv):
     del argv
     # create_pretraining_data imports these itself; imported first so the timing leaves out the
     # imports. Not at the top: worker processes re-import this script and must not load TF.
-    from data_prep import chunk_tokenizer, record_writer  # noqa: F401 pylint: disable=C0415
+    from bert_tf.data_prep import chunk_tokenizer, record_writer  # noqa: F401 pylint: disable=C0415
 
     options = create_pretraining_data.options_from_flags()
     input_files = pretraining_data.expand_input_patterns(FLAGS.input_file)

@@ -7,9 +7,9 @@
 from absl import flags, logging
 
 from bert_tf import cli, common_flags
+from bert_tf.data_prep import pretraining_data, vocab_learning
 from bert_tf.file_io import check_output_file
 from bert_tf.options import TextOptions
-from data_prep import pretraining_data, vocab_learning
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("input_file", None, "Input text files: comma-separated list of files or globs.")

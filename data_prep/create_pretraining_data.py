@@ -8,7 +8,7 @@
 from absl import flags, logging
 
 from bert_tf import cli, common_flags
-from data_prep import pretraining_data
+from bert_tf.data_prep import pretraining_data
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("input_file", None, "Input text files: comma-separated list of files or globs.")

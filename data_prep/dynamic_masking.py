@@ -18,8 +18,8 @@ import numpy as np
 import tensorflow as tf
 
 from bert_tf import inputs, pretraining_features
+from bert_tf.data_prep import chunk_tokenizer, documents, instances, pretraining_data
 from bert_tf.errors import InputError
-from data_prep import chunk_tokenizer, documents, instances, pretraining_data
 
 _EXAMPLES_PER_YIELD = 1024
 

@@ -12,7 +12,7 @@ import resource
 import numpy as np
 
 from bert_tf import pretraining_features
-from data_prep import example_encoding, masking, pairing
+from bert_tf.data_prep import example_encoding, masking, pairing
 
 # Instances masked and encoded per numpy batch; bounds the temporaries of one batch.
 _INSTANCES_PER_BATCH = 4096

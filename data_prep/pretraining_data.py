@@ -31,11 +31,10 @@ import os
 import numpy as np
 from absl import logging
 
+from bert_tf.data_prep import documents, instances
 from bert_tf.errors import ConfigError, DataError, InputError
 from bert_tf.options import FRACTION, POSITIVE, TextOptions, option
 from bert_tf.progress import progress_bar
-from data_prep import documents, instances
-
 
 MIN_MAX_SEQ_LENGTH = 8
 
@@ -173,7 +172,7 @@ def create_pretraining_data(
     documents.check_text_files(input_files)
     # Imported here, not at the top: worker processes import this module (spawn re-imports the
     # main script, which imports it) and must not load TensorFlow.
-    from data_prep import chunk_tokenizer  # pylint: disable=import-outside-toplevel
+    from bert_tf.data_prep import chunk_tokenizer  # pylint: disable=import-outside-toplevel
 
     num_workers = num_workers or os.cpu_count() or 1
     # Started first, so worker processes start up while the tokenizer is built.
@@ -207,7 +206,7 @@ def _worker_pool(num_workers, workers):
 def _write_records(input_files, output_files, options, tokenize, pool, num_workers):
     """The loop of create_pretraining_data: tokenize a chunk here, make its passes in the pool
     (or here without one), write finished passes in order."""
-    from data_prep import record_writer  # pylint: disable=import-outside-toplevel
+    from bert_tf.data_prep import record_writer  # pylint: disable=import-outside-toplevel
 
     vocab = vocab_ids(tokenize.tokenizer)
     summary = Summary(files=len(input_files))

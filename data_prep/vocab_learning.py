@@ -11,10 +11,10 @@ tokens ([UNK] [CLS] [SEP] [MASK]), the remaining [unusedN] slots, then the learn
 import tensorflow as tf
 from tensorflow_text.tools.wordpiece_vocab import bert_vocab_from_dataset
 
+from bert_tf.data_prep.documents import check_text_files
 from bert_tf.errors import ConfigError, DataError
 from bert_tf.file_io import write_text_atomically
 from bert_tf.tokenization import split_words
-from data_prep.documents import check_text_files
 
 _UNUSED_BEFORE_RESERVED = 99  # Google's vocabs: [unused0]..[unused98] sit between [PAD] and [UNK]
 

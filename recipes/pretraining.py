@@ -30,8 +30,8 @@ import sys
 
 from absl import app, flags, logging
 
-from recipes import heldout_data
 from bert_tf.file_io import write_text_atomically
+from recipes import heldout_data
 
 flags.DEFINE_string("shared_data", None, "The data folder: corpus/, glue/, conll2003/.")
 flags.DEFINE_string("work_dir", os.path.expanduser("~/bert_tf_recipe"),
@@ -109,7 +109,7 @@ def prepare_text():
         # Written last: its presence says the corpus is complete.
         heldout_data.write_documents(_path("corpus", "wiki.txt"), wiki[HELDOUT_WIKI_DOCUMENTS:])
     if not os.path.exists(_path("vocab.txt")):
-        _run(["data_prep.build_vocab", f"--input_file={_path('corpus', '*.txt')}",
+        _run(["bert_tf.data_prep.build_vocab", f"--input_file={_path('corpus', '*.txt')}",
               f"--output_file={_path('vocab.txt')}", f"--vocab_size={FLAGS.vocab_size}",
               "--do_lower_case"], "build_vocab")
     if not os.path.exists(_path("bert_config.json")):
@@ -119,7 +119,8 @@ def prepare_text():
             config = re.sub(r'"vocab_size": \d+', f'"vocab_size": {vocab_size}', f.read())
         write_text_atomically(_path("bert_config.json"), config)
     if not os.path.exists(_path("records", "heldout-0.tfrecord")):
-        _run(["data_prep.create_pretraining_data", f"--input_file={_path('heldout', 'heldout.txt')}",
+        _run(["bert_tf.data_prep.create_pretraining_data",
+              f"--input_file={_path('heldout', 'heldout.txt')}",
               f"--output_file={_path('records', 'heldout-0.tfrecord')}",
               f"--vocab_file={_path('vocab.txt')}", "--do_lower_case",
               f"--max_seq_length={MAX_SEQ_LENGTH}", f"--max_predictions_per_seq={MAX_PREDICTIONS}",

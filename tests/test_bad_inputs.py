@@ -52,10 +52,10 @@ def test_a_flag_out_of_range_stops_the_script_before_any_work(tmp_path, args, me
 
 def test_a_vocab_size_with_no_room_for_learned_tokens_is_refused(tmp_path):
     text, vocab = corpus.write_corpus(tmp_path), tmp_path / "vocab.txt"
-    result = _run("-m", "data_prep.build_vocab", f"--input_file={text}", f"--output_file={vocab}",
+    result = _run("-m", "bert_tf.data_prep.build_vocab", f"--input_file={text}", f"--output_file={vocab}",
                   "--num_unused=-5")
     _assert_one_error_line(result, "--num_unused=-5: -5 is not a non-negative integer")
-    result = _run("-m", "data_prep.build_vocab", f"--input_file={text}", f"--output_file={vocab}",
+    result = _run("-m", "bert_tf.data_prep.build_vocab", f"--input_file={text}", f"--output_file={vocab}",
                   "--vocab_size=3")
     _assert_one_error_line(result, "vocab_size=3 leaves no room", "105 reserved and unused")
     assert not os.path.exists(vocab)
@@ -64,10 +64,10 @@ def test_a_vocab_size_with_no_room_for_learned_tokens_is_refused(tmp_path):
 def test_an_empty_text_file_gives_no_vocab_and_no_records(tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_text("\n  \n")
-    result = _run("-m", "data_prep.build_vocab", f"--input_file={empty}",
+    result = _run("-m", "bert_tf.data_prep.build_vocab", f"--input_file={empty}",
                   f"--output_file={tmp_path / 'vocab.txt'}")
     _assert_one_error_line(result, f"no text to learn a vocabulary from in {empty}")
-    result = _run("-m", "data_prep.create_pretraining_data", f"--input_file={empty}",
+    result = _run("-m", "bert_tf.data_prep.create_pretraining_data", f"--input_file={empty}",
                   f"--output_file={tmp_path / 'out.tfrecord'}",
                   f"--vocab_file={corpus.write_vocab(tmp_path)}")
     _assert_one_error_line(result, f"no pretraining instance made from {empty}")
@@ -76,7 +76,7 @@ def test_an_empty_text_file_gives_no_vocab_and_no_records(tmp_path):
 
 def test_a_repeated_output_shard_is_refused_before_writing(tmp_path):
     out = tmp_path / "shard.tfrecord"
-    result = _run("-m", "data_prep.create_pretraining_data",
+    result = _run("-m", "bert_tf.data_prep.create_pretraining_data",
                   f"--input_file={corpus.write_corpus(tmp_path)}", f"--output_file={out},{out}",
                   f"--vocab_file={corpus.write_vocab(tmp_path)}")
     _assert_one_error_line(result, f"output_files names {out} twice")

@@ -91,11 +91,11 @@ def test_an_export_dir_that_is_a_file_is_refused_before_reading_the_checkpoint(t
 
 def test_a_binary_file_is_refused_as_a_corpus(tmp_path):
     binary = _binary_file(tmp_path / "model.bin")
-    result = _run("-m", "data_prep.build_vocab", f"--input_file={binary}",
+    result = _run("-m", "bert_tf.data_prep.build_vocab", f"--input_file={binary}",
                   f"--output_file={tmp_path / 'vocab.txt'}")
     _assert_one_error_line(result, f"{binary}: ", "lines are not valid UTF-8")
     vocab = corpus.write_vocab(tmp_path)
-    result = _run("-m", "data_prep.create_pretraining_data", f"--input_file={binary}",
+    result = _run("-m", "bert_tf.data_prep.create_pretraining_data", f"--input_file={binary}",
                   f"--output_file={tmp_path / 'out.tfrecord'}", f"--vocab_file={vocab}")
     _assert_one_error_line(result, f"{binary}: ", "lines are not valid UTF-8")
     assert sorted(os.listdir(tmp_path)) == ["model.bin", "vocab.txt"]
@@ -104,14 +104,14 @@ def test_a_binary_file_is_refused_as_a_corpus(tmp_path):
 @pytest.mark.slow
 def test_data_prep_refuses_an_output_directory_and_a_sequence_too_short_to_pretrain(tmp_path):
     text, vocab = corpus.write_corpus(tmp_path), corpus.write_vocab(tmp_path)
-    result = _run("-m", "data_prep.create_pretraining_data", f"--input_file={text}",
+    result = _run("-m", "bert_tf.data_prep.create_pretraining_data", f"--input_file={text}",
                   f"--output_file={tmp_path / 'out.tfrecord'}", f"--vocab_file={vocab}",
                   "--max_seq_length=5")
     _assert_one_error_line(result, "max_seq_length=5: pretraining data needs 8 or more")
-    result = _run("-m", "data_prep.create_pretraining_data", f"--input_file={text}",
+    result = _run("-m", "bert_tf.data_prep.create_pretraining_data", f"--input_file={text}",
                   f"--output_file={tmp_path}", f"--vocab_file={vocab}")
     _assert_one_error_line(result, f"{tmp_path} is a directory")
-    result = _run("-m", "data_prep.build_vocab", f"--input_file={text}",
+    result = _run("-m", "bert_tf.data_prep.build_vocab", f"--input_file={text}",
                   f"--output_file={tmp_path}")
     _assert_one_error_line(result, f"output_file={tmp_path} is a directory")
     assert sorted(os.listdir(tmp_path)) == ["corpus.txt", "vocab.txt"]

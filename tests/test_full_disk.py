@@ -34,7 +34,7 @@ def test_create_pretraining_data_on_a_full_disk_leaves_no_shard_and_no_temporary
     vocab = corpus.write_vocab(tmp_path)
     shards = [tmp_path / "records" / f"part-{i}.tfrecord" for i in range(2)]
     line = _run_with_file_size_limit(
-        20_000, "data_prep.create_pretraining_data", f"--input_file={text}",
+        20_000, "bert_tf.data_prep.create_pretraining_data", f"--input_file={text}",
         f"--output_file={','.join(map(str, shards))}", f"--vocab_file={vocab}")
     assert line.startswith(f"error: {shards[0]}: not written: File too large"), line
     assert os.listdir(tmp_path / "records") == []
@@ -44,7 +44,7 @@ def test_build_vocab_on_a_full_disk_leaves_no_vocab_and_no_temporary(tmp_path):
     text = corpus.write_corpus(tmp_path, num_documents=100)
     out = tmp_path / "out"
     out.mkdir()
-    line = _run_with_file_size_limit(100, "data_prep.build_vocab", f"--input_file={text}",
+    line = _run_with_file_size_limit(100, "bert_tf.data_prep.build_vocab", f"--input_file={text}",
                                      f"--output_file={out / 'vocab.txt'}", "--vocab_size=300")
     assert line.startswith(f"error: {out / 'vocab.txt'}: not written: File too large"), line
     assert os.listdir(out) == []

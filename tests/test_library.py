@@ -27,7 +27,7 @@ from absl import flags
 import keras, tensorflow  # what TensorFlow itself sets on import (TF2_BEHAVIOR, ...) is not ours
 stderr, environ, defined = os.readlink("/proc/self/fd/2"), dict(os.environ), set(flags.FLAGS)
 import bert_tf, bert_tf.models, bert_tf.training.finetuning, bert_tf.export.model_export
-import bert_tf.tasks.squad, data_prep.pretraining_data
+import bert_tf.tasks.squad, bert_tf.data_prep.pretraining_data
 print(os.environ.get("TF_CPP_MIN_LOG_LEVEL"))
 assert os.readlink("/proc/self/fd/2") == stderr, "fd 2 was redirected"
 assert dict(os.environ) == environ, set(os.environ.items()) ^ set(environ.items())
@@ -41,7 +41,7 @@ assert set(flags.FLAGS) == defined, set(flags.FLAGS) - defined
 
 
 @pytest.mark.parametrize("module", ["bert_tf.pretraining_features", "bert_tf.options",
-                                    "bert_tf.errors", "data_prep.instances"])
+                                    "bert_tf.errors", "bert_tf.data_prep.instances"])
 def test_pure_python_modules_of_data_prep_workers_load_no_tensorflow(module):
     result = _python(f"import sys, {module}; print('tensorflow' in sys.modules)")
     assert result.returncode == 0, result.stderr
@@ -51,7 +51,7 @@ def test_pure_python_modules_of_data_prep_workers_load_no_tensorflow(module):
 def test_a_data_prep_worker_process_reimporting_its_script_loads_no_tensorflow():
     # A spawned worker re-imports create_pretraining_data, with the parent's environment.
     code = ("import os, sys; os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'; sys.argv = ['x']; "
-            "import data_prep.create_pretraining_data; print('tensorflow' in sys.modules)")
+            "import bert_tf.data_prep.create_pretraining_data; print('tensorflow' in sys.modules)")
     result = _python(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
@@ -67,11 +67,11 @@ def test_a_script_starts_without_tensorflow_start_up_lines_and_keeps_other_stder
 
 
 def _option_classes():
+    from bert_tf.data_prep.pretraining_data import Options as DataPrepOptions
     from bert_tf.options import Options, TextOptions
     from bert_tf.tasks.squad import SquadOptions
     from bert_tf.training.finetuning import FinetuningOptions
     from bert_tf.training.pretraining import PretrainingOptions
-    from data_prep.pretraining_data import Options as DataPrepOptions
     classes = (TextOptions, SquadOptions, FinetuningOptions, PretrainingOptions, DataPrepOptions)
     assert all(issubclass(c, Options) for c in classes)
     return classes

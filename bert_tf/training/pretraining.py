@@ -10,6 +10,7 @@ from absl import logging
 
 from bert_tf.checkpoints import resume_or_initialize
 from bert_tf.config import BertConfig
+from bert_tf.data_prep import documents, dynamic_masking, pretraining_data
 from bert_tf.errors import ConfigError, InputError
 from bert_tf.inputs import (IDS_OUT_OF_RANGE, find_damaged_record, find_ids_out_of_range,
                             list_input_files, pretraining_dataset)
@@ -23,7 +24,6 @@ from bert_tf.training.engine import RunOptions, create_trainer, start, write_eva
 from bert_tf.training.evaluation import evaluate
 from bert_tf.training.strategy import is_chief
 from bert_tf.training.trainer import describe
-from data_prep import documents, dynamic_masking, pretraining_data
 
 
 @dataclasses.dataclass(kw_only=True)

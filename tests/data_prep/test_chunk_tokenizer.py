@@ -4,8 +4,8 @@ import random
 
 import numpy as np
 
+from bert_tf.data_prep import chunk_tokenizer
 from bert_tf.tokenization import Tokenizer
-from data_prep import chunk_tokenizer
 from tests.data_prep import corpus
 
 

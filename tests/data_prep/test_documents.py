@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from data_prep import documents
+from bert_tf.data_prep import documents
 
 
 def test_chunks_end_at_the_first_blank_line_after_the_size(tmp_path):

@@ -3,9 +3,9 @@ change every epoch."""
 
 import numpy as np
 
+from bert_tf.data_prep import pretraining_data
+from bert_tf.data_prep.dynamic_masking import dynamic_masking_dataset
 from bert_tf.inputs import pretraining_dataset
-from data_prep import pretraining_data
-from data_prep.dynamic_masking import dynamic_masking_dataset
 from tests.data_prep import corpus
 from tests.data_prep.test_pretraining_data import MAX_PREDICTIONS, MAX_SEQ_LENGTH, run
 

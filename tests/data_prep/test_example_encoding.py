@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from data_prep import example_encoding
+from bert_tf.data_prep import example_encoding
 
 
 def protobuf_bytes(int_features, float_features, i):

@@ -4,7 +4,7 @@ import random
 
 import numpy as np
 
-from data_prep import documents, pairing
+from bert_tf.data_prep import documents, pairing
 
 
 def original_pairs(sentences_by_doc, max_seq_length, short_seq_prob, rng):

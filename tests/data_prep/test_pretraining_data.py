@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from bert_tf.data_prep import pretraining_data
 from bert_tf.errors import DataError, InputError
-from data_prep import pretraining_data
 from tests.data_prep import corpus
 
 MAX_SEQ_LENGTH = 32

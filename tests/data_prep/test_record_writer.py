@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from data_prep import record_writer
+from bert_tf.data_prep import record_writer
 
 
 def test_records_are_dealt_round_robin_across_calls(tmp_path):

@@ -2,8 +2,8 @@
 
 import random
 
+from bert_tf.data_prep import vocab_learning
 from bert_tf.tokenization import Tokenizer
-from data_prep import vocab_learning
 
 
 def test_learned_vocab_has_google_layout_and_loads(tmp_path):

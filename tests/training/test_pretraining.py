@@ -7,9 +7,9 @@ import os
 import pytest
 import tensorflow as tf
 
+from bert_tf.data_prep import pretraining_data
 from bert_tf.errors import ConfigError, InputError
 from bert_tf.training.pretraining import PretrainingOptions, run_pretraining
-from data_prep import pretraining_data
 from tests.training.records import structured_examples, tiny_config, write_records
 
 
