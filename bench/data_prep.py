@@ -1,6 +1,6 @@
 """Benchmarks create_pretraining_data: instances/s, tokens/s, CPU time and peak resident memory.
 
-  python bench/data_prep.py --input_file=../shared/data/corpus/wiki_sentences.txt \\
+  python -m bench.data_prep --input_file=../shared/data/corpus/wiki_sentences.txt \\
       --vocab_file=../shared/data/vocab/bert_uncased_vocab.txt --max_seq_length=128 \\
       --max_predictions_per_seq=20 --dupe_factor=5 [--num_output_files=8] [--split_input=4]
 
@@ -18,6 +18,7 @@ that only imports TensorFlow and tensorflow-text is timed the same way: the star
 """
 
 import collections
+import contextlib
 import importlib.util
 import os
 import resource
@@ -26,11 +27,10 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from absl import app, flags
 
-from absl import app, flags  # noqa: E402
-
-from bert_tf.data_prep import create_pretraining_data, pretraining_data  # noqa: E402
+from bert_tf import hardware
+from bert_tf.data_prep import create_pretraining_data, pretraining_data
 
 FLAGS = flags.FLAGS
 # The data-prep flags are create_pretraining_data's own; only its output files are replaced.
@@ -46,17 +46,16 @@ flags.DEFINE_integer("min_input_mb", 0, "If > 0, repeat the input's documents in
 def split_documents(input_files, num_files, out_dir):
     """Writes the documents of input_files round-robin into num_files files; returns their paths."""
     paths = [os.path.join(out_dir, f"input-{i:03d}.txt") for i in range(num_files)]
-    outputs = [open(p, "wb") for p in paths]
-    document, count = [], 0
-    for input_file in input_files:
-        with open(input_file, "rb") as f:
-            for line in list(f) + [b"\n"]:
-                document.append(line)
-                if not line.strip():
-                    outputs[count % num_files].write(b"".join(document))
-                    document, count = [], count + 1
-    for output in outputs:
-        output.close()
+    with contextlib.ExitStack() as stack:
+        outputs = [stack.enter_context(open(p, "wb")) for p in paths]
+        document, count = [], 0
+        for input_file in input_files:
+            with open(input_file, "rb") as f:
+                for line in list(f) + [b"\n"]:
+                    document.append(line)
+                    if not line.strip():
+                        outputs[count % num_files].write(b"".join(document))
+                        document, count = [], count + 1
     return paths
 
 
@@ -118,21 +117,22 @@ def whole_process(argv):
     return wall, largest / 2**20, together / 2**20
 
 
-def compare_whole_processes(input_files, out_dir):
-    """Prints wall time and peak RSS of this script, of google-research/bert's and of the
-    start-up they share, each run as a whole process on input_files."""
+def compare_whole_processes(input_files, options, out_dir, workers="auto", num_workers=None):
+    """Prints and returns {name: (wall seconds, peak RSS MiB of the largest process, of all its
+    processes)} of this script, of google-research/bert's and of the start-up they share, each
+    run as a whole process on input_files with `options` (pretraining_data.Options)."""
     if importlib.util.find_spec("bert") is None:
         raise app.UsageError("--whole_process needs google-research/bert's generator: "
                              "pip install -r bench/requirements-peer.txt")
-    shared = [f"--input_file={','.join(input_files)}", f"--vocab_file={FLAGS.vocab_file}"] + [
-        f"--{name}={FLAGS[name].value}" for name in (
+    shared = [f"--input_file={','.join(input_files)}", f"--vocab_file={options.vocab_file}"] + [
+        f"--{name}={getattr(options, name)}" for name in (
             "do_lower_case", "do_whole_word_mask", "max_seq_length", "max_predictions_per_seq",
             "random_seed", "dupe_factor", "masked_lm_prob", "short_seq_prob")]
     output = f"--output_file={os.path.join(out_dir, 'whole-process.tfrecord')}"
     contenders = {
         "bert_tf": ["-m", "bert_tf.data_prep.create_pretraining_data", output, *shared,
-                    f"--workers={FLAGS.workers}"]
-                   + ([f"--num_workers={FLAGS.num_workers}"] if FLAGS.num_workers else []),
+                    f"--workers={workers}"]
+                   + ([f"--num_workers={num_workers}"] if num_workers else []),
         "google-research/bert": ["-m", "bert.create_pretraining_data", output, *shared],
         "start-up alone": ["-c", "import tensorflow, tensorflow_text"],
     }
@@ -145,7 +145,8 @@ def compare_whole_processes(input_files, out_dir):
               f"{together:.0f} MiB (all its processes)", flush=True)
     ours, original = figures["bert_tf"], figures["google-research/bert"]
     print(f"bert_tf / google-research/bert: {original[0] / ours[0]:.1f}x faster, "
-          f"{ours[2] / original[2]:.2f}x its peak RSS (all processes)")
+          f"{ours[2] / original[2]:.2f}x its peak RSS (all processes)  ({hardware.describe()})")
+    return figures
 
 
 def cpu_seconds():
@@ -154,49 +155,58 @@ def cpu_seconds():
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def main(argv):
-    del argv
+def measure(input_files, options, *, num_output_files=1, split_input=0, min_input_mb=0,
+              whole_process=False, workers="auto", num_workers=None):
+    """Runs create_pretraining_data on input_files with `options` (pretraining_data.Options),
+    prints the figures and returns them: {"cpu", "input_mib", "wall", "cpu_seconds",
+    "instances_per_second", "tokens_per_second", "whole_process": compare_whole_processes'
+    figures, or None}."""
     # create_pretraining_data imports these itself; imported first so the timing leaves out the
     # imports. Not at the top: worker processes re-import this script and must not load TF.
     from bert_tf.data_prep import chunk_tokenizer, record_writer  # noqa: F401 pylint: disable=C0415
 
-    options = create_pretraining_data.options_from_flags()
-    input_files = pretraining_data.expand_input_patterns(FLAGS.input_file)
+    cpu = hardware.describe()
+    print(f"cpu: {cpu}")
     with tempfile.TemporaryDirectory() as out_dir:
-        if FLAGS.min_input_mb:
-            input_files = repeat_documents(input_files, FLAGS.min_input_mb, out_dir)
-        if FLAGS.split_input:
-            input_files = split_documents(input_files, FLAGS.split_input, out_dir)
+        if min_input_mb:
+            input_files = repeat_documents(input_files, min_input_mb, out_dir)
+        if split_input:
+            input_files = split_documents(input_files, split_input, out_dir)
         input_mib = sum(os.path.getsize(p) for p in input_files) / 2**20
-        outputs = [
-            os.path.join(out_dir, f"bench-{i}.tfrecord") for i in range(FLAGS.num_output_files)
-        ]
+        outputs = [os.path.join(out_dir, f"bench-{i}.tfrecord") for i in range(num_output_files)]
         load_before = os.getloadavg()[0]
         start_wall, start_cpu = time.perf_counter(), cpu_seconds()
         summary = pretraining_data.create_pretraining_data(
-            input_files,
-            outputs,
-            options,
-            num_workers=FLAGS.num_workers,
-            workers=FLAGS.workers,
-        )
+            input_files, outputs, options, num_workers=num_workers, workers=workers)
         wall = time.perf_counter() - start_wall
-        cpu = cpu_seconds() - start_cpu
+        cpu_used = cpu_seconds() - start_cpu
         output_bytes = sum(os.path.getsize(p) for p in outputs)
         peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(summary.describe())
         print(f"{len(input_files)} input files ({input_mib:.1f} MiB) -> {len(outputs)} output "
               f"files, {output_bytes / 2**20:.1f} MiB")
-        print(f"wall {wall:.2f} s, CPU {cpu:.2f} s (this process and its workers); "
+        print(f"wall {wall:.2f} s, CPU {cpu_used:.2f} s (this process and its workers); "
               f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
         print(f"instances/s {summary.instances / wall:,.0f}; "
-              f"CPU {1e6 * cpu / max(summary.instances, 1):.1f} us per instance")
+              f"CPU {1e6 * cpu_used / max(summary.instances, 1):.1f} us per instance  ({cpu})")
         print(f"tokens/s {summary.tokens / wall:,.0f}")
         print(f"peak RSS: this process {peak_self:.0f} MiB, largest process making records "
               f"{summary.peak_worker_rss_mib:.0f} MiB (this one when the workers are threads)",
               flush=True)
-        if FLAGS.whole_process:
-            compare_whole_processes(input_files, out_dir)
+        processes = (compare_whole_processes(input_files, options, out_dir, workers, num_workers)
+                     if whole_process else None)
+    return {"cpu": cpu, "input_mib": input_mib, "wall": wall, "cpu_seconds": cpu_used,
+            "instances_per_second": summary.instances / wall,
+            "tokens_per_second": summary.tokens / wall, "whole_process": processes}
+
+
+def main(argv):
+    del argv
+    measure(pretraining_data.expand_input_patterns(FLAGS.input_file),
+            create_pretraining_data.options_from_flags(),
+            num_output_files=FLAGS.num_output_files, split_input=FLAGS.split_input,
+            min_input_mb=FLAGS.min_input_mb, whole_process=FLAGS.whole_process,
+            workers=FLAGS.workers, num_workers=FLAGS.num_workers)
 
 
 if __name__ == "__main__":

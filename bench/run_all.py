@@ -3,129 +3,156 @@
 Needs the peers (pip install -r bench/requirements-peer.txt): google-research/bert's data
 generator and keras-hub.
 
-Each benchmark runs in its own process (they set different thread and precision settings),
-exactly as its own command line would; this script only gathers their figures.
+Each benchmark's `measure` function runs in a process of its own (the benchmarks set different
+thread and precision settings, and each module defines its own command line's flags), prints
+what its own command line prints, and returns its figures, which this script puts in one table.
+Every row names the CPU it ran on: figures from different machines are not comparable.
 
     python -m bench.run_all --vocab_file=../shared/data/vocab/bert_uncased_vocab.txt \
       --corpus=../shared/data/corpus/wiki_sentences.txt
 """
 
+import concurrent.futures
+import importlib
+import multiprocessing
 import os
-import re
-import subprocess
-import sys
 
 from absl import app, flags
 
-flags.DEFINE_string("vocab_file", None, "Google's uncased vocab (30,522 tokens) for BERT-Base.")
-flags.DEFINE_string("corpus", None, "Text, one sentence per line: input of the data-prep "
-                    "benchmark, and the serving benchmark's texts (lines joined).")
-flags.DEFINE_string("bert_config_file", "official_configs/bert_base_uncased.json",
-                    "Model of the training-step and inference benchmarks.")
-flags.DEFINE_integer("train_steps", 5, "Timed training steps.")
-flags.DEFINE_float("inference_seconds", 10.0, "Seconds timed per inference batch size.")
-flags.mark_flags_as_required(["vocab_file", "corpus"])
 FLAGS = flags.FLAGS
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+def _define_flags():
+    # Defined when this is the script, not when a benchmark's process re-imports it: there the
+    # benchmark's module defines flags of the same names (--bert_config_file, --vocab_file).
+    flags.DEFINE_string("vocab_file", None, "Google's uncased vocab (30,522 tokens) for BERT-Base.")
+    flags.DEFINE_string("corpus", None, "Text, one sentence per line: input of the data-prep "
+                        "benchmark, and the serving benchmark's texts (lines joined).")
+    flags.DEFINE_string("bert_config_file", "official_configs/bert_base_uncased.json",
+                        "Model of the training-step and inference benchmarks.")
+    flags.DEFINE_integer("train_steps", 5, "Timed training steps.")
+    flags.DEFINE_float("inference_seconds", 10.0, "Seconds timed per inference batch size.")
+    flags.mark_flags_as_required(["vocab_file", "corpus"])
 
 
-def _run(module, *args):
-    result = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, text=True,
-                            capture_output=True, check=False)
-    if result.returncode:
-        raise RuntimeError(f"{module} failed:\n{result.stderr[-3000:]}")
-    return result.stdout
+def _call(module, function, kwargs):
+    return getattr(importlib.import_module(module), function)(**kwargs)
 
 
-def _find(pattern, text):
-    match = re.search(pattern, text)
-    return match.group(1).replace(",", "") if match else "?"
+def measure_in_own_process(module, function="measure", **kwargs):
+    """`module.function(**kwargs)`, called in a new (spawned) process; returns its result."""
+    with concurrent.futures.ProcessPoolExecutor(
+            1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_call, module, function, kwargs).result()
+
+
+def _data_prep_options(**kwargs):
+    """pretraining_data.Options in the benchmark's process (importing it here would define
+    create_pretraining_data's flags beside this script's)."""
+    from bert_tf.data_prep import pretraining_data  # pylint: disable=import-outside-toplevel
+    return pretraining_data.Options(**kwargs)
+
+
+def data_prep_rows(corpus, vocab_file):
+    rows, peak_rss = [], {}
+    for min_mb in (0, 16):  # the corpus as it is (4 MB of Wikipedia), then repeated to >= 16 MiB
+        figures = measure_in_own_process(
+            "bench.run_all", "_measure_data_prep", corpus=corpus, vocab_file=vocab_file,
+            min_input_mb=min_mb)
+        ours = figures["whole_process"]["bert_tf"]
+        peer = figures["whole_process"]["google-research/bert"]
+        start_up = figures["whole_process"]["start-up alone"][0]
+        mib = f"{figures['input_mib']:.1f}"
+        peak_rss[mib] = f"{ours[2]:.0f}"
+        rows.append((f"data prep, whole process, {mib} MiB of text (seq 128, dupe 5)",
+                     f"{ours[0]:.2f} s, peak RSS {ours[2]:.0f} MiB",
+                     (f"google-research/bert {peer[0]:.2f} s, {peer[2]:.0f} MiB: "
+                     f"{peer[0] / ours[0]:.1f}x faster; start-up (import tensorflow, "
+                     f"tensorflow_text) {start_up:.2f} s; in process "
+                     f"{figures['instances_per_second']:,.0f} instances/s"), figures["cpu"]))
+    rows.append(("data prep, peak RSS by corpus size", " -> ".join(
+        f"{rss} MiB at {mib} MiB" for mib, rss in peak_rss.items()), "all processes of a run",
+        figures["cpu"]))
+    return rows
+
+
+def _measure_data_prep(corpus, vocab_file, min_input_mb):
+    from bench import data_prep  # pylint: disable=import-outside-toplevel
+    options = _data_prep_options(vocab_file=vocab_file, do_lower_case=True, max_seq_length=128,
+                                 max_predictions_per_seq=20, dupe_factor=5)
+    return data_prep.measure([corpus], options, min_input_mb=min_input_mb, whole_process=True)
+
+
+def training_rows(bert_config_file, steps):
+    rows = []
+    float32 = measure_in_own_process("bench.train_step", bert_config_file=bert_config_file,
+                                     steps=steps)
+    rows.append(("training step (seq 128, batch 8, float32)",
+                 (f"{float32['sequences_per_second']:.2f} sequences/s, "
+                 f"{float32['model_gflops']:.1f} GFLOP/s"),
+                 (f"of a 2048^3 matmul: {float32['model_over_matmul']:.0%} wall, "
+                 f"{float32['cpu_second_ratio']:.0%} per CPU-second"), float32["cpu"]))
+    peer = measure_in_own_process("bench.keras_hub_peer", bert_config_file=bert_config_file,
+                                  steps=steps, rounds=3, keras_hub_without_jit=False)
+    for name, (best, median) in peer["ratios"].items():
+        rows.append((f"training step, {name}, beside keras-hub's jit_compile step",
+                      f"{best:.2f}x (best), {median:.2f}x (median)",
+                      ("in turns in one process, 3 rounds; the most any step could reach: "
+                      f"{peer['most_reachable']:.2f}x"), peer["cpu"]))
+    bfloat16 = measure_in_own_process("bench.train_step", bert_config_file=bert_config_file,
+                                      steps=steps, dtype="mixed_bfloat16")
+    rows.append(("training step (seq 128, batch 8, mixed_bfloat16)",
+                 (f"{bfloat16['sequences_per_second']:.2f} sequences/s, "
+                 f"{bfloat16['sequences_per_second'] / float32['sequences_per_second']:.2f}x "
+                 "the float32 step"),
+                 (f"of a 2048^3 bfloat16 matmul: {bfloat16['model_over_bfloat16_matmul']:.0%}; "
+                 f"that matmul runs {bfloat16['bfloat16_over_float32']:.2f}x the float32 one"),
+                 bfloat16["cpu"]))
+    return rows
+
+
+def serving_rows(bert_config_file, vocab_file, corpus, seconds):
+    figures = measure_in_own_process(
+        "bench.saved_model_inference", bert_config_file=bert_config_file, vocab_file=vocab_file,
+        input_file=corpus, seconds=seconds, keras_hub=True)
+    rows = [("encoder forward (seq 128) / 2048^3 float32 matmul",
+             f"{figures['gflop_per_sequence']:.2f} GFLOP/sequence",
+             f"matmul {figures['matmul_gflops']:.1f} GFLOP/s, same run", figures["cpu"])]
+    for size, batch in figures["batches"].items():
+        peer = batch["keras_hub_function"]["sequences_per_second"]
+        predict = batch["keras_hub_predict"]["sequences_per_second"]
+        for name, label in (("ours", "SavedModel serving_default"),
+                            ("ours_jit", "the same, --jit_compile export")):
+            ours = batch[name]
+            rows.append((f"raw-text serving ({label}), batch {size}",
+                         (f"{ours['sequences_per_second']:.2f} sequences/s "
+                         f"({ours['ms_per_call']:.1f} ms/call)"),
+                         (f"{ours['over_keras_hub_function']:.2f}x keras-hub's preprocessor + "
+                         f"model in one tf.function ({peer:.2f}/s; its predict {predict:.2f}/s); "
+                         f"{ours['over_forward_at_matmul_rate']:.2f}x the forward FLOPs at the "
+                         "matmul rate"), figures["cpu"]))
+    return rows
+
+
+def format_table(rows):
+    """The rows (name, figure, notes, cpu) as text, one line each under a header."""
+    width = max(len(row[0]) for row in rows)
+    lines = [f"{'benchmark':<{width}}  {'figure':<34}  notes  [cpu]"]
+    lines += [f"{name:<{width}}  {figure:<34}  {notes}  [{cpu}]"
+              for name, figure, notes, cpu in rows]
+    return "\n".join(lines)
 
 
 def main(_):
-    rows = []
-    peak_rss = {}
-    for min_mb in (0, 16):  # the corpus as it is (4 MB of Wikipedia), then repeated to >= 16 MiB
-        out = _run("bench.data_prep", f"--input_file={FLAGS.corpus}",
-                   f"--vocab_file={FLAGS.vocab_file}", "--max_seq_length=128",
-                   "--max_predictions_per_seq=20", "--dupe_factor=5", f"--min_input_mb={min_mb}",
-                   "--whole_process")
-        mib = _find(r"\(([\d.]+) MiB\) ->", out)
-        ours = re.search(r"bert_tf: wall ([\d.]+) s, peak RSS \d+ MiB .*?, (\d+) MiB", out)
-        peer = re.search(r"google-research/bert: wall ([\d.]+) s, peak RSS \d+ MiB .*?, (\d+) MiB",
-                         out)
-        start_up = _find(r"start-up alone: wall ([\d.]+) s", out)
-        in_process = _find(r"instances/s ([\d,]+)", out)
-        peak_rss[mib] = ours.group(2)
-        rows.append((f"data prep, whole process, {mib} MiB of text (seq 128, dupe 5)",
-                     f"{ours.group(1)} s, peak RSS {ours.group(2)} MiB",
-                     f"google-research/bert {peer.group(1)} s, {peer.group(2)} MiB: "
-                     f"{float(peer.group(1)) / float(ours.group(1)):.1f}x faster; start-up "
-                     f"(import tensorflow, tensorflow_text) {start_up} s; in process "
-                     f"{in_process} instances/s"))
-    rows.append(("data prep, peak RSS by corpus size", " -> ".join(
-        f"{rss} MiB at {mib} MiB" for mib, rss in peak_rss.items()), "all processes of a run"))
-
-    out = _run("bench.train_step", f"--bert_config_file={FLAGS.bert_config_file}",
-               f"--steps={FLAGS.train_steps}")
-    sequences, gflops = _find(r"sequences/s: ([\d.]+)", out), _find(r"model GFLOP/s: ([\d.]+)", out)
-    wall_ratio, cpu_ratio = _find(r"model / matmul: (\d+%)", out), _find(r"ratio (\d+%)", out)
-    rows.append(("training step (seq 128, batch 8, float32)",
-                 f"{sequences} sequences/s, {gflops} GFLOP/s",
-                 f"of a 2048^3 matmul: {wall_ratio} wall, {cpu_ratio} per CPU-second"))
-    out = _run("bench.keras_hub_peer", f"--bert_config_file={FLAGS.bert_config_file}",
-               f"--steps={FLAGS.train_steps}", "--rounds=3", "--nokeras_hub_without_jit")
-    for name in ("bert_tf", "bert_tf --noenable_xla"):
-        found = re.search(
-            rf"\n{re.escape(name)} / keras-hub, jit_compile: ([\d.]+x) \(best\), ([\d.]+x)", out)
-        best, median = found.groups() if found else ("?", "?")
-        rows.append((f"training step, {name}, beside keras-hub's jit_compile step",
-                     f"{best} (best), {median} (median)",
-                     "in turns in one process, 3 rounds; the most any step could reach: "
-                     + _find(r"the most any step could reach is ([\d.]+x)", out)))
-    out = _run("bench.train_step", f"--bert_config_file={FLAGS.bert_config_file}",
-               f"--steps={FLAGS.train_steps}", "--dtype=mixed_bfloat16")
-    bf16_sequences = _find(r"sequences/s: ([\d.]+)", out)
-    speedup = (f"{float(bf16_sequences) / float(sequences):.2f}x the float32 step"
-               if "?" not in (sequences, bf16_sequences) else "?")
-    bf16_ratio = _find(r"model / bfloat16 matmul: (\d+%)", out)
-    bf16_matmul = _find(r"\(best of before/after; ([\d.]+x) float32", out)
-    rows.append(("training step (seq 128, batch 8, mixed_bfloat16)",
-                 f"{bf16_sequences} sequences/s, {speedup}",
-                 f"of a 2048^3 bfloat16 matmul: {bf16_ratio}; that matmul runs {bf16_matmul} "
-                 "the float32 one"))
-
-    out = _run("bench.saved_model_inference", f"--bert_config_file={FLAGS.bert_config_file}",
-               f"--vocab_file={FLAGS.vocab_file}", f"--input_file={FLAGS.corpus}",
-               f"--seconds={FLAGS.inference_seconds}", "--keras_hub")
-    flops, matmul = _find(r"per sequence: ([\d.]+) GFLOP", out), _find(r"matmul: ([\d.]+) GFLOP/s", out)
-    rows.append(("encoder forward (seq 128) / 2048^3 float32 matmul",
-                 f"{flops} GFLOP/sequence", f"matmul {matmul} GFLOP/s, same run"))
-    for size in (1, 32):
-        section = out[out.find(f"\nbatch {size}:\n"):]  # the summary, not the rounds' lines
-        peer = _find(r"one tf.function: +([\d.]+) sequences/s", section)
-        predict = _find(r"predict: +([\d.]+) sequences/s", section)
-        # The ends of bench.saved_model_inference's names of our two exports.
-        for name, label in (("serving_default", "SavedModel serving_default"),
-                            ("with --jit_compile", "the same, --jit_compile export")):
-            line = re.escape(name) + r": +([\d.]+) sequences/s, +([\d.]+) ms/call.*?([\d.]+x) keras"
-            found = re.search(line, section)
-            ours, ms, ratio = found.groups() if found else ("?", "?", "?")
-            bound = _find(re.escape(name) + r" call / \(forward FLOPs at the matmul rate\): ([\d.]+)",
-                          section)
-            rows.append((f"raw-text serving ({label}), batch {size}",
-                         f"{ours} sequences/s ({ms} ms/call)",
-                         f"{ratio} keras-hub's preprocessor + model in one tf.function ({peer}/s; "
-                         f"its predict {predict}/s); {bound}x the forward FLOPs at the matmul rate"))
-
-    width = max(len(row[0]) for row in rows)
-    print(f"{'benchmark':<{width}}  {'figure':<34}  notes")
-    for name, figure, notes in rows:
-        print(f"{name:<{width}}  {figure:<34}  {notes}")
+    rows = data_prep_rows(FLAGS.corpus, FLAGS.vocab_file)
+    rows += training_rows(FLAGS.bert_config_file, FLAGS.train_steps)
+    rows += serving_rows(FLAGS.bert_config_file, FLAGS.vocab_file, FLAGS.corpus,
+                         FLAGS.inference_seconds)
+    print(format_table(rows))
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"machine: {os.cpu_count()} CPU cores; load average {load}")
 
 
 if __name__ == "__main__":
+    _define_flags()
     app.run(main)

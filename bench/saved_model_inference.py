@@ -1,8 +1,8 @@
 """Prints the speed of an exported classifier SavedModel on raw text, as a server runs it.
 
 It exports a BertClassifier (random weights: speed does not depend on them) with the
-project's exporter, as is and with --jit_compile (the model one XLA program), loads
-both back with tf.saved_model.load, and times their `serving_default` signature
+project's exporter, as is, with --jit_compile (the model one XLA program) and with
+--dtype=mixed_bfloat16 (bfloat16 products, float32 outputs), loads them back with tf.saved_model.load, and times their `serving_default` signature
 (in-graph tokenization, packing, encoder, softmax) on
 batches of texts longer than max_seq_length pieces (consecutive lines of --input_file
 joined), so that every sequence is full and truncated, after one warm-up call per
@@ -34,11 +34,13 @@ import os
 import tempfile
 import time
 
+import keras
 import tensorflow as tf
 from absl import app, flags
 
 from bench import train_step
 from bench.keras_hub_backbone import keras_hub_backbone
+from bert_tf import hardware
 from bert_tf.config import BertConfig
 from bert_tf.export import model_export
 from bert_tf.models import BertEncoder, build_model
@@ -56,9 +58,13 @@ FLAGS = flags.FLAGS
 
 OURS = "bert_tf SavedModel serving_default"
 OURS_JIT = "the same, exported with --jit_compile"
+OURS_BF16 = "the same, exported with --dtype=mixed_bfloat16"
 KERAS_HUB_FUNCTION = "keras-hub preprocessor + model, one tf.function"
 KERAS_HUB_PREDICT = "keras-hub predict"
 TEXT_ONLY = "bert_tf tokenization + packing alone"
+# The contenders' keys in measure()'s figures.
+KEYS = {OURS: "ours", OURS_JIT: "ours_jit", KERAS_HUB_FUNCTION: "keras_hub_function",
+        KERAS_HUB_PREDICT: "keras_hub_predict", TEXT_ONLY: "text_only"}
 
 
 def long_texts(tokenizer, input_file, max_seq_length, count=64):
@@ -91,11 +97,13 @@ def forward_matmuls(config, batch_size, seq_length):
 
 
 def ours(config, tokenizer, max_seq_length, export_dir):
-    """{name: fn(texts)} for our exported classifier, loaded back, without and with
-    --jit_compile, and its text ops alone."""
-    model = build_model("classifier", BertEncoder(config), num_labels=2)
+    """{name: fn(texts)} for our exported classifier, loaded back, as is, with --jit_compile
+    and with --dtype=mixed_bfloat16, and its text ops alone."""
     contenders = {}
-    for name, jit_compile in ((OURS, False), (OURS_JIT, True)):
+    for name, jit_compile, dtype in ((OURS, False, "float32"), (OURS_JIT, True, "float32"),
+                                     (OURS_BF16, False, "mixed_bfloat16")):
+        keras.utils.set_random_seed(0)  # the same weights in each export
+        model = build_model("classifier", BertEncoder(config, dtype=dtype), num_labels=2)
         module = model_export.make_serving_module("classifier", model, tokenizer, max_seq_length,
                                                   num_labels=2, jit_compile=jit_compile)
         serve = tf.saved_model.load(model_export.export_saved_model(module, export_dir)
@@ -170,38 +178,63 @@ def run(bert_config_file, vocab_file, input_file, max_seq_length, batch_sizes, s
     return config, lengths, times, matmul_rates, shapes_rates
 
 
-def main(_):
-    batch_sizes = [int(size) for size in FLAGS.batch_sizes]
-    seq = FLAGS.seq_length
+def measure(bert_config_file, vocab_file, input_file, *, max_seq_length=128, batch_sizes=(1, 32),
+            seconds=3.0, rounds=3, keras_hub=False):
+    """Times every contender (see run), prints the figures and returns them: {"cpu",
+    "gflop_per_sequence", "matmul_gflops", "batches": {batch size: {KEYS[name]:
+    {"sequences_per_second", "ms_per_call", "over_keras_hub_function" (its time over ours, with
+    keras_hub), "over_forward_at_matmul_rate"}}}} (the text-only contender: "ms_per_call")."""
+    cpu = hardware.describe()
+    print(f"cpu: {cpu}")
     config, lengths, times, matmul_rates, shapes_rates = run(
-        FLAGS.bert_config_file, FLAGS.vocab_file, FLAGS.input_file, seq, batch_sizes,
-        FLAGS.seconds, FLAGS.rounds, FLAGS.keras_hub)
+        bert_config_file, vocab_file, input_file, max_seq_length, batch_sizes, seconds, rounds,
+        keras_hub)
+    seq = max_seq_length
     flops = forward_flops(config, 1, seq)
     matmul_rate = max(matmul_rates)
-    print(f"raw-text classifier, {os.path.basename(FLAGS.bert_config_file)}, max_seq_length {seq}, "
-          f"texts of {min(lengths)}-{max(lengths)} pieces (all truncated); {FLAGS.rounds} rounds, "
+    figures = {"cpu": cpu, "gflop_per_sequence": flops / 1e9, "matmul_gflops": matmul_rate / 1e9,
+               "batches": {}}
+    print(f"raw-text classifier, {os.path.basename(bert_config_file)}, max_seq_length {seq}, "
+          f"texts of {min(lengths)}-{max(lengths)} pieces (all truncated); {rounds} rounds, "
           "best round")
     print(f"forward FLOPs per sequence: {flops / 1e9:.2f} GFLOP; 2048^3 float32 matmul: "
           f"{matmul_rate / 1e9:.1f} GFLOP/s (best round); at that rate a sequence takes "
           f"{flops / matmul_rate * 1e3:.0f} ms")
     for size in batch_sizes:
-        best = {name: min(rounds) for name, rounds in times[size].items()}
-        print(f"batch {size}:")
-        for name, seconds in best.items():
+        best = {name: min(calls) for name, calls in times[size].items()}
+        batch_figures = figures["batches"][size] = {}
+        print(f"batch {size} ({cpu}):")
+        for name, call in best.items():
+            batch_figures[KEYS[name]] = {"ms_per_call": call * 1e3}
             if name == TEXT_ONLY:
-                print(f"  {name:>48}: {seconds * 1e3:8.1f} ms/call")
+                print(f"  {name:>48}: {call * 1e3:8.1f} ms/call")
                 continue
-            peer = (f", {best[KERAS_HUB_FUNCTION] / seconds:.2f}x keras-hub's one tf.function"
-                    if KERAS_HUB_FUNCTION in best and name != KERAS_HUB_FUNCTION else "")
-            print(f"  {name:>48}: {size / seconds:8.2f} sequences/s, {seconds * 1e3:8.1f} ms/call, "
-                  f"{flops * size / seconds / 1e9:5.1f} GFLOP/s{peer}")
+            batch_figures[KEYS[name]].update(
+                sequences_per_second=size / call,
+                over_forward_at_matmul_rate=call / (flops * size / matmul_rate))
+            peer = ""
+            if KERAS_HUB_FUNCTION in best and name != KERAS_HUB_FUNCTION:
+                over_peer = best[KERAS_HUB_FUNCTION] / call
+                batch_figures[KEYS[name]]["over_keras_hub_function"] = over_peer
+                peer = f", {over_peer:.2f}x keras-hub's one tf.function"
+            print(f"  {name:>48}: {size / call:8.2f} sequences/s, {call * 1e3:8.1f} ms/call, "
+                  f"{flops * size / call / 1e9:5.1f} GFLOP/s{peer}")
         print(f"  {'the forward matmuls alone, at their shapes':>48}: "
-              f"{shapes_rates[size] / 1e9:5.1f} GFLOP/s, {flops * size / shapes_rates[size] * 1e3:8.1f} "
-              f"ms/call ({shapes_rates[size] / matmul_rate:.0%} of the 2048^3 rate)")
+              f"{shapes_rates[size] / 1e9:5.1f} GFLOP/s, "
+              f"{flops * size / shapes_rates[size] * 1e3:8.1f} ms/call "
+              f"({shapes_rates[size] / matmul_rate:.0%} of the 2048^3 rate)")
         for name in (OURS, OURS_JIT):
             print(f"  {name} call / (forward FLOPs at the matmul rate): "
-                  f"{best[name] / (flops * size / matmul_rate):.2f}")
+                  f"{batch_figures[KEYS[name]]['over_forward_at_matmul_rate']:.2f}")
     print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return figures
+
+
+def main(_):
+    measure(FLAGS.bert_config_file, FLAGS.vocab_file, FLAGS.input_file,
+            max_seq_length=FLAGS.seq_length,
+            batch_sizes=[int(size) for size in FLAGS.batch_sizes], seconds=FLAGS.seconds,
+            rounds=FLAGS.rounds, keras_hub=FLAGS.keras_hub)
 
 
 if __name__ == "__main__":

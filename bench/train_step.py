@@ -31,6 +31,7 @@ import numpy as np
 import tensorflow as tf
 from absl import app, flags
 
+from bert_tf import hardware
 from bert_tf.config import BertConfig
 from bert_tf.losses import pretraining_losses
 from bert_tf.models.bert_encoder import BertEncoder
@@ -73,18 +74,6 @@ def matmul_flops_per_second(n=2048, repeats=10, dtype=tf.float32):
         matmul(a, b).numpy()
         best = min(best, time.perf_counter() - start)
     return 2 * n ** 3 / best, 2 * n ** 3 * repeats / (time.process_time() - cpu_start)
-
-
-def cpu_bfloat16_support():
-    """Which of the CPU's bfloat16 matmul instructions /proc/cpuinfo lists (Linux)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            cpu_flags = next((line.split(":", 1)[1].split() for line in f
-                              if line.startswith("flags")), [])
-    except OSError:
-        return "unknown (no /proc/cpuinfo)"
-    found = [name for name in ("avx512_bf16", "amx_bf16") if name in cpu_flags]
-    return ", ".join(found) if found else "none (no avx512_bf16, no amx_bf16)"
 
 
 def step_matmuls(config, batch, seq, predictions):
@@ -176,22 +165,26 @@ def pretraining_step(config, data, output_dir, dtype="float32",
     return lambda steps: trainer.run_steps(iterator, steps)[0]["loss"].numpy()
 
 
-def main(argv):
-    del argv
-    config = BertConfig.from_json_file(FLAGS.bert_config_file)
-    batch, seq, preds = FLAGS.batch_size, FLAGS.seq_length, FLAGS.max_predictions_per_seq
+def measure(bert_config_file, *, seq_length=128, batch_size=8, max_predictions_per_seq=20,
+            dtype="float32", enable_xla=engine.EngineOptions.enable_xla, warmup_steps=2, steps=10):
+    """Times the step, prints its figures and returns them: {"cpu", "sequences_per_second",
+    "model_gflops", "matmul_gflops", "model_over_matmul", "cpu_second_ratio"} (the model's
+    FLOP per CPU-second over the matmul's), with mixed_bfloat16 also "bfloat16_matmul_gflops",
+    "bfloat16_over_float32" and "model_over_bfloat16_matmul"."""
+    config = BertConfig.from_json_file(bert_config_file)
+    batch, seq, preds = batch_size, seq_length, max_predictions_per_seq
     data = synthetic_batch(config, batch, seq, preds)
     with tempfile.TemporaryDirectory() as output_dir:
-        run_steps = pretraining_step(config, data, output_dir, FLAGS.dtype, FLAGS.enable_xla)
+        run_steps = pretraining_step(config, data, output_dir, dtype, enable_xla)
         # Mixed bfloat16 runs its matmuls in bfloat16 (oneDNN's AVX512_BF16/AMX kernels where
         # the CPU has them): its own reference rate is a bfloat16 matmul.
-        half = tf.bfloat16 if FLAGS.dtype == "mixed_bfloat16" else None
+        half = tf.bfloat16 if dtype == "mixed_bfloat16" else None
         matmul_before = matmul_flops_per_second()
         half_before = matmul_flops_per_second(dtype=half) if half else None
         start = time.perf_counter()
-        run_steps(FLAGS.warmup_steps)
+        run_steps(warmup_steps)
         warmup_seconds = time.perf_counter() - start
-        seconds, cpu_seconds = seconds_per_step(run_steps, FLAGS.steps)
+        seconds, cpu_seconds = seconds_per_step(run_steps, steps)
         matmul_after = matmul_flops_per_second()
         half_after = matmul_flops_per_second(dtype=half) if half else None
         matmul_rate = max(matmul_before[0], matmul_after[0])
@@ -199,21 +192,28 @@ def main(argv):
         shapes_rate = matmuls_flops_per_second(step_matmuls(config, batch, seq, preds))
     flops = step_flops(config, batch, seq, preds)
     model_rate = flops / seconds
-    print(f"config: {os.path.basename(FLAGS.bert_config_file)} ({config.num_hidden_layers} layers, "
+    figures = {"cpu": hardware.describe(), "sequences_per_second": batch / seconds,
+               "model_gflops": model_rate / 1e9, "matmul_gflops": matmul_rate / 1e9,
+               "model_over_matmul": model_rate / matmul_rate,
+               "cpu_second_ratio": flops / cpu_seconds / matmul_cpu_rate}
+    print(f"cpu: {figures['cpu']}")
+    print(f"config: {os.path.basename(bert_config_file)} ({config.num_hidden_layers} layers, "
           f"hidden {config.hidden_size})  seq: {seq}  batch: {batch}  predictions: {preds}  "
-          f"dtype: {FLAGS.dtype}  XLA: {'on' if FLAGS.enable_xla else 'off'}")
-    print(f"warmup: {FLAGS.warmup_steps} steps in {warmup_seconds:.1f} s;  timed: {FLAGS.steps} steps, "
+          f"dtype: {dtype}  XLA: {'on' if enable_xla else 'off'}")
+    print(f"warmup: {warmup_steps} steps in {warmup_seconds:.1f} s;  timed: {steps} steps, "
           f"{seconds:.2f} s/step")
-    print(f"sequences/s: {batch / seconds:.2f}")
+    print(f"sequences/s: {batch / seconds:.2f}  ({figures['cpu']})")
     print(f"model GFLOP/s: {model_rate / 1e9:.1f}  ({flops / 1e9:.1f} GFLOP/step)")
     print(f"matmul 2048^3 float32 GFLOP/s: {matmul_rate / 1e9:.1f}  (best of before/after)")
     print(f"model / matmul: {model_rate / matmul_rate:.0%}")
     if half:
         half_rate = max(half_before[0], half_after[0])
+        figures.update(bfloat16_matmul_gflops=half_rate / 1e9,
+                       bfloat16_over_float32=half_rate / matmul_rate,
+                       model_over_bfloat16_matmul=model_rate / half_rate)
         print(f"matmul 2048^3 bfloat16 GFLOP/s: {half_rate / 1e9:.1f}  (best of before/after; "
               f"{half_rate / matmul_rate:.2f}x float32)")
         print(f"model / bfloat16 matmul: {model_rate / half_rate:.0%}")
-        print(f"CPU bfloat16 instructions: {cpu_bfloat16_support()}")
     print(f"the step's matmuls alone, at their shapes: {shapes_rate / 1e9:.1f} GFLOP/s "
           f"({shapes_rate / matmul_rate:.0%} of the 2048^3 rate); the step reaches "
           f"{model_rate / shapes_rate:.0%} of it")
@@ -221,8 +221,16 @@ def main(argv):
     # this process's CPU time does not, so the ratio of FLOP per CPU-second is the
     # figure that compares across load (both sides run on all intra-op threads).
     print(f"per CPU-second: model {flops / cpu_seconds / 1e9:.1f} GFLOP, matmul "
-          f"{matmul_cpu_rate / 1e9:.1f} GFLOP, ratio {flops / cpu_seconds / matmul_cpu_rate:.0%}")
+          f"{matmul_cpu_rate / 1e9:.1f} GFLOP, ratio {figures['cpu_second_ratio']:.0%}")
     print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return figures
+
+
+def main(argv):
+    del argv
+    measure(FLAGS.bert_config_file, seq_length=FLAGS.seq_length, batch_size=FLAGS.batch_size,
+            max_predictions_per_seq=FLAGS.max_predictions_per_seq, dtype=FLAGS.dtype,
+            enable_xla=FLAGS.enable_xla, warmup_steps=FLAGS.warmup_steps, steps=FLAGS.steps)
 
 
 if __name__ == "__main__":
