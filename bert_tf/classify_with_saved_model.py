@@ -2,8 +2,9 @@
 
     python -m bert_tf.classify_with_saved_model --saved_model_dir=export/1 "a lovely film" "so dull"
 
-It needs only TensorFlow and tensorflow-text (whose ops the exported tokenizer uses), not the
-rest of bert_tf: the SavedModel carries its vocabulary, tokenization and labels.
+The SavedModel carries its vocabulary, tokenization and labels, so a client needs TensorFlow and
+tensorflow-text (whose ops the exported tokenizer uses) and nothing of bert_tf's models or
+tokenizer; this script imports only bert_tf.cli, the command-line layer.
 """
 
 from absl import app, flags

@@ -33,8 +33,10 @@ flags.DEFINE_enum("model_type", None, list(MODEL_TYPES),
                   "(top-k tokens at each [MASK]), classifier, squad, swag or ner. Default: the "
                   "model type --init_checkpoint's model directory records; encoder reads the "
                   "encoder of any of our checkpoints.")
-common_flags.define_option_flags(RunOptions, names=("bert_config_file", "init_checkpoint"),
-                                 init_checkpoint=None)
+# --dtype=mixed_bfloat16 serves faster on CPUs that multiply bfloat16 natively (AVX512_BF16,
+# AMX); the README's serving table has the figures.
+common_flags.define_option_flags(RunOptions, init_checkpoint=None,
+                                 names=("bert_config_file", "init_checkpoint", "dtype"))
 common_flags.define_option_flags(TextOptions)
 common_flags.define_option_flags(SquadOptions)
 common_flags.define_option_flags(PoolingOptions)
@@ -57,8 +59,8 @@ flags.DEFINE_list("function_keys", ["serve_text:serving_default", "serve_token_i
                   "tensorflow-text op, for servers built without them: "
                   "--function_keys=serve_token_ids:serving_default.")
 flags.DEFINE_bool("jit_compile", False, "Run the model as one XLA program, compiled on the "
-                  "first request of each input shape: faster on a CPU (bench/"
-                  "saved_model_inference.py), but TF Serving then needs "
+                  "first request of each input shape: faster on some CPUs, slower on others "
+                  "(README, Benchmarks); TF Serving then needs "
                   "--xla_cpu_compilation_enabled=true.")
 flags.mark_flags_as_required(["init_checkpoint", "export_dir"])
 # What --init_checkpoint's model directory records, read by main() for the flags left out.
@@ -128,8 +130,9 @@ def main(argv):
         raise app.UsageError(f"version {f.version} already exists in {f.export_dir}; pass "
                              "--overwrite to replace it or choose another --version")
     num_labels = options.get("num_labels") or len(options.get("labels") or [])
-    model = build_model(f.model_type, BertEncoder(BertConfig.from_json_file(f.bert_config_file)),
-                        num_labels=num_labels)
+    # mixed_bfloat16: float32 weights, bfloat16 products (the model's outputs are cast back).
+    encoder = BertEncoder(BertConfig.from_json_file(f.bert_config_file), dtype=f.dtype)
+    model = build_model(f.model_type, encoder, num_labels=num_labels)
     load_pretrained(model, f.init_checkpoint)
     tokenizer = Tokenizer(f.vocab_file, do_lower_case=f.do_lower_case)
     module = model_export.make_serving_module(f.model_type, model, tokenizer, f.max_seq_length,

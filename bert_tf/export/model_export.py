@@ -1,4 +1,6 @@
-"""Builds the model of an export type, reads its weights, and writes its SavedModel version."""
+"""The serving module of each export type, and writing one as a SavedModel version.
+
+The caller (export_saved_model) builds the model and reads its weights."""
 
 import os
 

@@ -119,10 +119,10 @@ class ServingModule(TextModule):
         tokenizer: the Tokenizer the model was trained with.
         max_seq_length: int, length of the packed sequences.
         jit_compile: bool, run the model (not the text ops) as one XLA program, compiled
-            on the first call of each input shape (about 2 s for BERT-Base on a CPU): it
-            fuses the element-wise ops with their neighbours, 1.2-1.3x faster on a CPU in
-            bench/saved_model_inference.py. TF Serving's CPU server runs such a graph only
-            when started with --xla_cpu_compilation_enabled=true.
+            on the first call of each input shape: it fuses the element-wise ops with their
+            neighbours, which pays on some CPUs and not on others (the README's serving
+            table, from bench/saved_model_inference.py). TF Serving's CPU server runs such a
+            graph only when started with --xla_cpu_compilation_enabled=true.
     """
 
     token_id_inputs = _TOKEN_IDS
@@ -147,7 +147,9 @@ class ServingModule(TextModule):
             checks = self.value_checks(inputs)
         with tf.control_dependencies(checks):
             inputs = {name: tf.identity(value) for name, value in inputs.items()}
-        return self.forward(inputs)
+        # A model computing in bfloat16 (export_saved_model --dtype) still serves float32.
+        return tf.nest.map_structure(
+            lambda t: tf.cast(t, tf.float32) if t.dtype.is_floating else t, self.forward(inputs))
 
     def rank_checks(self, inputs):
         """Assert ops: each input has the rank of its signature's spec."""

@@ -21,7 +21,7 @@ from bert_tf.checkpoints import load_pretrained
 from bert_tf.config import BertConfig
 from bert_tf.export import model_export
 from bert_tf.model_settings import find_settings
-from bert_tf.models import BertEncoder
+from bert_tf.models import BertEncoder, build_model
 from bert_tf.tokenization import Tokenizer, pack_inputs
 
 torch = pytest.importorskip("torch")
@@ -160,3 +160,38 @@ def test_extract_features_from_the_directory_alone_gives_the_same_embeddings(
         written = np.array([json.loads(line)["embedding"] for line in f])
     expected = _sentence_transformers_embeddings(hf_model, hf_tokenizer, texts)
     np.testing.assert_allclose(written, expected, atol=1e-5)
+
+
+# A bfloat16 product keeps 8 bits of mantissa: served probabilities move by about 1e-3 here.
+BFLOAT16_PROBABILITY_TOLERANCE = 0.02
+
+
+def _served_classifier(dtype, tokenizer, tmp_path, head_weights):
+    encoder = BertEncoder(BertConfig.from_json_file(find_settings(DIRECTORY).bert_config_file),
+                          dtype=dtype)
+    model = build_model("classifier", encoder, num_labels=3)
+    load_pretrained(model, DIRECTORY, heads="ignore")
+    model.classifier.set_weights(head_weights)
+    module = model_export.make_serving_module("classifier", model, tokenizer, MAX_SEQ_LENGTH,
+                                              num_labels=3)
+    path = model_export.export_saved_model(module, str(tmp_path / dtype))
+    import tensorflow_text  # noqa: F401  (the served tokenizer's ops)
+    return tf.saved_model.load(path).signatures["serving_default"]
+
+
+def test_a_bfloat16_export_serves_the_float32_labels_in_float32(sentences, tokenizer, tmp_path):
+    rng = np.random.default_rng(0)  # a head whose logits spread, as a fine-tuned one's do
+    head_weights = [rng.normal(0, 0.5, (384, 3)).astype(np.float32), np.zeros(3, np.float32)]
+    texts = tf.constant(sentences[300:364])
+    served = {dtype: _served_classifier(dtype, tokenizer, tmp_path, head_weights)(
+        text_a=texts, text_b=tf.fill(tf.shape(texts), "")) for dtype in ("float32",
+                                                                          "mixed_bfloat16")}
+    exact, bfloat16 = served["float32"], served["mixed_bfloat16"]
+    assert bfloat16["probabilities"].dtype == tf.float32
+    np.testing.assert_allclose(bfloat16["probabilities"], exact["probabilities"],
+                               atol=BFLOAT16_PROBABILITY_TOLERANCE)
+    top2 = np.sort(exact["probabilities"].numpy(), axis=1)[:, -2:]
+    clear = top2[:, 1] - top2[:, 0] > 2 * BFLOAT16_PROBABILITY_TOLERANCE
+    assert clear.mean() > 0.5
+    np.testing.assert_array_equal(bfloat16["label_id"].numpy()[clear],
+                                  exact["label_id"].numpy()[clear])
