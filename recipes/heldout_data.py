@@ -7,6 +7,8 @@ Splits (each a directory in the format its script reads, so the scripts run on i
 - SST-2, small: a random sample of the SST-2 training rows above, the same dev.tsv.
 - MRPC: held-out pairs form dev.tsv; a training pair that shares a sentence with one leaves.
 - CoNLL-2003: held-out documents (-DOCSTART- to -DOCSTART-) form eng.testa.
+- SQuAD v1.1: held-out whole articles (every paragraph and question of a title) form the dev
+  file; questions on one article share its context, so a split by question would leak it.
 
 Pretraining text (one sentence per line, a blank line between documents): the files given, with
 WikiText's article headings and Shakespeare's speeches made into documents, plus, when asked, the
@@ -16,6 +18,7 @@ al. 2020), which uses no held-out text.
 
 import collections
 import csv
+import json
 import os
 import random
 import re
@@ -74,7 +77,7 @@ def split_sst2(train_tsv, num_dev_sentences, seed):
     return train, dev
 
 
-def _write_sst2(directory, train, dev):
+def write_sst2(directory, train, dev):
     os.makedirs(directory, exist_ok=True)
     for name, rows in (("train.tsv", train), ("dev.tsv", dev)):
         write_text_atomically(os.path.join(directory, name),
@@ -90,6 +93,13 @@ def split_mrpc(train_tsv, num_dev_pairs, seed):
     train = [row for i, row in enumerate(rows)
              if i not in dev_index and not dev_sentences.intersection(row[3:5])]
     return header, train, dev
+
+
+def write_mrpc(directory, header, train, dev):
+    os.makedirs(directory, exist_ok=True)
+    for name, rows in (("train.tsv", train), ("dev.tsv", dev)):
+        write_text_atomically(os.path.join(directory, name),
+                              "".join("\t".join(row) + "\n" for row in [header] + rows))
 
 
 def _conll_documents(path):
@@ -111,32 +121,68 @@ def split_conll(train_file, num_dev_documents, seed):
             [d for i, d in enumerate(documents) if i in dev_index])
 
 
+def split_squad(squad_json, num_dev_articles, seed):
+    """(train, dev): SQuAD JSON datasets ({"version", "data"}) of whole articles, dev holding
+    num_dev_articles of them picked at random."""
+    with open(squad_json, encoding="utf-8") as f:
+        dataset = json.load(f)
+    articles = dataset["data"]
+    dev_index = set(random.Random(seed).sample(range(len(articles)), num_dev_articles))
+    return tuple({"version": dataset.get("version", "1.1"),
+                  "data": [a for i, a in enumerate(articles) if (i in dev_index) == is_dev]}
+                 for is_dev in (False, True))
+
+
+def sample_squad_questions(dataset, num_questions, seed):
+    """A SQuAD dataset with num_questions of its questions picked at random; paragraphs keep
+    their context and lose the questions not picked (those left without one are dropped)."""
+    keys = [(a, p, q) for a, article in enumerate(dataset["data"])
+            for p, paragraph in enumerate(article["paragraphs"])
+            for q in range(len(paragraph["qas"]))]
+    kept = set(random.Random(seed).sample(keys, min(num_questions, len(keys))))
+    data = []
+    for a, article in enumerate(dataset["data"]):
+        paragraphs = [{**paragraph, "qas": [qa for q, qa in enumerate(paragraph["qas"])
+                                            if (a, p, q) in kept]}
+                      for p, paragraph in enumerate(article["paragraphs"])]
+        paragraphs = [paragraph for paragraph in paragraphs if paragraph["qas"]]
+        if paragraphs:
+            data.append({**article, "paragraphs": paragraphs})
+    return {**dataset, "data": data}
+
+
+def write_squad(path, dataset):
+    write_text_atomically(path, json.dumps(dataset, ensure_ascii=False))
+
+
+def write_conll(directory, train, dev):
+    """eng.train and eng.testa (the dev file run_ner reads) of lists of documents' lines."""
+    os.makedirs(directory, exist_ok=True)
+    for name, documents in (("eng.train", train), ("eng.testa", dev)):
+        write_text_atomically(os.path.join(directory, name),
+                              "".join(line for document in documents for line in document))
+
+
 def write_splits(shared_data, output_dir, seed=0, sst2_dev_sentences=1000, sst2_small_rows=1000,
                  mrpc_dev_pairs=400, conll_dev_documents=100):
     """Writes the four task directories under output_dir; returns {task dir: {split: size}}."""
     sizes = {}
     train, dev = split_sst2(os.path.join(shared_data, "glue/SST-2/train.tsv"),
                             sst2_dev_sentences, seed)
-    _write_sst2(os.path.join(output_dir, "SST-2"), train, dev)
+    write_sst2(os.path.join(output_dir, "SST-2"), train, dev)
     sizes["SST-2"] = {"train": len(train), "dev": len(dev)}
     small = random.Random(seed).sample(train, sst2_small_rows)
-    _write_sst2(os.path.join(output_dir, "SST-2-small"), small, dev)
+    write_sst2(os.path.join(output_dir, "SST-2-small"), small, dev)
     sizes["SST-2-small"] = {"train": len(small), "dev": len(dev)}
 
     header, train, dev = split_mrpc(os.path.join(shared_data, "glue/MRPC/train.tsv"),
                                     mrpc_dev_pairs, seed)
-    os.makedirs(os.path.join(output_dir, "MRPC"), exist_ok=True)
-    for name, rows in (("train.tsv", train), ("dev.tsv", dev)):
-        write_text_atomically(os.path.join(output_dir, "MRPC", name),
-                    "".join("\t".join(row) + "\n" for row in [header] + rows))
+    write_mrpc(os.path.join(output_dir, "MRPC"), header, train, dev)
     sizes["MRPC"] = {"train": len(train), "dev": len(dev)}
 
     train, dev = split_conll(os.path.join(shared_data, "conll2003/eng.train"),
                              conll_dev_documents, seed)
-    os.makedirs(os.path.join(output_dir, "CoNLL"), exist_ok=True)
-    for name, documents in (("eng.train", train), ("eng.testa", dev)):
-        write_text_atomically(os.path.join(output_dir, "CoNLL", name),
-                    "".join(line for document in documents for line in document))
+    write_conll(os.path.join(output_dir, "CoNLL"), train, dev)
     sizes["CoNLL"] = {"train documents": len(train), "dev documents": len(dev)}
     return sizes
 
@@ -161,7 +207,7 @@ def shakespeare_documents(path, speeches_per_document=20):
     consecutive speeches; a speech's lines are its sentences."""
     with open(path, encoding="utf-8") as f:
         speeches = [block.strip().splitlines() for block in f.read().split("\n\n") if block.strip()]
-    return [sum(speeches[i:i + speeches_per_document], [])
+    return [[line for speech in speeches[i:i + speeches_per_document] for line in speech]
             for i in range(0, len(speeches), speeches_per_document)]
 
 

@@ -1,5 +1,7 @@
 """The recipe's held-out splits keep dev text out of training; its corpus readers."""
 
+import json
+
 from recipes import heldout_data
 
 
@@ -58,3 +60,39 @@ def test_wikitext_articles_become_documents_of_sentences(tmp_path):
     assert heldout_data.wikitext_documents(str(path)) == [
         ["The lobster is a 1,000-gram animal .", "It lives in the sea .", "Found in Europe ."],
         ["Crabs walk sideways ."]]
+
+
+def _squad_file(tmp_path, num_articles):
+    data = [{"title": f"article{a}", "paragraphs": [
+        {"context": f"context {a} {p}", "qas": [
+            {"id": f"{a}-{p}-{q}", "question": f"q {q}?",
+             "answers": [{"text": str(a), "answer_start": 8}]} for q in range(3)]}
+        for p in range(2)]} for a in range(num_articles)]
+    path = tmp_path / "squad.json"
+    path.write_text(json.dumps({"version": "1.1", "data": data}))
+    return str(path)
+
+
+def _contexts(dataset):
+    return {p["context"] for a in dataset["data"] for p in a["paragraphs"]}
+
+
+def test_squad_holds_out_whole_articles_and_no_context_of_them(tmp_path):
+    path = _squad_file(tmp_path, 6)
+    for seed in range(4):
+        train, dev = heldout_data.split_squad(path, 2, seed)
+        assert len(dev["data"]) == 2 and len(train["data"]) == 4
+        assert not {a["title"] for a in train["data"]} & {a["title"] for a in dev["data"]}
+        assert not _contexts(train) & _contexts(dev)
+        assert all(len(p["qas"]) == 3 for a in dev["data"] for p in a["paragraphs"])
+
+
+def test_squad_question_sample_keeps_the_picked_questions_with_their_context(tmp_path):
+    train, _ = heldout_data.split_squad(_squad_file(tmp_path, 6), 2, 0)
+    sample = heldout_data.sample_squad_questions(train, 5, 0)
+    picked = [(p["context"], qa["id"]) for a in sample["data"] for p in a["paragraphs"]
+              for qa in p["qas"]]
+    assert len(picked) == len(set(picked)) == 5
+    original = {qa["id"]: p["context"] for a in train["data"] for p in a["paragraphs"]
+                for qa in p["qas"]}
+    assert all(original[qid] == context for context, qid in picked)

@@ -1,8 +1,8 @@
 """Training parity: the project's Trainer and AdamW follow the original's update, step for step.
 
 Reference: a tiny Hugging Face BERT (dropout 0) trained in PyTorch on the same batches with
-google-research/bert's AdamWeightDecayOptimizer written out below (no bias correction, decay
-0.01 except LayerNorm and biases, epsilon 1e-6, global-norm clip 1.0, linear warmup then
+google-research/bert's AdamWeightDecayOptimizer (bench/torch_reference.py: no bias correction,
+decay 0.01 except LayerNorm and biases, epsilon 1e-6, global-norm clip 1.0, linear warmup then
 linear decay to 0), its losses computed as the original's model_fn computes them. The
 project's model is the same weights imported with its Hugging Face loader.
 """
@@ -19,36 +19,12 @@ from bert_tf.training.trainer import Trainer
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
-from tests.checkpoints import hf_reference  # noqa: E402  (needs torch)
+from bench.torch_reference import AdamWeightDecay  # needs torch
+from tests.checkpoints import hf_reference  # needs torch
 
 STEPS, WARMUP, LEARNING_RATE = 20, 4, 5e-3
 BATCH, SEQ, PREDICTIONS, NUM_LABELS = 8, 12, 3, 3
 TOLERANCE = 1e-4
-
-
-def _original_learning_rate(step):
-    """optimization.py's create_optimizer: polynomial decay (power 1) under linear warmup."""
-    decayed = LEARNING_RATE * (1 - min(step, STEPS) / STEPS)
-    return LEARNING_RATE * step / WARMUP if step < WARMUP else decayed
-
-
-def _original_update(model, step):
-    """AdamWeightDecayOptimizer.apply_gradients after tf.clip_by_global_norm(grads, 1.0)."""
-    parameters = [(name, p) for name, p in model.named_parameters() if p.grad is not None]
-    norm = torch.sqrt(sum((p.grad.double() ** 2).sum() for _, p in parameters))
-    scale = 1.0 / max(float(norm), 1.0)
-    rate = _original_learning_rate(step)
-    with torch.no_grad():
-        for name, p in parameters:
-            state = model.adam_state.setdefault(name, [torch.zeros_like(p), torch.zeros_like(p)])
-            g = p.grad * scale
-            state[0].mul_(0.9).add_(0.1 * g)
-            state[1].mul_(0.999).add_(0.001 * g * g)
-            update = state[0] / (state[1].sqrt() + 1e-6)
-            if "LayerNorm" not in name and "bias" not in name:  # _do_use_weight_decay
-                update = update + 0.01 * p
-            p.sub_(rate * update)
-            p.grad = None
 
 
 def _pretraining_batches(rng):
@@ -110,17 +86,17 @@ def _hf_model(model_class, tmp_path, **overrides):
                                          attention_probs_dropout_prob=0.0, **overrides)
     model.save_pretrained(tmp_path / "hf", safe_serialization=True)
     model.train()  # dropout is 0: train mode computes what eval mode does
-    model.adam_state = {}
     return model
 
 
 def _reference_losses(hf_model, batches, loss_fn):
+    optimizer = AdamWeightDecay(hf_model, LEARNING_RATE, STEPS, WARMUP)
     losses = []
     for step, batch in enumerate(batches):
         loss = loss_fn(hf_model, batch)
         losses.append(float(loss))
         loss.backward()
-        _original_update(hf_model, step)
+        optimizer.step(step)
     return losses
 
 
@@ -136,7 +112,7 @@ def _our_losses(tmp_path, model_type, batches, loss_fn, num_labels=None, **train
                       global_batch_size=BATCH, steps_per_loop=1, log_steps=STEPS,
                       save_checkpoints_steps=STEPS * 10, **trainer_options)
     stacked = {k: np.concatenate([b[k] for b in batches]) for k in batches[0]}
-    dataset_fn = lambda batch_size, _: tf.data.Dataset.from_tensor_slices(stacked).batch(  # noqa
+    dataset_fn = lambda batch_size, _: tf.data.Dataset.from_tensor_slices(stacked).batch(
         batch_size)
     iterator = iter(trainer.distribute_dataset(dataset_fn))
     return [float(trainer.run_steps(iterator, 1)[0]["loss"]) for _ in batches]
