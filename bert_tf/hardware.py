@@ -50,3 +50,37 @@ def describe():
     """One phrase for log lines and benchmark figures, e.g. "AMD EPYC 9R14 (avx512_bf16)"."""
     model, _ = read_cpuinfo()
     return f"{model} ({isa()})"
+
+
+# The training step's speed-up from --dtype=mixed_bfloat16 (no XLA), BERT-Base, on an AMD EPYC
+# with avx512_bf16: the figure the start-up line quotes (README, "Which path a run takes").
+BFLOAT16_SPEEDUP = 1.5
+
+
+def xla_by_default(device, cpu_flags=None):
+    """Whether a run compiles its training step with XLA when --enable_xla is not given.
+
+    The one rule, from measurements of BERT's training step (README, "Which path a run
+    takes"): XLA on GPU and TPU, and on CPUs without AVX-512, where its fused step is faster
+    (1.25x on an AVX2 EPYC); off on AVX-512 CPUs, where TensorFlow's own oneDNN kernels run
+    the matmuls with AVX-512 (and AVX512_BF16 for bfloat16) while XLA's CPU dots run
+    Eigen code built for the wheel's baseline ISA: the step is 1.2x faster without XLA in
+    float32, and only without XLA does mixed_bfloat16 speed it up.
+
+    Args:
+        device: "cpu", "gpu" or "tpu", the device the step runs on.
+        cpu_flags: optional set of /proc/cpuinfo flags (default: this machine's).
+
+    Returns:
+        (bool, str): the choice and why, for the start-up line.
+    """
+    if device != "cpu":
+        return True, f"auto: on {device.upper()}"
+    if "avx512" in isa_features(cpu_flags):
+        return False, "auto: oneDNN's AVX-512 kernels beat XLA's CPU dots"
+    return True, "auto: XLA fuses the step on a CPU without AVX-512"
+
+
+def has_bfloat16_matmul(cpu_flags=None):
+    """Whether the CPU multiplies bfloat16 natively (AVX512_BF16 or AMX)."""
+    return bool({"avx512_bf16", "amx"} & set(isa_features(cpu_flags)))

@@ -4,7 +4,9 @@ import dataclasses
 
 import keras
 import tensorflow as tf
+from absl import logging
 
+from bert_tf import hardware
 from bert_tf.file_io import write_text_atomically
 from bert_tf.optimization import OPTIMIZERS, create_optimizer
 from bert_tf.options import NON_NEGATIVE, POSITIVE, Options, option
@@ -37,8 +39,10 @@ class EngineOptions(Options):
     dtype: str = option("float32", "Compute precision; mixed_float16 adds dynamic loss scaling.",
                         choices=DTYPES)
     enable_xla: bool = option(
-        True, "Compile the forward and backward pass with XLA, on the first step "
-              "(--noenable_xla: TensorFlow's graph executor, op by op).")
+        None, "Compile the forward and backward pass with XLA, on the first step "
+              "(--noenable_xla: TensorFlow's graph executor, op by op). Default: chosen for the "
+              "machine (on for GPU, TPU and CPUs without AVX-512; off on AVX-512 CPUs, where "
+              "TensorFlow's oneDNN kernels are faster); the start-up line says which.")
     optimizer: str = option(
         "adamw", "AdamW (weight decay 0.01, not on LayerNorm/bias) or LAMB (Keras' Lamb: decay "
                  "outside the trust ratio); both with linear warmup then linear decay to 0 and "
@@ -77,12 +81,46 @@ class RunOptions(EngineOptions):
 
 
 def start(options):
-    """Seeds, sets the precision policy and returns the strategy; call before building models."""
+    """Seeds, sets the precision policy and returns the strategy; call before building models.
+
+    Logs the path the run takes (see `describe_path`).
+    """
     if options.seed is not None:
         keras.utils.set_random_seed(options.seed)
     set_precision(options.dtype)
     tf.io.gfile.makedirs(options.output_dir)
-    return get_strategy(options.distribution_strategy, options.num_gpus, options.tpu)
+    strategy = get_strategy(options.distribution_strategy, options.num_gpus, options.tpu)
+    logging.info("%s", describe_path(options, strategy))
+    return strategy
+
+
+def device_type(strategy):
+    """"cpu", "gpu" or "tpu": the device the strategy's replicas run on."""
+    device = tf.DeviceSpec.from_string(strategy.extended.worker_devices[0]).device_type
+    return (device or "cpu").lower()
+
+
+def use_xla(options, strategy):
+    """(whether the training step is compiled with XLA, why): --enable_xla or --noenable_xla
+    when given, else `hardware.xla_by_default` for the strategy's device and this CPU."""
+    if options.enable_xla is not None:
+        return options.enable_xla, "--enable_xla" if options.enable_xla else "--noenable_xla"
+    return hardware.xla_by_default(device_type(strategy))
+
+
+def describe_path(options, strategy):
+    """One line naming the path a run takes: device, XLA or not and why, dtype, CPU and ISA;
+    on a CPU that multiplies bfloat16 natively, a float32 run is told of mixed_bfloat16."""
+    device = device_type(strategy)
+    xla, why = use_xla(options, strategy)
+    line = (f"Path: {device.upper()} x{strategy.num_replicas_in_sync}, XLA "
+            f"{'on' if xla else 'off'} ({why}), {options.dtype}; CPU {hardware.describe()}")
+    if device == "cpu" and options.dtype == "float32" and hardware.has_bfloat16_matmul():
+        line += (f". This CPU multiplies bfloat16 natively: --dtype=mixed_bfloat16 trained "
+                 f"BERT-Base {hardware.BFLOAT16_SPEEDUP:g}x faster on such a CPU")
+        if xla:
+            line += " (without XLA)"
+    return line
 
 
 def create_trainer(options, strategy, model, loss_fn, global_batch_size, num_train_steps,
@@ -109,7 +147,8 @@ def create_trainer(options, strategy, model, loss_fn, global_batch_size, num_tra
         gradient_accumulation_steps=options.gradient_accumulation_steps,
         steps_per_loop=options.steps_per_loop, log_steps=options.log_steps,
         save_checkpoints_steps=options.save_checkpoints_steps,
-        keep_checkpoint_max=options.keep_checkpoint_max, enable_xla=options.enable_xla,
+        keep_checkpoint_max=options.keep_checkpoint_max,
+        enable_xla=use_xla(options, strategy)[0],
         resume_from=resume_from)
 
 

@@ -9,6 +9,12 @@ As the original run_classifier.py, `--do_eval` reports and `--do_predict` predic
 with the final model. With `eval_during_training`, the dev set is also scored at
 every checkpoint (TensorBoard's eval curves) and the best model by the task's metric
 is kept in `output_dir/best/`, with its figures in `best/eval_results.txt`.
+
+Nothing around the steps is done twice: each split is read and made into features once,
+the model is built once and its prediction step traced once, the final model is the one
+training left in memory when its last checkpoint holds it (not read back for eval and
+predict), and the outputs of the dev set at a checkpoint are computed once (the final
+evaluation reuses those of the last checkpoint's).
 """
 
 import dataclasses
@@ -27,7 +33,7 @@ from bert_tf.model_settings import ModelSettings
 from bert_tf.models import BertEncoder, head_of
 from bert_tf.options import FRACTION, POSITIVE, TextOptions, option
 from bert_tf.training.engine import RunOptions, create_trainer, start, write_eval_results
-from bert_tf.training.evaluation import predict
+from bert_tf.training.evaluation import Predictor
 from bert_tf.training.strategy import is_chief
 from bert_tf.training.trainer import describe
 
@@ -86,7 +92,14 @@ class Finetuner:
                                 options.bert_config_file)
         self._config = config
         self._data = {}
+        self._dataset_fns = {}
+        # The model outputs of each split computed with the weights of checkpoint step
+        # `_outputs_step` (a step names one set of weights within a run).
         self._predictions = {}
+        self._outputs_step = None
+        # The step of the checkpoint whose weights the model holds (None: not known to hold
+        # one); the final model is read only when it is None.
+        self._model_step = None
 
     @functools.cached_property
     def strategy(self):
@@ -123,12 +136,21 @@ class Finetuner:
             self._data[key] = (examples, features)
         return self._data[key]
 
-    def _outputs(self, split, batch_size):
-        """(examples, features, model outputs) of a split, the outputs computed once per model state."""
+    @functools.cached_property
+    def _predictor(self):
+        return Predictor(self.strategy, self.model)
+
+    def _outputs(self, split, batch_size, step):
+        """(examples, features, model outputs) of a split, for the weights of checkpoint `step`;
+        the outputs are computed once per step."""
+        if step != self._outputs_step:
+            self._predictions.clear()
+            self._outputs_step = step
         if split not in self._predictions:
             examples, features = self._split_data(split)
-            outputs = predict(self.strategy, self.model, _dataset_fn(_model_inputs(features), False),
-                              batch_size)
+            if split not in self._dataset_fns:
+                self._dataset_fns[split] = _dataset_fn(_model_inputs(features), False)
+            outputs = self._predictor(self._dataset_fns[split], batch_size)
             self._predictions[split] = (examples, features, outputs)
         return self._predictions[split]
 
@@ -166,15 +188,17 @@ class Finetuner:
         logging.info("Training %s: %d steps (%d warmup), batch %d", self.task.name,
                      num_train_steps, num_warmup_steps, options.train_batch_size)
         keep_best = options.do_eval and options.eval_during_training
+        self._model_step = None
         trainer.train(_dataset_fn(_model_inputs(features), True, options.seed), num_train_steps,
                       eval_fn=self._keep_best if keep_best else None)
-        self._predictions.clear()
+        # None when the weights in memory are not those of a checkpoint (the loss exploded
+        # after the last one): the final model is then read from output_dir.
+        self._model_step = trainer.checkpoint_step
 
     def _keep_best(self, step):
         """Scores the first dev split; saves the model to best/ when the task metric improves."""
-        self._predictions.clear()
         split = self._eval_splits()[0]
-        results = self.task.evaluate(*self._outputs(split, self.options.eval_batch_size))
+        results = self.task.evaluate(*self._outputs(split, self.options.eval_batch_size, step))
         if self.task.metric_name not in results:  # e.g. a SQuAD predict file without answers
             logging.info("%s at step %d: %s", split, step, describe(results))
             return results
@@ -201,22 +225,31 @@ class Finetuner:
                                     self.options.init_checkpoint, heads="ignore")
 
     def _restore_final_model(self):
-        """Reads the checkpoint of output_dir a resumed run would start from (the newest that
-        reads in full), else the pretrained encoder; returns its step."""
+        """Makes the model hold the checkpoint of output_dir a resumed run would start from
+        (the newest that reads in full), else the pretrained encoder; returns its step.
+
+        Once per run: training leaves it in memory (its last checkpoint), and a predict after
+        an evaluate finds it there.
+        """
+        if self._model_step is not None:
+            return self._model_step
         latest = self._resume_or_initialize()
         if latest:
             read_checkpoint(self.model, latest)
-            return int(latest.rsplit("-", 1)[-1])
-        logging.warning("No fine-tuned checkpoint in %s: the task head is untrained",
-                        self.options.output_dir)
-        return 0
+            self._model_step = int(latest.rsplit("-", 1)[-1])
+        else:
+            logging.warning("No fine-tuned checkpoint in %s: the task head is untrained",
+                            self.options.output_dir)
+            self._model_step = 0
+        return self._model_step
 
     def evaluate(self):
         """Writes eval_results.txt with the official metrics of every dev split."""
         step = self._restore_final_model()
         results = {}
         for i, split in enumerate(self._eval_splits()):
-            split_results = self.task.evaluate(*self._outputs(split, self.options.eval_batch_size))
+            split_results = self.task.evaluate(
+                *self._outputs(split, self.options.eval_batch_size, step))
             results.update({(f"{split}_" if i else "") + key: value
                             for key, value in split_results.items()})
         if not results:
@@ -235,10 +268,10 @@ class Finetuner:
 
     def predict(self):
         """Writes the task's prediction files for every test split; returns their paths."""
-        self._restore_final_model()
+        step = self._restore_final_model()
         paths = []
         for split in self._predict_splits():
-            outputs = self._outputs(split, self.options.predict_batch_size)
+            outputs = self._outputs(split, self.options.predict_batch_size, step)
             if is_chief(self.strategy):
                 paths += self.task.write_predictions(*outputs, self.options.output_dir)
         logging.info("Predictions written: %s", ", ".join(paths))

@@ -91,6 +91,12 @@ class Trainer:
         resume_from: optional str, the checkpoint of output_dir to continue from, which
             its `checkpoint` state file must name as the latest (None: it must name none),
             as bert_tf.checkpoints.resume_or_initialize leaves it.
+
+    Attributes:
+        checkpoint_step: int, the step of the checkpoint whose weights the model holds (the
+            one restored, or the last saved), or None once trained past it: a run that
+            evaluates its final model after training reads nothing back when it is the
+            final step.
     """
 
     def __init__(self, strategy, model, optimizer, loss_fn, output_dir, global_batch_size,
@@ -150,10 +156,13 @@ class Trainer:
                 self.manager,
                 termination_config=tf.distribute.experimental.TerminationConfig(
                     exit_fn=self._stop_after_preemption, save_fn=self._save_on_preemption))
+        # The step of the checkpoint whose weights the model holds, or None (trained since).
+        self.checkpoint_step = None
         if resume_from:
             # After the handler, which adds its run counter to the checkpoint's objects.
             self.checkpoint.restore(resume_from).assert_existing_objects_matched()
-            logging.info("Resumed from %s at step %d", resume_from, int(self.global_step.numpy()))
+            self.checkpoint_step = int(self.global_step.numpy())
+            logging.info("Resumed from %s at step %d", resume_from, self.checkpoint_step)
         if self.is_chief:
             self.train_writer = tf.summary.create_file_writer(os.path.join(output_dir, "train"))
             self.eval_writer = tf.summary.create_file_writer(os.path.join(output_dir, "eval"))
@@ -318,6 +327,7 @@ class Trainer:
             num_steps = min(self.steps_per_loop, num_train_steps - step, next_save - step,
                             next_log - step)
             metrics, bad_step = self.run_steps(iterator, num_steps)
+            self.checkpoint_step = None
             step = int(self.global_step.numpy())
             bar.update(num_steps)
             results = {key: float(value) for key, value in metrics.items()}
@@ -407,6 +417,7 @@ class Trainer:
         """Writes a checkpoint at the current step, then runs eval_fn(step) if given."""
         step = int(self.global_step.numpy())
         path = self._save_checkpoint(step)
+        self.checkpoint_step = step
         if not self.is_chief:
             tf.io.gfile.rmtree(self._write_dir)
         logging.info("Saved checkpoint %s", path)
