@@ -110,8 +110,7 @@ class Clock:
                 max(sum(self.runs) - runs, 0.0))
 
 
-def run(name, config, data_dir, workdir):
-    vocab = write_vocab(data_dir, os.path.join(workdir, "vocab.txt"))
+def run(name, config, vocab, data_dir, workdir):
     config_file = os.path.join(workdir, "bert_config.json")
     with open(config_file, "w", encoding="utf-8") as f:
         json.dump(config, f)
@@ -150,10 +149,11 @@ def main(argv):
         tiny = json.load(f)
     for name, config in (("demo-sized (H-64, 2 layers)", DEMO_CONFIG), ("BERT-Tiny", tiny)):
         with tempfile.TemporaryDirectory() as workdir:
-            vocab_size = sum(1 for _ in open(write_vocab(data_dir,
-                                                         os.path.join(workdir, "vocab.txt"))))
+            vocab = write_vocab(data_dir, os.path.join(workdir, "vocab.txt"))
+            with open(vocab, encoding="utf-8") as f:
+                vocab_size = len(f.read().splitlines())
             config = dict(config, vocab_size=max(config.get("vocab_size", 0), vocab_size))
-            run(name, config, data_dir, workdir)
+            run(name, config, vocab, data_dir, workdir)
 
 
 if __name__ == "__main__":

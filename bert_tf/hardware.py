@@ -14,7 +14,7 @@ _CPUINFO_FLAGS = {"avx2": "avx2", "avx512": "avx512f", "avx512_bf16": "avx512_bf
                   "amx": "amx_bf16"}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def read_cpuinfo(path=CPUINFO):
     """(model name, set of /proc/cpuinfo flags) of the first processor; ("", set()) elsewhere."""
     try:

@@ -88,5 +88,6 @@ def test_start_logs_the_path_once(cpu, tmp_path, caplog):
         engine.start(engine.EngineOptions(output_dir=str(tmp_path), dtype="float32"))
     lines = [record.getMessage() for record in caplog.records
              if record.getMessage().startswith("Path: ")]
-    assert lines == ["Path: CPU x1, XLA on (auto: XLA fuses the step on a CPU without AVX-512), "
-                     "float32; CPU AMD EPYC 7B13 (avx2)"]
+    expected = ("Path: CPU x1, XLA on (auto: XLA fuses the step on a CPU without AVX-512), "
+                "float32; CPU AMD EPYC 7B13 (avx2)")
+    assert lines == [expected]
