@@ -1,4 +1,5 @@
-# `make test` installs everything into .venv (created when missing) and runs the suite.
+# `make test` installs everything into .venv (created when missing) and runs the suite (what CI
+# runs); `make test-fast` leaves out the tests marked slow, `make test-all` adds those marked long.
 # `make demo` runs the main job end to end on the sample the project ships.
 # `make recipe` pretrains a small BERT on ../shared's text and fine-tunes it beside random init.
 PYTHON ?= python3
@@ -9,7 +10,7 @@ RECIPE_DIR ?= $(HOME)/bert_tf_recipe
 
 WHEEL_TEST ?= /tmp/bert_tf_wheel_test
 
-.PHONY: test test-all test-wheel demo install install-test recipe
+.PHONY: test test-fast test-all test-wheel demo install install-test recipe
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +30,9 @@ install-test: $(VENV)/.test-installed
 
 test: $(VENV)/.test-installed
 	$(PY) -m pytest -n 2 -q tests
+
+test-fast: $(VENV)/.test-installed
+	$(PY) -m pytest -n 2 -q -m "not slow and not long" tests
 
 test-all: $(VENV)/.test-installed
 	$(PY) -m pytest -n 2 -q -m "" tests

@@ -5,7 +5,10 @@ import re
 import subprocess
 import sys
 
+import pytest
 import tensorflow as tf
+
+pytestmark = pytest.mark.slow  # the demo, in subprocesses: in `make test`, not `make test-fast`
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ORIGINAL_FEATURES = {"input_ids", "input_mask", "segment_ids", "masked_lm_positions",

@@ -12,6 +12,9 @@ from tests.data_prep import corpus
 from tests.keras_helpers import tiny_config
 from tests.test_bad_inputs import _assert_one_error_line, _run
 
+# Script runs in subprocesses: `make test` runs them, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 
 def _write_config(tmp_path):
     path = tmp_path / "bert_config.json"
@@ -101,7 +104,7 @@ def test_a_binary_file_is_refused_as_a_corpus(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["model.bin", "vocab.txt"]
 
 
-@pytest.mark.slow
+@pytest.mark.long
 def test_data_prep_refuses_an_output_directory_and_a_sequence_too_short_to_pretrain(tmp_path):
     text, vocab = corpus.write_corpus(tmp_path), corpus.write_vocab(tmp_path)
     result = _run("-m", "bert_tf.data_prep.create_pretraining_data", f"--input_file={text}",

@@ -9,7 +9,12 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 from tests.data_prep import corpus
+
+# Script runs in subprocesses: `make test` runs them, `make test-fast` does not.
+pytestmark = pytest.mark.slow
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

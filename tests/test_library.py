@@ -20,6 +20,7 @@ def _python(code, *args):
                           capture_output=True, text=True, check=False)
 
 
+@pytest.mark.slow
 def test_importing_the_library_changes_no_environment_descriptor_or_flag():
     code = """
 import os, sys
@@ -40,6 +41,7 @@ assert set(flags.FLAGS) == defined, set(flags.FLAGS) - defined
     assert "oneDNN" in result.stderr  # TensorFlow's own start-up lines are not hidden
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module", ["bert_tf.pretraining_features", "bert_tf.options",
                                     "bert_tf.errors", "bert_tf.data_prep.instances"])
 def test_pure_python_modules_of_data_prep_workers_load_no_tensorflow(module):
@@ -48,6 +50,7 @@ def test_pure_python_modules_of_data_prep_workers_load_no_tensorflow(module):
     assert result.stdout.strip() == "False"
 
 
+@pytest.mark.slow
 def test_a_data_prep_worker_process_reimporting_its_script_loads_no_tensorflow():
     # A spawned worker re-imports create_pretraining_data, with the parent's environment.
     code = ("import os, sys; os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'; sys.argv = ['x']; "
@@ -57,6 +60,7 @@ def test_a_data_prep_worker_process_reimporting_its_script_loads_no_tensorflow()
     assert result.stdout.strip() == "False"
 
 
+@pytest.mark.slow
 def test_a_script_starts_without_tensorflow_start_up_lines_and_keeps_other_stderr():
     code = ("import os, sys; sys.argv = ['x']; from bert_tf import cli; "
             "os.write(2, b'still here\\n'); print(os.environ['TF_CPP_MIN_LOG_LEVEL'])")
@@ -103,6 +107,7 @@ def test_every_option_is_defined_once_with_its_help():
             assert field.name == "data" or field.metadata.get("help"), (cls, field.name)
 
 
+@pytest.mark.slow
 def test_an_option_out_of_range_is_refused_by_the_dataclass_and_by_the_flag():
     from bert_tf.errors import ConfigError
     from bert_tf.tasks.squad import SquadOptions

@@ -56,6 +56,7 @@ def _serve(version_dir):
     return {key: value.numpy() for key, value in outputs.items()}
 
 
+@pytest.mark.slow
 def test_the_run_records_config_vocab_casing_length_task_and_labels(finetuned):
     out = finetuned["dir"]
     with open(out / SETTINGS_NAME) as f:
@@ -73,6 +74,7 @@ def test_the_run_records_config_vocab_casing_length_task_and_labels(finetuned):
     assert open(best.vocab_file).read() == finetuned["vocab"].read_text()
 
 
+@pytest.mark.slow
 def test_an_export_with_no_task_flags_serves_what_the_full_flags_serve(finetuned, tmp_path):
     out, full, bare = finetuned["dir"], tmp_path / "full", tmp_path / "bare"
     result = _run("bert_tf.export_saved_model", "--model_type=classifier", "--label_list=0,1",
@@ -88,6 +90,7 @@ def test_an_export_with_no_task_flags_serves_what_the_full_flags_serve(finetuned
         np.testing.assert_array_equal(served_bare[key], served_full[key])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flag, recorded", [
     ("--nodo_lower_case", "do_lower_case=True"),
     ("--label_list=1,0", "label_list=0,1"),
@@ -104,7 +107,7 @@ def test_a_flag_that_contradicts_the_model_directory_is_refused_naming_both(
     assert "Traceback" not in result.stderr and not os.path.exists(tmp_path / "export")
 
 
-@pytest.mark.slow
+@pytest.mark.long
 def test_the_override_flag_lets_a_contradicting_flag_win(finetuned, tmp_path):
     result = _run("bert_tf.export_saved_model", f"--init_checkpoint={finetuned['dir']}",
                   "--label_list=negative,positive", "--override_model_settings",
@@ -113,6 +116,7 @@ def test_the_override_flag_lets_a_contradicting_flag_win(finetuned, tmp_path):
     assert set(_serve(tmp_path / "export" / "1")["label"]) <= {b"negative", b"positive"}
 
 
+@pytest.mark.slow
 def test_fine_tuning_from_a_model_directory_takes_its_config_and_vocab(finetuned, tmp_path):
     data = tmp_path / "data"
     data.mkdir()

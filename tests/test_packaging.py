@@ -53,6 +53,7 @@ def test_the_wheel_installs_one_top_level_package_and_data_prep_inside_it():
             REPO, "data_prep")
 
 
+@pytest.mark.slow
 def test_data_prep_is_bert_tf_data_prep_and_not_a_top_level_package_outside_the_repository(
         tmp_path):
     env = dict(os.environ)
@@ -132,6 +133,7 @@ def test_a_shipped_config_is_found_by_its_name(tmp_path):
     assert BertConfig.from_json_file(str(own)).hidden_size == 128
 
 
+@pytest.mark.slow
 def test_tensorflow_start_up_lines_are_silenced_unless_verbosity_is_asked():
     env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
     # The scripts' command-line layer, not the library (see tests/test_library.py).

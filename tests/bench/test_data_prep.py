@@ -7,7 +7,8 @@ import pytest
 
 from bench import data_prep
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+pytestmark = [pytest.mark.slow,  # starts processes
+              pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")]
 
 # A process that holds `mib` MiB of touched memory for a while, then exits.
 _HOLD = "import time; block = bytearray({mib} << 20); time.sleep(1.0)"

@@ -40,6 +40,7 @@ def hf_dir(tmp_path_factory):
     return model, directory
 
 
+@pytest.mark.slow
 def test_hf_to_ours_to_tf1_to_ours_keeps_every_weight(hf_dir, tmp_path):
     hf_model, directory = hf_dir
     ours = tmp_path / "ours"

@@ -15,6 +15,9 @@ import tensorflow as tf
 from tests.data_prep import corpus
 from tests.training.records import structured_examples, write_records
 
+# Script runs in subprocesses: `make test` runs them, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA = ".data-00000-of-00001"
 
@@ -143,8 +146,8 @@ def _assert_resumed(output_dir, log, skipped, resumed_at, last_step, listed):
 
 @pytest.mark.parametrize("damage", [
     ".data truncated",
-    pytest.param(".index truncated", marks=pytest.mark.slow),
-    pytest.param("files deleted", marks=pytest.mark.slow),
+    pytest.param(".index truncated", marks=pytest.mark.long),
+    pytest.param("files deleted", marks=pytest.mark.long),
 ])
 def test_pretraining_resumes_from_the_newest_intact_checkpoint(pretraining, damage, tmp_path):
     output_dir, log = pretraining.resume_after(damage, tmp_path)
@@ -153,9 +156,9 @@ def test_pretraining_resumes_from_the_newest_intact_checkpoint(pretraining, dama
 
 
 @pytest.mark.parametrize("damage", [
-    pytest.param(".data truncated", marks=pytest.mark.slow),
+    pytest.param(".data truncated", marks=pytest.mark.long),
     ".index truncated",
-    pytest.param("files deleted", marks=pytest.mark.slow),
+    pytest.param("files deleted", marks=pytest.mark.long),
 ])
 def test_fine_tuning_resumes_from_the_newest_intact_checkpoint(classifier, damage, tmp_path):
     output_dir, log = classifier.resume_after(damage, tmp_path)

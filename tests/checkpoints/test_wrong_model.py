@@ -48,6 +48,7 @@ def _classifier_args(directory):
             "--do_train", "--max_seq_length=16", "--train_batch_size=2", "--noenable_xla"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model_type, overrides, holds", [
     ("pretrainer", {}, "a pretrainer (BertPretrainer, 1 layer, hidden 16)"),
     ("classifier", {"hidden_size": 32}, "a classifier or ner or swag (BertClassifier or "
@@ -67,6 +68,7 @@ def test_fine_tuning_into_a_directory_of_another_model_is_refused(tmp_path, mode
     assert sorted(os.listdir(output_dir)) == before
 
 
+@pytest.mark.slow
 def test_pretraining_into_a_directory_of_a_deeper_model_is_refused(tmp_path):
     from tests.training.records import structured_examples, write_records
     output_dir = tmp_path / "out"
@@ -85,6 +87,7 @@ def test_pretraining_into_a_directory_of_a_deeper_model_is_refused(tmp_path):
     assert sorted(os.listdir(output_dir)) == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model_type, holds", [
     ("classifier", "a classifier or ner or swag (BertClassifier or BertTokenClassifier or "
                    "BertMultipleChoice, 3 labels, 1 layer, hidden 16)"),

@@ -38,6 +38,7 @@ def test_read_examples_splits_pairs_as_the_original(input_file):
     assert len(examples) == len(LINES)
 
 
+@pytest.mark.slow
 def test_script_writes_per_token_layers(input_file, models, tokenizer, vocab_file, tmp_path):
     from bert_tf.checkpoints.native import write_checkpoint
     from transformers import BertTokenizerFast

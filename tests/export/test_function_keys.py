@@ -14,6 +14,9 @@ from bert_tf.export import model_export
 from tests.export.conftest import EXPORT_OPTIONS, MAX_SEQ_LENGTH, export_script, load_and_call
 from tests.export.test_serving_signatures import ATOL, token_id_requests
 
+# Script runs in subprocesses: `make test` runs them, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 TOKEN_IDS_ONLY = "serve_token_ids:serving_default"
 
 

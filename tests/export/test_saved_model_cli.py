@@ -5,9 +5,12 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.export.conftest import python_env
 
 
+@pytest.mark.slow
 def test_saved_model_cli_lists_signatures(export_root):
     cli = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
     done = subprocess.run([cli, "show", "--dir", export_root["classifier"], "--all"],

@@ -70,6 +70,7 @@ def test_interrupted_export_leaves_no_version(tmp_path, models, tokenizer, monke
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_script_refuses_an_existing_version(export_root, tmp_path):
     export_dir = os.path.dirname(export_root["classifier"])
     done = subprocess.run(

@@ -14,6 +14,9 @@ from tests.export.conftest import (CLASSIFIER_LABELS, EXPORT_OPTIONS, MAX_SEQ_LE
                                    load_and_call)
 from tests.export.references import ids_of, masked_ids, pack_rows, single_or_pair
 
+# Script runs in subprocesses: `make test` runs them, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 # Empty, whitespace-only, far longer than max_seq_length, mixed scripts, emoji, no [UNK]-free.
 TEXTS_A = ["The cat sat on the mat.", "", "Unaffable cafés in 日本 — привет мир 😀👍🏽!",
            "where is paris " * 40, " \t ", "CATS \u200b cats"]

@@ -13,6 +13,7 @@ empty batch included (each shape is one compilation), as the in-process Keras mo
 import os
 
 import numpy as np
+import pytest
 import tensorflow as tf
 from tensorflow.core.protobuf import saved_model_pb2
 
@@ -20,6 +21,9 @@ from tests.export.conftest import (CLASSIFIER_LABELS, MAX_SEQ_LENGTH, export_scr
                                    load_and_call)
 from tests.export.references import ids_of, pack_rows, single_or_pair
 from tests.export.test_serving_signatures import ATOL, TEXTS_A, TEXTS_B, token_id_requests
+
+# Script runs in subprocesses: `make test` runs them, `make test-fast` does not.
+pytestmark = pytest.mark.slow
 
 
 def xla_functions_called(version_dir):

@@ -72,6 +72,7 @@ def test_forward_pass_compiles_with_xla():
                                atol=1e-5)
 
 
+@pytest.mark.slow
 def test_training_step_compiles_with_xla():
     encoder = BertEncoder(tiny_config())
     inputs = random_inputs()

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -30,6 +31,7 @@ print(json.dumps(task.evaluate(examples, features, outputs)))
 """
 
 
+@pytest.mark.slow
 def test_mirrored_predictions_cover_every_example_in_order(tmp_path, tokenizer, tiny_vocab_file):
     import tensorflow as tf
     from bert_tf.config import BertConfig

@@ -109,6 +109,7 @@ def test_swag_trains_evaluates_and_predicts(tmp_path, tokenizer, bert_config_fil
     assert lines[0].startswith("index,video-id,fold-ind,pred") and len(lines) == 2
 
 
+@pytest.mark.slow
 def test_run_classifier_script_learns_a_separable_task(tmp_path, tiny_vocab_file, bert_config_file):
     """The absl script, as a user runs it: a fresh tiny model learns a task a bag of words solves."""
     rows = ["sentence\tlabel"] + [f"{w} {w} the {w}\t{int(w == 'good')}"

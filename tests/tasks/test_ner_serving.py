@@ -67,6 +67,7 @@ def cased_vocab_file(tmp_path_factory):
     return str(path)
 
 
+@pytest.mark.slow
 def test_saved_model_tags_equal_run_ner_predictions_txt(tmp_path, cased_vocab_file):
     """run_ner --do_train --do_predict, then export_saved_model of its checkpoint: the
     SavedModel tags every word of the test file as predictions.txt does."""

@@ -97,6 +97,7 @@ def test_served_windows_and_answers_equal_the_python_path(tmp_path, tokenizer, m
             [null_odds[qid] for qid, _, _ in records], rtol=1e-5, atol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("version_2", [False, True])
 def test_saved_model_answers_equal_run_squad_predictions_json(tmp_path, tiny_vocab_file,
                                                               version_2):

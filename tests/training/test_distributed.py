@@ -17,6 +17,9 @@ from bert_tf.errors import PREEMPTED_EXIT_STATUS
 from tests.training.records import structured_examples, tiny_config, write_records
 from tests.training.test_pretraining import _scalars
 
+# Script runs in subprocesses: `make test` runs them, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -93,7 +96,7 @@ def _wait_for_checkpoint(output_dir, process, timeout=120):
         time.sleep(0.2)
 
 
-@pytest.mark.slow
+@pytest.mark.long
 def test_a_killed_run_resumes_from_its_last_checkpoint(tmp_path):
     write_records(tmp_path / "a.tfrecord", structured_examples(64, seed=1))
     command = _command(tmp_path, tmp_path / "out", num_train_steps=400, steps_per_loop=1,

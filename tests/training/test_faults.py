@@ -14,6 +14,9 @@ import pytest
 
 from tests.training.records import VOCAB_SIZE, structured_examples, tiny_config, write_records
 
+# Script runs in subprocesses: `make test` runs them, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -75,7 +78,7 @@ def test_records_with_ids_past_the_config_vocab_size_are_named_as_such(tmp_path)
     assert not [name for name in _entries(tmp_path / "out") if name.startswith("ckpt")]
 
 
-@pytest.mark.slow
+@pytest.mark.long
 def test_an_id_past_vocab_size_deep_in_the_records_is_named_when_read(tmp_path):
     examples = structured_examples(160, seed=1)
     examples[150]["masked_lm_ids"] = np.array([VOCAB_SIZE, 7, 8])  # past the records checked first
@@ -85,7 +88,7 @@ def test_an_id_past_vocab_size_deep_in_the_records_is_named_when_read(tmp_path):
             f"vocab_size={VOCAB_SIZE}") in line
 
 
-@pytest.mark.slow
+@pytest.mark.long
 def test_a_full_disk_during_a_checkpoint_save_leaves_nothing_half_made(tmp_path):
     _records(tmp_path, structured_examples(64, seed=1))
     # The checkpoint's data file (weights and Adam slots, ~300 KB) outgrows the limit; the

@@ -1,6 +1,7 @@
 """Training under mixed_bfloat16: bfloat16 activations, float32 weights, losses and updates."""
 
 import keras
+import pytest
 import tensorflow as tf
 
 from bert_tf.config import BertConfig
@@ -19,6 +20,7 @@ CONFIG = BertConfig(vocab_size=VOCAB_SIZE, hidden_size=16, num_hidden_layers=1,
                     type_vocab_size=2)
 
 
+@pytest.mark.slow
 def test_mixed_bfloat16_keeps_weights_and_losses_float32_and_the_loss_falls(tmp_path):
     pattern = write_records(tmp_path / "a.tfrecord", structured_examples(16))
     strategy = tf.distribute.OneDeviceStrategy("/cpu:0")

@@ -38,6 +38,7 @@ def _scalars(event_dir):
     return tags
 
 
+@pytest.mark.slow
 def test_pretraining_learns_and_writes_summaries_and_eval_results(tmp_path):
     write_records(tmp_path / "a.tfrecord", structured_examples(256, seed=1))
     results = run_pretraining(_options(tmp_path))
@@ -65,6 +66,7 @@ def test_pretraining_learns_and_writes_summaries_and_eval_results(tmp_path):
                                                      "ckpt-300.index"]
 
 
+@pytest.mark.slow
 def test_a_second_run_resumes_at_the_saved_step(tmp_path):
     write_records(tmp_path / "a.tfrecord", structured_examples(64, seed=1))
     run_pretraining(_options(tmp_path, num_train_steps=20, save_checkpoints_steps=10,
@@ -93,6 +95,7 @@ def test_records_disagreeing_with_max_predictions_per_seq_are_an_error(tmp_path)
         run_pretraining(_options(tmp_path, max_predictions_per_seq=4))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype, jit", [("mixed_float16", False), ("mixed_bfloat16", True)])
 def test_mixed_precision_training_runs_with_float32_losses_and_weights(tmp_path, dtype, jit):
     import keras
@@ -110,6 +113,7 @@ def test_mixed_precision_training_runs_with_float32_losses_and_weights(tmp_path,
     assert {dtype.name for dtype in dtypes.values()} <= {"float32", "int64", "string"}
 
 
+@pytest.mark.slow
 def test_raw_text_input_trains_and_its_loss_falls(tmp_path):
     from tests.data_prep import corpus
 

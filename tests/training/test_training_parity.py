@@ -22,6 +22,9 @@ transformers = pytest.importorskip("transformers")
 from bench.torch_reference import AdamWeightDecay  # needs torch
 from tests.checkpoints import hf_reference  # needs torch
 
+# Training runs of more than a few seconds: `make test` runs them, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 STEPS, WARMUP, LEARNING_RATE = 20, 4, 5e-3
 BATCH, SEQ, PREDICTIONS, NUM_LABELS = 8, 12, 3, 3
 TOLERANCE = 1e-4
