@@ -140,6 +140,11 @@ class Finetuner:
     def _predictor(self):
         return Predictor(self.strategy, self.model)
 
+    @functools.cached_property
+    def _best_checkpoint(self):
+        # One object for every save to best/: each new one would trace its save function anew.
+        return tf.train.Checkpoint(model=self.model)
+
     def _outputs(self, split, batch_size, step):
         """(examples, features, model outputs) of a split, for the weights of checkpoint `step`;
         the outputs are computed once per step."""
@@ -208,7 +213,7 @@ class Finetuner:
         if results[self.task.metric_name] > best.get(self.task.metric_name, -math.inf):
             if is_chief(self.strategy):
                 tf.io.gfile.makedirs(best_dir)
-                tf.train.Checkpoint(model=self.model).write(os.path.join(best_dir, "model.ckpt"))
+                self._best_checkpoint.write(os.path.join(best_dir, "model.ckpt"))
                 self.settings().write(best_dir)
                 write_eval_results(best_file, dict(results, global_step=step))
             note = f"the best so far, saved in {best_dir}"
