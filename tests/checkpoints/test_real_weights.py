@@ -130,6 +130,7 @@ def _sentence_transformers_embeddings(hf_model, hf_tokenizer, texts):
     return torch.nn.functional.normalize(mean, p=2, dim=1).numpy()
 
 
+@pytest.mark.slow
 def test_served_mean_pooled_embeddings_equal_sentence_transformers(
         sentences, tokenizer, encoder, hf_model, hf_tokenizer, tmp_path):
     module = model_export.make_serving_module("encoder", encoder, tokenizer, MAX_SEQ_LENGTH,
@@ -144,6 +145,7 @@ def test_served_mean_pooled_embeddings_equal_sentence_transformers(
     np.testing.assert_allclose(np.linalg.norm(served["sentence_embedding"], axis=1), 1, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_extract_features_from_the_directory_alone_gives_the_same_embeddings(
         sentences, hf_model, hf_tokenizer, tmp_path):
     texts = sentences[200:210]
@@ -179,6 +181,7 @@ def _served_classifier(dtype, tokenizer, tmp_path, head_weights):
     return tf.saved_model.load(path).signatures["serving_default"]
 
 
+@pytest.mark.slow
 def test_a_bfloat16_export_serves_the_float32_labels_in_float32(sentences, tokenizer, tmp_path):
     rng = np.random.default_rng(0)  # a head whose logits spread, as a fine-tuned one's do
     head_weights = [rng.normal(0, 0.5, (384, 3)).astype(np.float32), np.zeros(3, np.float32)]
