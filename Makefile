@@ -10,7 +10,7 @@ RECIPE_DIR ?= $(HOME)/bert_tf_recipe
 
 WHEEL_TEST ?= /tmp/bert_tf_wheel_test
 
-.PHONY: test test-fast test-all test-wheel demo install install-test recipe
+.PHONY: test test-fast test-all test-wheel lint demo install install-test recipe
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,11 @@ $(VENV)/.test-installed: requirements-test.txt bench/requirements-pretrained.txt
 install: $(VENV)/.runtime-installed
 install-test: $(VENV)/.test-installed
 
-test: $(VENV)/.test-installed
+lint: $(VENV)/.test-installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+test: lint
 	$(PY) -m pytest -n 2 -q tests
 
 test-fast: $(VENV)/.test-installed

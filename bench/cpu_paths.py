@@ -24,37 +24,45 @@ from bert_tf.config import BertConfig
 flags.DEFINE_integer("rounds", 2, "Rounds over the paths; each path's best round counts.")
 FLAGS = flags.FLAGS
 
-PATHS = (("float32", True), ("mixed_bfloat16", True), ("float32", False),
-         ("mixed_bfloat16", False))
+PATHS = (("float32", True), ("mixed_bfloat16", True), ("float32", False), ("mixed_bfloat16", False))
 
 
 def main(argv):
     del argv
     config = BertConfig.from_json_file(FLAGS.bert_config_file)
-    data = train_step.synthetic_batch(config, FLAGS.batch_size, FLAGS.seq_length,
-                                      FLAGS.max_predictions_per_seq)
-    print(f"CPU: {hardware.describe()}  ISA features: {', '.join(hardware.isa_features())}  "
-          f"auto XLA: {hardware.xla_by_default('cpu')[0]}")
-    print(f"config: {os.path.basename(FLAGS.bert_config_file)}  seq {FLAGS.seq_length}  "
-          f"batch {FLAGS.batch_size}")
+    data = train_step.synthetic_batch(
+        config, FLAGS.batch_size, FLAGS.seq_length, FLAGS.max_predictions_per_seq
+    )
+    print(
+        f"CPU: {hardware.describe()}  ISA features: {', '.join(hardware.isa_features())}  "
+        f"auto XLA: {hardware.xla_by_default('cpu')[0]}"
+    )
+    print(
+        f"config: {os.path.basename(FLAGS.bert_config_file)}  seq {FLAGS.seq_length}  "
+        f"batch {FLAGS.batch_size}"
+    )
     with tempfile.TemporaryDirectory() as output_dir:
         runs = {}
         for dtype, xla in PATHS:
             run_steps = train_step.pretraining_step(
-                config, data, os.path.join(output_dir, f"{dtype}-{xla}"), dtype, xla)
+                config, data, os.path.join(output_dir, f"{dtype}-{xla}"), dtype, xla
+            )
             run_steps(FLAGS.warmup_steps)
             runs[dtype, xla] = run_steps
         best = {path: float("inf") for path in PATHS}
         for _ in range(FLAGS.rounds):
             for path, run_steps in runs.items():
-                best[path] = min(best[path],
-                                 train_step.seconds_per_step(run_steps, FLAGS.steps)[0])
+                best[path] = min(best[path], train_step.seconds_per_step(run_steps, FLAGS.steps)[0])
     reference = best["float32", True]
     for (dtype, xla), seconds in best.items():
-        print(f"{hardware.describe()}  XLA {'on ' if xla else 'off'}  {dtype:<14}  "
-              f"{seconds:.2f} s/step  {reference / seconds:.2f}x XLA-on float32")
-    print(f"mixed_bfloat16 / float32 without XLA: "
-          f"{best['float32', False] / best['mixed_bfloat16', False]:.2f}x")
+        print(
+            f"{hardware.describe()}  XLA {'on ' if xla else 'off'}  {dtype:<14}  "
+            f"{seconds:.2f} s/step  {reference / seconds:.2f}x XLA-on float32"
+        )
+    print(
+        f"mixed_bfloat16 / float32 without XLA: "
+        f"{best['float32', False] / best['mixed_bfloat16', False]:.2f}x"
+    )
 
 
 if __name__ == "__main__":

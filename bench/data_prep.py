@@ -37,10 +37,18 @@ FLAGS = flags.FLAGS
 FLAGS.set_default("dupe_factor", 5)
 flags.DEFINE_integer("num_output_files", 1, "Output shards, written to a temporary directory.")
 flags.DEFINE_integer("split_input", 0, "If > 0, cut the input into this many files first.")
-flags.DEFINE_bool("whole_process", False, "Also time this script and google-research/bert's as "
-                  "whole processes (needs bench/requirements-peer.txt).")
-flags.DEFINE_integer("min_input_mb", 0, "If > 0, repeat the input's documents into one file of "
-                     "at least this many MiB first (a larger corpus from the same text).")
+flags.DEFINE_bool(
+    "whole_process",
+    False,
+    "Also time this script and google-research/bert's as "
+    "whole processes (needs bench/requirements-peer.txt).",
+)
+flags.DEFINE_integer(
+    "min_input_mb",
+    0,
+    "If > 0, repeat the input's documents into one file of "
+    "at least this many MiB first (a larger corpus from the same text).",
+)
 
 
 def split_documents(input_files, num_files, out_dir):
@@ -102,8 +110,12 @@ def whole_process(argv):
     counts the pages it shared with this process when it was forked)."""
     with tempfile.TemporaryFile() as stderr:
         start = time.perf_counter()
-        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=stderr,
-                                   cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        process = subprocess.Popen(
+            argv,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        )
         largest = together = 0
         while process.poll() is None:
             peaks, current = _process_tree_memory(process.pid)
@@ -122,17 +134,33 @@ def compare_whole_processes(input_files, options, out_dir, workers="auto", num_w
     processes)} of this script, of google-research/bert's and of the start-up they share, each
     run as a whole process on input_files with `options` (pretraining_data.Options)."""
     if importlib.util.find_spec("bert") is None:
-        raise app.UsageError("--whole_process needs google-research/bert's generator: "
-                             "pip install -r bench/requirements-peer.txt")
+        raise app.UsageError(
+            "--whole_process needs google-research/bert's generator: "
+            "pip install -r bench/requirements-peer.txt"
+        )
     shared = [f"--input_file={','.join(input_files)}", f"--vocab_file={options.vocab_file}"] + [
-        f"--{name}={getattr(options, name)}" for name in (
-            "do_lower_case", "do_whole_word_mask", "max_seq_length", "max_predictions_per_seq",
-            "random_seed", "dupe_factor", "masked_lm_prob", "short_seq_prob")]
+        f"--{name}={getattr(options, name)}"
+        for name in (
+            "do_lower_case",
+            "do_whole_word_mask",
+            "max_seq_length",
+            "max_predictions_per_seq",
+            "random_seed",
+            "dupe_factor",
+            "masked_lm_prob",
+            "short_seq_prob",
+        )
+    ]
     output = f"--output_file={os.path.join(out_dir, 'whole-process.tfrecord')}"
     contenders = {
-        "bert_tf": ["-m", "bert_tf.data_prep.create_pretraining_data", output, *shared,
-                    f"--workers={workers}"]
-                   + ([f"--num_workers={num_workers}"] if num_workers else []),
+        "bert_tf": [
+            "-m",
+            "bert_tf.data_prep.create_pretraining_data",
+            output,
+            *shared,
+            f"--workers={workers}",
+        ]
+        + ([f"--num_workers={num_workers}"] if num_workers else []),
         "google-research/bert": ["-m", "bert.create_pretraining_data", output, *shared],
         "start-up alone": ["-c", "import tensorflow, tensorflow_text"],
     }
@@ -141,11 +169,16 @@ def compare_whole_processes(input_files, options, out_dir, workers="auto", num_w
     for name, args in contenders.items():
         figures[name] = whole_process([sys.executable, *args])
         wall, largest, together = figures[name]
-        print(f"  {name:>20}: wall {wall:.2f} s, peak RSS {largest:.0f} MiB (largest process), "
-              f"{together:.0f} MiB (all its processes)", flush=True)
+        print(
+            f"  {name:>20}: wall {wall:.2f} s, peak RSS {largest:.0f} MiB (largest process), "
+            f"{together:.0f} MiB (all its processes)",
+            flush=True,
+        )
     ours, original = figures["bert_tf"], figures["google-research/bert"]
-    print(f"bert_tf / google-research/bert: {original[0] / ours[0]:.1f}x faster, "
-          f"{ours[2] / original[2]:.2f}x its peak RSS (all processes)  ({hardware.describe()})")
+    print(
+        f"bert_tf / google-research/bert: {original[0] / ours[0]:.1f}x faster, "
+        f"{ours[2] / original[2]:.2f}x its peak RSS (all processes)  ({hardware.describe()})"
+    )
     return figures
 
 
@@ -155,15 +188,24 @@ def cpu_seconds():
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def measure(input_files, options, *, num_output_files=1, split_input=0, min_input_mb=0,
-              whole_process=False, workers="auto", num_workers=None):
+def measure(
+    input_files,
+    options,
+    *,
+    num_output_files=1,
+    split_input=0,
+    min_input_mb=0,
+    whole_process=False,
+    workers="auto",
+    num_workers=None,
+):
     """Runs create_pretraining_data on input_files with `options` (pretraining_data.Options),
     prints the figures and returns them: {"cpu", "input_mib", "wall", "cpu_seconds",
     "instances_per_second", "tokens_per_second", "whole_process": compare_whole_processes'
     figures, or None}."""
     # create_pretraining_data imports these itself; imported first so the timing leaves out the
     # imports. Not at the top: worker processes re-import this script and must not load TF.
-    from bert_tf.data_prep import chunk_tokenizer, record_writer  # noqa: F401 pylint: disable=C0415
+    from bert_tf.data_prep import chunk_tokenizer, record_writer  # noqa: F401
 
     cpu = hardware.describe()
     print(f"cpu: {cpu}")
@@ -177,36 +219,59 @@ def measure(input_files, options, *, num_output_files=1, split_input=0, min_inpu
         load_before = os.getloadavg()[0]
         start_wall, start_cpu = time.perf_counter(), cpu_seconds()
         summary = pretraining_data.create_pretraining_data(
-            input_files, outputs, options, num_workers=num_workers, workers=workers)
+            input_files, outputs, options, num_workers=num_workers, workers=workers
+        )
         wall = time.perf_counter() - start_wall
         cpu_used = cpu_seconds() - start_cpu
         output_bytes = sum(os.path.getsize(p) for p in outputs)
         peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(summary.describe())
-        print(f"{len(input_files)} input files ({input_mib:.1f} MiB) -> {len(outputs)} output "
-              f"files, {output_bytes / 2**20:.1f} MiB")
-        print(f"wall {wall:.2f} s, CPU {cpu_used:.2f} s (this process and its workers); "
-              f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
-        print(f"instances/s {summary.instances / wall:,.0f}; "
-              f"CPU {1e6 * cpu_used / max(summary.instances, 1):.1f} us per instance  ({cpu})")
+        print(
+            f"{len(input_files)} input files ({input_mib:.1f} MiB) -> {len(outputs)} output "
+            f"files, {output_bytes / 2**20:.1f} MiB"
+        )
+        print(
+            f"wall {wall:.2f} s, CPU {cpu_used:.2f} s (this process and its workers); "
+            f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
+        )
+        print(
+            f"instances/s {summary.instances / wall:,.0f}; "
+            f"CPU {1e6 * cpu_used / max(summary.instances, 1):.1f} us per instance  ({cpu})"
+        )
         print(f"tokens/s {summary.tokens / wall:,.0f}")
-        print(f"peak RSS: this process {peak_self:.0f} MiB, largest process making records "
-              f"{summary.peak_worker_rss_mib:.0f} MiB (this one when the workers are threads)",
-              flush=True)
-        processes = (compare_whole_processes(input_files, options, out_dir, workers, num_workers)
-                     if whole_process else None)
-    return {"cpu": cpu, "input_mib": input_mib, "wall": wall, "cpu_seconds": cpu_used,
-            "instances_per_second": summary.instances / wall,
-            "tokens_per_second": summary.tokens / wall, "whole_process": processes}
+        print(
+            f"peak RSS: this process {peak_self:.0f} MiB, largest process making records "
+            f"{summary.peak_worker_rss_mib:.0f} MiB (this one when the workers are threads)",
+            flush=True,
+        )
+        processes = (
+            compare_whole_processes(input_files, options, out_dir, workers, num_workers)
+            if whole_process
+            else None
+        )
+    return {
+        "cpu": cpu,
+        "input_mib": input_mib,
+        "wall": wall,
+        "cpu_seconds": cpu_used,
+        "instances_per_second": summary.instances / wall,
+        "tokens_per_second": summary.tokens / wall,
+        "whole_process": processes,
+    }
 
 
 def main(argv):
     del argv
-    measure(pretraining_data.expand_input_patterns(FLAGS.input_file),
-            create_pretraining_data.options_from_flags(),
-            num_output_files=FLAGS.num_output_files, split_input=FLAGS.split_input,
-            min_input_mb=FLAGS.min_input_mb, whole_process=FLAGS.whole_process,
-            workers=FLAGS.workers, num_workers=FLAGS.num_workers)
+    measure(
+        pretraining_data.expand_input_patterns(FLAGS.input_file),
+        create_pretraining_data.options_from_flags(),
+        num_output_files=FLAGS.num_output_files,
+        split_input=FLAGS.split_input,
+        min_input_mb=FLAGS.min_input_mb,
+        whole_process=FLAGS.whole_process,
+        workers=FLAGS.workers,
+        num_workers=FLAGS.num_workers,
+    )
 
 
 if __name__ == "__main__":

@@ -31,10 +31,18 @@ flags.DEFINE_integer("save_checkpoints_steps", 40, "Steps between checkpoints an
 FLAGS = flags.FLAGS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEMO_CONFIG = {"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 2,
-               "intermediate_size": 256, "hidden_act": "gelu", "hidden_dropout_prob": 0.1,
-               "attention_probs_dropout_prob": 0.1, "max_position_embeddings": 128,
-               "type_vocab_size": 2, "initializer_range": 0.02}
+DEMO_CONFIG = {
+    "hidden_size": 64,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "intermediate_size": 256,
+    "hidden_act": "gelu",
+    "hidden_dropout_prob": 0.1,
+    "attention_probs_dropout_prob": 0.1,
+    "max_position_embeddings": 128,
+    "type_vocab_size": 2,
+    "initializer_range": 0.02,
+}
 
 
 def write_vocab(data_dir, path):
@@ -43,8 +51,12 @@ def write_vocab(data_dir, path):
         with open(os.path.join(data_dir, name), encoding="utf-8") as f:
             words.update(f.read().lower().split())
     characters = string.ascii_lowercase + string.digits + string.punctuation
-    tokens = (["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + list(characters)
-              + ["##" + c for c in characters] + sorted(words - set(characters)))
+    tokens = (
+        ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+        + list(characters)
+        + ["##" + c for c in characters]
+        + sorted(words - set(characters))
+    )
     with open(path, "w", encoding="utf-8") as f:
         f.write("".join(token + "\n" for token in dict.fromkeys(tokens)))
     return path
@@ -60,8 +72,11 @@ class Clock:
     def __init__(self):
         self.loops, self.runs, self.saves = [], [], []  # (seconds, steps) / seconds
         self.first_loop_start = None
-        patched = {(Trainer, "run_steps"): self._loop, (evaluation.Predictor, "__call__"):
-                   self._run, (Trainer, "_save_checkpoint"): self._save}
+        patched = {
+            (Trainer, "run_steps"): self._loop,
+            (evaluation.Predictor, "__call__"): self._run,
+            (Trainer, "_save_checkpoint"): self._save,
+        }
         self._originals = {key: getattr(*key) for key in patched}
         for (owner, name), wrap in patched.items():
             setattr(owner, name, wrap(getattr(owner, name)))
@@ -75,6 +90,7 @@ class Clock:
             metrics = {key: value.numpy() for key, value in metrics.items()}
             self.loops.append((time.perf_counter() - start, num_steps))
             return metrics, bad_step
+
         return timed
 
     def _run(self, predict):
@@ -83,6 +99,7 @@ class Clock:
             outputs = predict(predictor, dataset_fn, batch_size)
             self.runs.append(time.perf_counter() - start)
             return outputs
+
         return timed
 
     def _save(self, save):
@@ -91,6 +108,7 @@ class Clock:
             path = save(trainer, checkpoint_number)
             self.saves.append(time.perf_counter() - start)
             return path
+
         return timed
 
     def close(self):
@@ -100,14 +118,21 @@ class Clock:
     def split(self):
         """(steps, tracing of the first loop, dev runs, tracing of the first run) seconds."""
         later = self.loops[1:]
-        per_step = (sum(s for s, _ in later) / sum(n for _, n in later) if later
-                    else self.loops[0][0] / self.loops[0][1])
+        per_step = (
+            sum(s for s, _ in later) / sum(n for _, n in later)
+            if later
+            else self.loops[0][0] / self.loops[0][1]
+        )
         first_steps = per_step * self.loops[0][1]
         steps = first_steps + sum(s for s, _ in later)
         per_run = sum(self.runs[1:]) / len(self.runs[1:]) if len(self.runs) > 1 else 0.0
         runs = per_run * len(self.runs) if len(self.runs) > 1 else sum(self.runs)
-        return (steps, max(self.loops[0][0] - first_steps, 0.0), runs,
-                max(sum(self.runs) - runs, 0.0))
+        return (
+            steps,
+            max(self.loops[0][0] - first_steps, 0.0),
+            runs,
+            max(sum(self.runs) - runs, 0.0),
+        )
 
 
 def run(name, config, vocab, data_dir, workdir):
@@ -115,11 +140,19 @@ def run(name, config, vocab, data_dir, workdir):
     with open(config_file, "w", encoding="utf-8") as f:
         json.dump(config, f)
     options = FinetuningOptions(
-        bert_config_file=config_file, vocab_file=vocab, output_dir=os.path.join(workdir, "out"),
-        do_train=True, do_eval=True, max_seq_length=32, train_batch_size=16,
-        learning_rate=5e-4, num_train_epochs=FLAGS.num_train_epochs,
+        bert_config_file=config_file,
+        vocab_file=vocab,
+        output_dir=os.path.join(workdir, "out"),
+        do_train=True,
+        do_eval=True,
+        max_seq_length=32,
+        train_batch_size=16,
+        learning_rate=5e-4,
+        num_train_epochs=FLAGS.num_train_epochs,
         save_checkpoints_steps=FLAGS.save_checkpoints_steps,
-        log_steps=FLAGS.save_checkpoints_steps, seed=1)
+        log_steps=FLAGS.save_checkpoints_steps,
+        seed=1,
+    )
     task = GlueTask("sst2", Tokenizer(vocab, do_lower_case=True), 32, data_dir=data_dir)
     clock = Clock()
     start = time.perf_counter()
@@ -132,20 +165,26 @@ def run(name, config, vocab, data_dir, workdir):
     steps, loop_tracing, runs, run_tracing = clock.split()
     start_up = clock.first_loop_start - start + loop_tracing + run_tracing
     overhead = total - start_up - steps - runs
-    print(f"{name}: {hardware.describe()}  {sum(n for _, n in clock.loops)} steps, "
-          f"{len(clock.saves)} checkpoints, {len(clock.runs)} model runs over dev, accuracy "
-          f"{results.get('accuracy', float('nan')):.3f}")
-    print(f"  total {total:.1f} s = start-up {start_up:.1f} s (data, model, tracing) + steps "
-          f"{steps:.1f} s + dev evaluations {runs:.1f} s + overhead {overhead:.1f} s (checkpoint "
-          f"saves {sum(clock.saves):.1f} s): {overhead / steps:.0%} of the training time "
-          f"(target <= 10%), {(overhead - sum(clock.saves)) / steps:.0%} besides the saves")
+    print(
+        f"{name}: {hardware.describe()}  {sum(n for _, n in clock.loops)} steps, "
+        f"{len(clock.saves)} checkpoints, {len(clock.runs)} model runs over dev, accuracy "
+        f"{results.get('accuracy', float('nan')):.3f}"
+    )
+    print(
+        f"  total {total:.1f} s = start-up {start_up:.1f} s (data, model, tracing) + steps "
+        f"{steps:.1f} s + dev evaluations {runs:.1f} s + overhead {overhead:.1f} s (checkpoint "
+        f"saves {sum(clock.saves):.1f} s): {overhead / steps:.0%} of the training time "
+        f"(target <= 10%), {(overhead - sum(clock.saves)) / steps:.0%} besides the saves"
+    )
 
 
 def main(argv):
     del argv
     data_dir = os.path.join(ROOT, FLAGS.data_dir)
-    with open(os.path.join(ROOT, "official_configs",
-                           "bert_tiny_uncased_L-2_H-128_A-2.json"), encoding="utf-8") as f:
+    with open(
+        os.path.join(ROOT, "official_configs", "bert_tiny_uncased_L-2_H-128_A-2.json"),
+        encoding="utf-8",
+    ) as f:
         tiny = json.load(f)
     for name, config in (("demo-sized (H-64, 2 layers)", DEMO_CONFIG), ("BERT-Tiny", tiny)):
         with tempfile.TemporaryDirectory() as workdir:

@@ -51,21 +51,39 @@ def keras_hub_step(config, data, jit_compile):
     model = keras_hub.models.BertMaskedLM(backbone=backbone, preprocessor=None)
     model.compile(
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        optimizer=keras.optimizers.AdamW(1e-4, weight_decay=0.01, epsilon=1e-6, global_clipnorm=1.0),
-        weighted_metrics=[], jit_compile=jit_compile)
-    inputs = {"token_ids": data["input_word_ids"], "segment_ids": data["input_type_ids"],
-              "padding_mask": data["input_mask"], "mask_positions": data["masked_lm_positions"]}
+        optimizer=keras.optimizers.AdamW(
+            1e-4, weight_decay=0.01, epsilon=1e-6, global_clipnorm=1.0
+        ),
+        weighted_metrics=[],
+        jit_compile=jit_compile,
+    )
+    inputs = {
+        "token_ids": data["input_word_ids"],
+        "segment_ids": data["input_type_ids"],
+        "padding_mask": data["input_mask"],
+        "mask_positions": data["masked_lm_positions"],
+    }
     dataset = tf.data.Dataset.from_tensors(
-        (inputs, data["masked_lm_ids"], data["masked_lm_weights"])).repeat()
+        (inputs, data["masked_lm_ids"], data["masked_lm_weights"])
+    ).repeat()
     return lambda steps: model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
 
 
 PEER = "keras-hub, jit_compile"
 
 
-def measure(bert_config_file, *, seq_length=128, batch_size=8, max_predictions_per_seq=20,
-            warmup_steps=2, steps=10, rounds=3, bert_tf_without_xla=True,
-            keras_hub_without_jit=True):
+def measure(
+    bert_config_file,
+    *,
+    seq_length=128,
+    batch_size=8,
+    max_predictions_per_seq=20,
+    warmup_steps=2,
+    steps=10,
+    rounds=3,
+    bert_tf_without_xla=True,
+    keras_hub_without_jit=True,
+):
     """Times the steps in turns, prints the figures and returns them: {"cpu", "ratios": {our
     step's name: (best, median) of keras-hub's jit_compile step's time over ours},
     "most_reachable": the speed-up over that step that its matmuls alone would give}."""
@@ -79,7 +97,8 @@ def measure(bert_config_file, *, seq_length=128, batch_size=8, max_predictions_p
         contenders = {"bert_tf": train_step.pretraining_step(config, data, output_dir)}
         if bert_tf_without_xla:
             contenders["bert_tf --noenable_xla"] = train_step.pretraining_step(
-                config, data, os.path.join(output_dir, "without_xla"), enable_xla=False)
+                config, data, os.path.join(output_dir, "without_xla"), enable_xla=False
+            )
         contenders[PEER] = keras_hub_step(config, data, jit_compile=True)
         if keras_hub_without_jit:
             contenders["keras-hub"] = keras_hub_step(config, data, jit_compile=False)
@@ -93,34 +112,48 @@ def measure(bert_config_file, *, seq_length=128, batch_size=8, max_predictions_p
             matmuls_alone.append(flops / train_step.matmuls_flops_per_second(products, repeats=1))
             for name, run_steps in contenders.items():
                 times[name].append(train_step.seconds_per_step(run_steps, steps))
-            print(f"round {round_index + 1}: " + ", ".join(
-                f"{name} {times[name][-1][0]:.2f} s/step" for name in contenders)
+            print(
+                f"round {round_index + 1}: "
+                + ", ".join(f"{name} {times[name][-1][0]:.2f} s/step" for name in contenders)
                 + f"; the step's matmuls alone {matmuls_alone[-1]:.2f} s"
-                + f"; 2048^3 matmul {matmul_rates[-1] / 1e9:.0f} GFLOP/s", flush=True)
+                + f"; 2048^3 matmul {matmul_rates[-1] / 1e9:.0f} GFLOP/s",
+                flush=True,
+            )
     matmul_rate = max(matmul_rates)
-    print(f"{config.num_hidden_layers} layers, hidden {config.hidden_size}, seq {seq}, "
-          f"batch {batch}, {preds} predictions, float32; {rounds} rounds of {steps} steps; "
-          f"{flops / 1e9:.1f} GFLOP/step; 2048^3 matmul {matmul_rate / 1e9:.0f} GFLOP/s (best)")
+    print(
+        f"{config.num_hidden_layers} layers, hidden {config.hidden_size}, seq {seq}, "
+        f"batch {batch}, {preds} predictions, float32; {rounds} rounds of {steps} steps; "
+        f"{flops / 1e9:.1f} GFLOP/step; 2048^3 matmul {matmul_rate / 1e9:.0f} GFLOP/s (best)"
+    )
     for name, seconds_by_round in times.items():
         best = min(seconds for seconds, _ in seconds_by_round)
         median = statistics.median(seconds for seconds, _ in seconds_by_round)
         cpu_seconds = statistics.median(cpu_seconds for _, cpu_seconds in seconds_by_round)
-        print(f"{name:>24}: best {best:.2f} s/step ({batch / best:.2f} sequences/s, "
-              f"{flops / best / 1e9:.0f} GFLOP/s, {flops / best / matmul_rate:.0%} of the matmul); "
-              f"median {median:.2f} s/step; {cpu_seconds:.2f} CPU-s/step")
+        print(
+            f"{name:>24}: best {best:.2f} s/step ({batch / best:.2f} sequences/s, "
+            f"{flops / best / 1e9:.0f} GFLOP/s, {flops / best / matmul_rate:.0%} of the matmul); "
+            f"median {median:.2f} s/step; {cpu_seconds:.2f} CPU-s/step"
+        )
     # Both steps run the same products through the same matmul kernels, so no step can take
     # less than those products alone: the floor of any speed-up over keras-hub.
     floor = min(matmuls_alone)
     peer_best = min(times[PEER])[0]
-    ratios = {name: (peer_best / min(times[name])[0],
-                     statistics.median(p / o for (p, _), (o, _) in zip(times[PEER], times[name])))
-              for name in contenders if name.startswith("bert_tf")}
+    ratios = {
+        name: (
+            peer_best / min(times[name])[0],
+            statistics.median(p / o for (p, _), (o, _) in zip(times[PEER], times[name])),
+        )
+        for name in contenders
+        if name.startswith("bert_tf")
+    }
     for name, (best, median) in ratios.items():
         print(f"{name} / {PEER}: {best:.2f}x (best), {median:.2f}x (median of the rounds)  ({cpu})")
-    print(f"the step's matmuls alone, at their shapes: {floor:.2f} s (best); a step at 1.3x "
-          f"{PEER}'s best would take {peer_best / 1.3:.2f} s, "
-          f"{'less than' if peer_best / 1.3 < floor else 'more than'} its matmuls; "
-          f"the most any step could reach is {peer_best / floor:.2f}x {PEER}")
+    print(
+        f"the step's matmuls alone, at their shapes: {floor:.2f} s (best); a step at 1.3x "
+        f"{PEER}'s best would take {peer_best / 1.3:.2f} s, "
+        f"{'less than' if peer_best / 1.3 < floor else 'more than'} its matmuls; "
+        f"the most any step could reach is {peer_best / floor:.2f}x {PEER}"
+    )
     return {"cpu": cpu, "ratios": ratios, "most_reachable": peer_best / floor}
 
 
@@ -128,11 +161,17 @@ def main(argv):
     del argv
     if FLAGS.dtype != "float32":
         raise app.UsageError(f"--dtype={FLAGS.dtype}: this comparison runs in float32 only")
-    measure(FLAGS.bert_config_file, seq_length=FLAGS.seq_length, batch_size=FLAGS.batch_size,
-            max_predictions_per_seq=FLAGS.max_predictions_per_seq,
-            warmup_steps=FLAGS.warmup_steps, steps=FLAGS.steps, rounds=FLAGS.rounds,
-            bert_tf_without_xla=FLAGS.bert_tf_without_xla,
-            keras_hub_without_jit=FLAGS.keras_hub_without_jit)
+    measure(
+        FLAGS.bert_config_file,
+        seq_length=FLAGS.seq_length,
+        batch_size=FLAGS.batch_size,
+        max_predictions_per_seq=FLAGS.max_predictions_per_seq,
+        warmup_steps=FLAGS.warmup_steps,
+        steps=FLAGS.steps,
+        rounds=FLAGS.rounds,
+        bert_tf_without_xla=FLAGS.bert_tf_without_xla,
+        keras_hub_without_jit=FLAGS.keras_hub_without_jit,
+    )
 
 
 if __name__ == "__main__":

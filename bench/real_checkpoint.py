@@ -29,6 +29,8 @@ def minilm_directory():
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     if digest.hexdigest() != WEIGHTS_MD5:
-        raise ValueError(f"{weights}: md5 {digest.hexdigest()}, expected {WEIGHTS_MD5} "
-                         "(all-MiniLM-L6-v2 as published); reinstall with: " + INSTALL)
+        raise ValueError(
+            f"{weights}: md5 {digest.hexdigest()}, expected {WEIGHTS_MD5} "
+            "(all-MiniLM-L6-v2 as published); reinstall with: " + INSTALL
+        )
     return directory

@@ -42,10 +42,14 @@ flags.DEFINE_string("bert_config_file", None, "bert_config.json of the model.")
 flags.DEFINE_integer("seq_length", 128, "Sequence length.")
 flags.DEFINE_integer("batch_size", 8, "Batch size.")
 flags.DEFINE_integer("max_predictions_per_seq", 20, "Masked positions per sequence.")
-flags.DEFINE_enum("dtype", "float32", ["float32", "mixed_float16", "mixed_bfloat16"],
-                  "Compute precision.")
-flags.DEFINE_bool("enable_xla", engine.EngineOptions.enable_xla, "Compile the forward and "
-                  "backward pass with XLA (the scripts' default).")
+flags.DEFINE_enum(
+    "dtype", "float32", ["float32", "mixed_float16", "mixed_bfloat16"], "Compute precision."
+)
+flags.DEFINE_bool(
+    "enable_xla",
+    engine.EngineOptions.enable_xla,
+    "Compile the forward and backward pass with XLA (the scripts' default).",
+)
 flags.DEFINE_integer("warmup_steps", 2, "Untimed steps first (tracing, compilation).")
 flags.DEFINE_integer("steps", 10, "Timed steps, run as one loop call.")
 flags.mark_flag_as_required("bert_config_file")
@@ -73,7 +77,7 @@ def matmul_flops_per_second(n=2048, repeats=10, dtype=tf.float32):
         start = time.perf_counter()
         matmul(a, b).numpy()
         best = min(best, time.perf_counter() - start)
-    return 2 * n ** 3 / best, 2 * n ** 3 * repeats / (time.process_time() - cpu_start)
+    return 2 * n**3 / best, 2 * n**3 * repeats / (time.process_time() - cpu_start)
 
 
 def step_matmuls(config, batch, seq, predictions):
@@ -97,9 +101,11 @@ def step_matmuls(config, batch, seq, predictions):
     products = []
     for count, m, k, n, dims in forward:
         flops = 2 * int(np.prod(dims)) * m * k * n
-        products += [(count, dims + (m, k), dims + (k, n), False, False, flops),
-                     (count, dims + (m, n), dims + (k, n), False, True, flops),
-                     (count, dims + (m, k), dims + (m, n), True, False, flops)]
+        products += [
+            (count, dims + (m, k), dims + (k, n), False, False, flops),
+            (count, dims + (m, n), dims + (k, n), False, True, flops),
+            (count, dims + (m, k), dims + (m, n), True, False, flops),
+        ]
     return products
 
 
@@ -142,31 +148,53 @@ def synthetic_batch(config, batch, seq, predictions):
         "input_mask": tf.ones((batch, seq), tf.int32),
         "input_type_ids": tf.zeros((batch, seq), tf.int32),
         "masked_lm_positions": tf.constant(rng.integers(0, seq, (batch, predictions)), tf.int32),
-        "masked_lm_ids": tf.constant(rng.integers(0, config.vocab_size, (batch, predictions)),
-                                     tf.int32),
+        "masked_lm_ids": tf.constant(
+            rng.integers(0, config.vocab_size, (batch, predictions)), tf.int32
+        ),
         "masked_lm_weights": tf.ones((batch, predictions), tf.float32),
         "next_sentence_labels": tf.zeros((batch,), tf.int32),
     }
 
 
-def pretraining_step(config, data, output_dir, dtype="float32",
-                     enable_xla=engine.EngineOptions.enable_xla):
+def pretraining_step(
+    config, data, output_dir, dtype="float32", enable_xla=engine.EngineOptions.enable_xla
+):
     """Builds BertPretrainer's trainer on `data` repeated; returns run(steps), which blocks."""
     batch = int(data["input_word_ids"].shape[0])
-    options = engine.EngineOptions(output_dir=output_dir, learning_rate=1e-4, dtype=dtype,
-                                   enable_xla=enable_xla)
+    options = engine.EngineOptions(
+        output_dir=output_dir, learning_rate=1e-4, dtype=dtype, enable_xla=enable_xla
+    )
     strategy = engine.start(options)
     with strategy.scope():
         model = BertPretrainer(BertEncoder(config))
-    trainer = engine.create_trainer(options, strategy, model, pretraining_losses, batch,
-                                    num_train_steps=10000, num_warmup_steps=100)
-    iterator = iter(trainer.distribute_dataset(
-        lambda batch_size, context: tf.data.Dataset.from_tensors(data).repeat()))
+    trainer = engine.create_trainer(
+        options,
+        strategy,
+        model,
+        pretraining_losses,
+        batch,
+        num_train_steps=10000,
+        num_warmup_steps=100,
+    )
+    iterator = iter(
+        trainer.distribute_dataset(
+            lambda batch_size, context: tf.data.Dataset.from_tensors(data).repeat()
+        )
+    )
     return lambda steps: trainer.run_steps(iterator, steps)[0]["loss"].numpy()
 
 
-def measure(bert_config_file, *, seq_length=128, batch_size=8, max_predictions_per_seq=20,
-            dtype="float32", enable_xla=engine.EngineOptions.enable_xla, warmup_steps=2, steps=10):
+def measure(
+    bert_config_file,
+    *,
+    seq_length=128,
+    batch_size=8,
+    max_predictions_per_seq=20,
+    dtype="float32",
+    enable_xla=engine.EngineOptions.enable_xla,
+    warmup_steps=2,
+    steps=10,
+):
     """Times the step, prints its figures and returns them: {"cpu", "sequences_per_second",
     "model_gflops", "matmul_gflops", "model_over_matmul", "cpu_second_ratio"} (the model's
     FLOP per CPU-second over the matmul's), with mixed_bfloat16 also "bfloat16_matmul_gflops",
@@ -192,45 +220,68 @@ def measure(bert_config_file, *, seq_length=128, batch_size=8, max_predictions_p
         shapes_rate = matmuls_flops_per_second(step_matmuls(config, batch, seq, preds))
     flops = step_flops(config, batch, seq, preds)
     model_rate = flops / seconds
-    figures = {"cpu": hardware.describe(), "sequences_per_second": batch / seconds,
-               "model_gflops": model_rate / 1e9, "matmul_gflops": matmul_rate / 1e9,
-               "model_over_matmul": model_rate / matmul_rate,
-               "cpu_second_ratio": flops / cpu_seconds / matmul_cpu_rate}
+    figures = {
+        "cpu": hardware.describe(),
+        "sequences_per_second": batch / seconds,
+        "model_gflops": model_rate / 1e9,
+        "matmul_gflops": matmul_rate / 1e9,
+        "model_over_matmul": model_rate / matmul_rate,
+        "cpu_second_ratio": flops / cpu_seconds / matmul_cpu_rate,
+    }
     print(f"cpu: {figures['cpu']}")
-    print(f"config: {os.path.basename(bert_config_file)} ({config.num_hidden_layers} layers, "
-          f"hidden {config.hidden_size})  seq: {seq}  batch: {batch}  predictions: {preds}  "
-          f"dtype: {dtype}  XLA: {'on' if enable_xla else 'off'}")
-    print(f"warmup: {warmup_steps} steps in {warmup_seconds:.1f} s;  timed: {steps} steps, "
-          f"{seconds:.2f} s/step")
+    print(
+        f"config: {os.path.basename(bert_config_file)} ({config.num_hidden_layers} layers, "
+        f"hidden {config.hidden_size})  seq: {seq}  batch: {batch}  predictions: {preds}  "
+        f"dtype: {dtype}  XLA: {'on' if enable_xla else 'off'}"
+    )
+    print(
+        f"warmup: {warmup_steps} steps in {warmup_seconds:.1f} s;  timed: {steps} steps, "
+        f"{seconds:.2f} s/step"
+    )
     print(f"sequences/s: {batch / seconds:.2f}  ({figures['cpu']})")
     print(f"model GFLOP/s: {model_rate / 1e9:.1f}  ({flops / 1e9:.1f} GFLOP/step)")
     print(f"matmul 2048^3 float32 GFLOP/s: {matmul_rate / 1e9:.1f}  (best of before/after)")
     print(f"model / matmul: {model_rate / matmul_rate:.0%}")
     if half:
         half_rate = max(half_before[0], half_after[0])
-        figures.update(bfloat16_matmul_gflops=half_rate / 1e9,
-                       bfloat16_over_float32=half_rate / matmul_rate,
-                       model_over_bfloat16_matmul=model_rate / half_rate)
-        print(f"matmul 2048^3 bfloat16 GFLOP/s: {half_rate / 1e9:.1f}  (best of before/after; "
-              f"{half_rate / matmul_rate:.2f}x float32)")
+        figures.update(
+            bfloat16_matmul_gflops=half_rate / 1e9,
+            bfloat16_over_float32=half_rate / matmul_rate,
+            model_over_bfloat16_matmul=model_rate / half_rate,
+        )
+        print(
+            f"matmul 2048^3 bfloat16 GFLOP/s: {half_rate / 1e9:.1f}  (best of before/after; "
+            f"{half_rate / matmul_rate:.2f}x float32)"
+        )
         print(f"model / bfloat16 matmul: {model_rate / half_rate:.0%}")
-    print(f"the step's matmuls alone, at their shapes: {shapes_rate / 1e9:.1f} GFLOP/s "
-          f"({shapes_rate / matmul_rate:.0%} of the 2048^3 rate); the step reaches "
-          f"{model_rate / shapes_rate:.0%} of it")
+    print(
+        f"the step's matmuls alone, at their shapes: {shapes_rate / 1e9:.1f} GFLOP/s "
+        f"({shapes_rate / matmul_rate:.0%} of the 2048^3 rate); the step reaches "
+        f"{model_rate / shapes_rate:.0%} of it"
+    )
     # On a shared CPU, wall time counts the time other processes held the cores;
     # this process's CPU time does not, so the ratio of FLOP per CPU-second is the
     # figure that compares across load (both sides run on all intra-op threads).
-    print(f"per CPU-second: model {flops / cpu_seconds / 1e9:.1f} GFLOP, matmul "
-          f"{matmul_cpu_rate / 1e9:.1f} GFLOP, ratio {figures['cpu_second_ratio']:.0%}")
+    print(
+        f"per CPU-second: model {flops / cpu_seconds / 1e9:.1f} GFLOP, matmul "
+        f"{matmul_cpu_rate / 1e9:.1f} GFLOP, ratio {figures['cpu_second_ratio']:.0%}"
+    )
     print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return figures
 
 
 def main(argv):
     del argv
-    measure(FLAGS.bert_config_file, seq_length=FLAGS.seq_length, batch_size=FLAGS.batch_size,
-            max_predictions_per_seq=FLAGS.max_predictions_per_seq, dtype=FLAGS.dtype,
-            enable_xla=FLAGS.enable_xla, warmup_steps=FLAGS.warmup_steps, steps=FLAGS.steps)
+    measure(
+        FLAGS.bert_config_file,
+        seq_length=FLAGS.seq_length,
+        batch_size=FLAGS.batch_size,
+        max_predictions_per_seq=FLAGS.max_predictions_per_seq,
+        dtype=FLAGS.dtype,
+        enable_xla=FLAGS.enable_xla,
+        warmup_steps=FLAGS.warmup_steps,
+        steps=FLAGS.steps,
+    )
 
 
 if __name__ == "__main__":

@@ -11,8 +11,11 @@ from absl import app, flags
 
 from bert_tf import cli
 
-flags.DEFINE_string("saved_model_dir", None, "A version directory written by export_saved_model "
-                    "--model_type=classifier, e.g. export/1.")
+flags.DEFINE_string(
+    "saved_model_dir",
+    None,
+    "A version directory written by export_saved_model --model_type=classifier, e.g. export/1.",
+)
 flags.DEFINE_string("text_b", "", "Second sentence of each pair (for pair tasks such as MRPC).")
 flags.mark_flag_as_required("saved_model_dir")
 FLAGS = flags.FLAGS
@@ -26,12 +29,16 @@ def main(argv):
     if not sentences:
         raise app.UsageError("give one or more sentences to classify after the flags")
     serve = tf.saved_model.load(FLAGS.saved_model_dir).signatures["serving_default"]
-    outputs = serve(text_a=tf.constant(sentences), text_b=tf.constant([FLAGS.text_b] * len(sentences)))
-    labels = (outputs["label"].numpy().astype(str) if "label" in outputs
-              else outputs["label_id"].numpy().astype(str))
+    outputs = serve(
+        text_a=tf.constant(sentences), text_b=tf.constant([FLAGS.text_b] * len(sentences))
+    )
+    labels = (
+        outputs["label"].numpy().astype(str)
+        if "label" in outputs
+        else outputs["label_id"].numpy().astype(str)
+    )
     for sentence, label, probabilities in zip(sentences, labels, outputs["probabilities"].numpy()):
         print(f"{label}\t{probabilities.max():.3f}\t{sentence}")
-
 
 
 def run():

@@ -30,11 +30,14 @@ VERBOSE = any(arg.startswith(("--verbosity", "-v")) for arg in sys.argv[1:])
 # What TensorFlow 2.21 writes to stderr while it imports, before its log level applies.
 _STARTUP_LINE = re.compile(
     rb"All log messages before absl::InitializeLog\(\) is called|\] oneDNN custom operations"
-    rb"|cudart_stub\.cc|cpu_feature_guard\.cc|^To enable the following instructions")
+    rb"|cudart_stub\.cc|cpu_feature_guard\.cc|^To enable the following instructions"
+)
 
 # The packages whose INFO lines a plain log shows (TensorFlow's own go unless --verbosity).
-_OUR_DIRS = tuple(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), name)
-                  for name in ("bert_tf", "data_prep"))
+_OUR_DIRS = tuple(
+    os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), name)
+    for name in ("bert_tf", "data_prep")
+)
 
 
 def _import_tensorflow_without_startup_lines():
@@ -80,8 +83,12 @@ def _plain_logs():
     INFO lines of this project only, not TensorFlow's (what it saves, traces and renames)."""
     handler = absl_logging.get_absl_handler().python_handler
     handler.setFormatter(_PlainFormatter())
-    handler.addFilter(lambda record: record.levelno >= logging.WARNING
-                      or os.path.abspath(record.pathname).startswith(_OUR_DIRS))
+    handler.addFilter(
+        lambda record: (
+            record.levelno >= logging.WARNING
+            or os.path.abspath(record.pathname).startswith(_OUR_DIRS)
+        )
+    )
     log_above_bars(handler)
     tf_logger = logging.getLogger("tensorflow")
     tf_logger.setLevel(logging.WARNING)

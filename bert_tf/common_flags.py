@@ -18,8 +18,12 @@ from bert_tf.options import POSITIVE, Options
 
 FLAGS = flags.FLAGS
 
-_DEFINE_BY_TYPE = {str: flags.DEFINE_string, int: flags.DEFINE_integer,
-                   float: flags.DEFINE_float, bool: flags.DEFINE_bool}
+_DEFINE_BY_TYPE = {
+    str: flags.DEFINE_string,
+    int: flags.DEFINE_integer,
+    float: flags.DEFINE_float,
+    bool: flags.DEFINE_bool,
+}
 
 
 def _is_options(field):
@@ -89,10 +93,13 @@ def options_from_flags(options_class, **values):
 
 def define_override_flag():
     """--override_model_settings, for the scripts that read a model directory's settings."""
-    flags.DEFINE_bool("override_model_settings", False,
-                      "Let a flag that contradicts the settings recorded in --init_checkpoint's "
-                      "model directory win (e.g. export at another --max_seq_length, or rename "
-                      "the labels) instead of refusing it.")
+    flags.DEFINE_bool(
+        "override_model_settings",
+        False,
+        "Let a flag that contradicts the settings recorded in --init_checkpoint's "
+        "model directory win (e.g. export at another --max_seq_length, or rename "
+        "the labels) instead of refusing it.",
+    )
 
 
 def _same(name, given, recorded):
@@ -100,8 +107,10 @@ def _same(name, given, recorded):
     from bert_tf.file_io import read_text
 
     if name == "bert_config_file":
-        return (BertConfig.from_json_file(given).to_dict()
-                == BertConfig.from_json_file(recorded).to_dict())
+        return (
+            BertConfig.from_json_file(given).to_dict()
+            == BertConfig.from_json_file(recorded).to_dict()
+        )
     if name == "vocab_file":
         return read_text(given).split() == read_text(recorded).split()
     if name == "label_list":
@@ -124,9 +133,14 @@ def settle(names):
     settings = find_settings(FLAGS.init_checkpoint)
     if settings is None:
         return None
-    recorded = {**settings.task_options,
-                **{name: value for name, value in dataclasses.asdict(settings).items()
-                   if value is not None and name != "task_options"}}
+    recorded = {
+        **settings.task_options,
+        **{
+            name: value
+            for name, value in dataclasses.asdict(settings).items()
+            if value is not None and name != "task_options"
+        },
+    }
     for name in names:
         if recorded.get(name) is None:
             continue
@@ -139,7 +153,8 @@ def settle(names):
             raise app.UsageError(
                 f"--{name}={shown} contradicts the model directory {settings.directory}, "
                 f"which records {name}={was}; leave the flag out, or pass "
-                "--override_model_settings to use it anyway")
+                "--override_model_settings to use it anyway"
+            )
     return settings
 
 
@@ -147,8 +162,10 @@ def require(*names):
     """A UsageError naming the first of `names` that is neither given nor recorded."""
     for name in names:
         if FLAGS[name].value is None:
-            raise app.UsageError(f"--{name} is needed: give it, or an --init_checkpoint whose "
-                                 "model directory records it")
+            raise app.UsageError(
+                f"--{name} is needed: give it, or an --init_checkpoint whose "
+                "model directory records it"
+            )
 
 
 def define_finetuning_flags(**defaults):

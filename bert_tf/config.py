@@ -10,16 +10,22 @@ from bert_tf.file_io import read_text, write_text_atomically
 # The shipped configs: official_configs/ beside the package in a checkout, inside it once
 # installed (pyproject.toml maps the folder to bert_tf/official_configs).
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-OFFICIAL_CONFIG_DIRS = (os.path.join(_PACKAGE_DIR, "official_configs"),
-                        os.path.join(os.path.dirname(_PACKAGE_DIR), "official_configs"))
+OFFICIAL_CONFIG_DIRS = (
+    os.path.join(_PACKAGE_DIR, "official_configs"),
+    os.path.join(os.path.dirname(_PACKAGE_DIR), "official_configs"),
+)
 
 HIDDEN_ACTIVATIONS = ("gelu", "gelu_exact", "gelu_new", "relu")
 # A Hugging Face config.json says which library wrote it ("model_type": "bert"); the original
 # bert_config.json and ours never have the key. HF's "gelu" is the erf form; its "gelu_new"
 # and "gelu_pytorch_tanh" are the tanh form (the original's "gelu").
 HUGGINGFACE_KEY = "model_type"
-HUGGINGFACE_ACTIVATIONS = {"gelu": "gelu_exact", "gelu_new": "gelu_new",
-                           "gelu_pytorch_tanh": "gelu_new", "relu": "relu"}
+HUGGINGFACE_ACTIVATIONS = {
+    "gelu": "gelu_exact",
+    "gelu_new": "gelu_new",
+    "gelu_pytorch_tanh": "gelu_new",
+    "relu": "relu",
+}
 
 
 @dataclasses.dataclass
@@ -62,16 +68,26 @@ class BertConfig:
         def fail(field, why):
             raise ConfigError(f"{source}: field '{field}' {why}")
 
-        for field in ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
-                      "intermediate_size", "max_position_embeddings", "type_vocab_size"):
+        for field in (
+            "vocab_size",
+            "hidden_size",
+            "num_hidden_layers",
+            "num_attention_heads",
+            "intermediate_size",
+            "max_position_embeddings",
+            "type_vocab_size",
+        ):
             value = getattr(self, field)
             if isinstance(value, bool) or not isinstance(value, int):
                 fail(field, f"must be an integer, got {value!r}")
             if value <= 0:
                 fail(field, f"must be positive, got {value}")
         if self.hidden_size % self.num_attention_heads:
-            fail("hidden_size", f"({self.hidden_size}) is not divisible by "
-                 f"num_attention_heads ({self.num_attention_heads})")
+            fail(
+                "hidden_size",
+                f"({self.hidden_size}) is not divisible by "
+                f"num_attention_heads ({self.num_attention_heads})",
+            )
         if self.hidden_act not in HIDDEN_ACTIVATIONS:
             fail("hidden_act", f"is {self.hidden_act!r}; expected one of {HIDDEN_ACTIVATIONS}")
         for field in ("hidden_dropout_prob", "attention_probs_dropout_prob"):
@@ -84,14 +100,18 @@ class BertConfig:
     def check_max_seq_length(self, max_seq_length, source="config"):
         """Raises ConfigError when sequences of max_seq_length do not fit the position table."""
         if max_seq_length > self.max_position_embeddings:
-            raise ConfigError(f"max_seq_length={max_seq_length} is longer than "
-                              f"max_position_embeddings={self.max_position_embeddings} of {source}")
+            raise ConfigError(
+                f"max_seq_length={max_seq_length} is longer than "
+                f"max_position_embeddings={self.max_position_embeddings} of {source}"
+            )
 
     def check_vocab_size(self, num_tokens, vocab_file, source="config"):
         """Raises ConfigError when a vocab has ids past the embedding table (vocab_size rows)."""
         if num_tokens > self.vocab_size:
-            raise ConfigError(f"{vocab_file} has {num_tokens} tokens, more than "
-                              f"vocab_size={self.vocab_size} of {source}")
+            raise ConfigError(
+                f"{vocab_file} has {num_tokens} tokens, more than "
+                f"vocab_size={self.vocab_size} of {source}"
+            )
 
     @property
     def head_size(self):
@@ -133,8 +153,9 @@ class BertConfig:
         except FileNotFoundError:
             raise ConfigError(f"{path}: no such config file") from None
         except json.JSONDecodeError as e:
-            raise ConfigError(f"{path}: malformed JSON at line {e.lineno} column {e.colno}: "
-                              f"{e.msg}") from None
+            raise ConfigError(
+                f"{path}: malformed JSON at line {e.lineno} column {e.colno}: {e.msg}"
+            ) from None
         return cls.from_dict(values, source=path)
 
     def to_dict(self):
@@ -152,15 +173,21 @@ def _from_huggingface(values, source):
     """The values of a Hugging Face BERT config.json with the original field meanings."""
     act = values.get("hidden_act")
     if act not in HUGGINGFACE_ACTIVATIONS:
-        raise ConfigError(f"{source}: field 'hidden_act' is {act!r}; expected one of "
-                          f"{sorted(HUGGINGFACE_ACTIVATIONS)}")
+        raise ConfigError(
+            f"{source}: field 'hidden_act' is {act!r}; expected one of "
+            f"{sorted(HUGGINGFACE_ACTIVATIONS)}"
+        )
     # Our LayerNorms use the original epsilon and absolute positions; others would change outputs.
     if values.get("layer_norm_eps", 1e-12) != 1e-12:
-        raise ConfigError(f"{source}: field 'layer_norm_eps' is {values['layer_norm_eps']}; "
-                          "only 1e-12 (the original BERT) is supported")
+        raise ConfigError(
+            f"{source}: field 'layer_norm_eps' is {values['layer_norm_eps']}; "
+            "only 1e-12 (the original BERT) is supported"
+        )
     if values.get("position_embedding_type", "absolute") != "absolute":
-        raise ConfigError(f"{source}: field 'position_embedding_type' is "
-                          f"{values['position_embedding_type']!r}; only 'absolute' is supported")
+        raise ConfigError(
+            f"{source}: field 'position_embedding_type' is "
+            f"{values['position_embedding_type']!r}; only 'absolute' is supported"
+        )
     return {**values, "hidden_act": HUGGINGFACE_ACTIVATIONS[act]}
 
 

@@ -27,53 +27,89 @@ from bert_tf.tasks.squad import SquadOptions
 from bert_tf.tokenization import Tokenizer
 from bert_tf.training.engine import RunOptions
 
-flags.DEFINE_enum("model_type", None, list(MODEL_TYPES),
-                  "What to export: encoder (sequence and pooled output; also writes "
-                  "<version>/preprocessing/, a text -> input ids SavedModel), pretrainer "
-                  "(top-k tokens at each [MASK]), classifier, squad, swag or ner. Default: the "
-                  "model type --init_checkpoint's model directory records; encoder reads the "
-                  "encoder of any of our checkpoints.")
+flags.DEFINE_enum(
+    "model_type",
+    None,
+    list(MODEL_TYPES),
+    "What to export: encoder (sequence and pooled output; also writes "
+    "<version>/preprocessing/, a text -> input ids SavedModel), pretrainer "
+    "(top-k tokens at each [MASK]), classifier, squad, swag or ner. Default: the "
+    "model type --init_checkpoint's model directory records; encoder reads the "
+    "encoder of any of our checkpoints.",
+)
 # --dtype=mixed_bfloat16 serves faster on CPUs that multiply bfloat16 natively (AVX512_BF16,
 # AMX); the README's serving table has the figures.
-common_flags.define_option_flags(RunOptions, init_checkpoint=None,
-                                 names=("bert_config_file", "init_checkpoint", "dtype"))
+common_flags.define_option_flags(
+    RunOptions, init_checkpoint=None, names=("bert_config_file", "init_checkpoint", "dtype")
+)
 common_flags.define_option_flags(TextOptions)
 common_flags.define_option_flags(SquadOptions)
 common_flags.define_option_flags(PoolingOptions)
 common_flags.define_override_flag()
-flags.DEFINE_string("export_dir", None, "The model's base directory (TF Serving's "
-                    "--model_base_path); the version is written in <export_dir>/<version>/.")
-flags.DEFINE_integer("version", None, "Version number (the subdirectory name). Default: one "
-                     "more than the highest existing version, or 1.")
+flags.DEFINE_string(
+    "export_dir",
+    None,
+    "The model's base directory (TF Serving's "
+    "--model_base_path); the version is written in <export_dir>/<version>/.",
+)
+flags.DEFINE_integer(
+    "version",
+    None,
+    "Version number (the subdirectory name). Default: one "
+    "more than the highest existing version, or 1.",
+)
 flags.DEFINE_bool("overwrite", False, "Replace an existing --version instead of refusing.")
-flags.DEFINE_integer("num_labels", None, "classifier: number of classes (1 = regression, "
-                     "output 'score'); ner: number of tags. Implied by --label_list.")
-flags.DEFINE_list("label_list", None, "classifier: class names in logit order (adds the "
-                  "'label' output); ner: tag names in logit order (required).")
+flags.DEFINE_integer(
+    "num_labels",
+    None,
+    "classifier: number of classes (1 = regression, "
+    "output 'score'); ner: number of tags. Implied by --label_list.",
+)
+flags.DEFINE_list(
+    "label_list",
+    None,
+    "classifier: class names in logit order (adds the "
+    "'label' output); ner: tag names in logit order (required).",
+)
 flags.DEFINE_integer("num_choices", 4, "swag: endings per example.")
 flags.DEFINE_integer("top_k", 5, "pretrainer: tokens returned per [MASK].")
-flags.DEFINE_list("function_keys", ["serve_text:serving_default", "serve_token_ids"],
-                  "Serving functions to export, each FUNCTION[:SIGNATURE] (the signature name "
-                  "defaults to the function's), as Model Garden's: serve_text (raw text in) and "
-                  "serve_token_ids (input ids in). Without serve_text the SavedModel holds no "
-                  "tensorflow-text op, for servers built without them: "
-                  "--function_keys=serve_token_ids:serving_default.")
-flags.DEFINE_bool("jit_compile", False, "Run the model as one XLA program, compiled on the "
-                  "first request of each input shape: faster on some CPUs, slower on others "
-                  "(README, Benchmarks); TF Serving then needs "
-                  "--xla_cpu_compilation_enabled=true.")
+flags.DEFINE_list(
+    "function_keys",
+    ["serve_text:serving_default", "serve_token_ids"],
+    "Serving functions to export, each FUNCTION[:SIGNATURE] (the signature name "
+    "defaults to the function's), as Model Garden's: serve_text (raw text in) and "
+    "serve_token_ids (input ids in). Without serve_text the SavedModel holds no "
+    "tensorflow-text op, for servers built without them: "
+    "--function_keys=serve_token_ids:serving_default.",
+)
+flags.DEFINE_bool(
+    "jit_compile",
+    False,
+    "Run the model as one XLA program, compiled on the "
+    "first request of each input shape: faster on some CPUs, slower on others "
+    "(README, Benchmarks); TF Serving then needs "
+    "--xla_cpu_compilation_enabled=true.",
+)
 flags.mark_flags_as_required(["init_checkpoint", "export_dir"])
 # What --init_checkpoint's model directory records, read by main() for the flags left out.
-SETTINGS = ("bert_config_file", "vocab_file", "do_lower_case", "max_seq_length", "label_list",
-            "num_labels", *(field.name for field in dataclasses.fields(SquadOptions)))
+SETTINGS = (
+    "bert_config_file",
+    "vocab_file",
+    "do_lower_case",
+    "max_seq_length",
+    "label_list",
+    "num_labels",
+    *(field.name for field in dataclasses.fields(SquadOptions)),
+)
 
 
 def _head_options(f):
     """The serving module's own arguments for --model_type, from the flags."""
     labels = f.label_list
     if labels and f.num_labels and len(labels) != f.num_labels:
-        raise app.UsageError(f"--label_list has {len(labels)} names but --num_labels="
-                             f"{f.num_labels}")
+        raise app.UsageError(
+            f"--label_list has {len(labels)} names but --num_labels={f.num_labels}"
+        )
     num_labels = len(labels) if labels else f.num_labels
     head = HEADS_BY_TYPE.get(f.model_type)
     if head and head.takes_num_labels and not num_labels:
@@ -93,8 +129,9 @@ def _head_options(f):
     if f.model_type == "encoder":
         return {"pooling": f.pooling, "normalize": f.normalize}
     if f.pooling != "none" or f.normalize:
-        raise app.UsageError(f"--pooling and --normalize are for --model_type=encoder, not "
-                             f"{f.model_type}")
+        raise app.UsageError(
+            f"--pooling and --normalize are for --model_type=encoder, not {f.model_type}"
+        )
     return {}
 
 
@@ -104,8 +141,10 @@ def _function_keys(entries):
     for entry in entries:
         function, _, signature = entry.partition(":")
         if function not in serving_modules.DEFAULT_FUNCTION_KEYS:
-            raise app.UsageError(f"--function_keys: unknown serving function {function!r} in "
-                                 f"{entry!r}; expected serve_text or serve_token_ids")
+            raise app.UsageError(
+                f"--function_keys: unknown serving function {function!r} in "
+                f"{entry!r}; expected serve_text or serve_token_ids"
+            )
         if function in keys:
             raise app.UsageError(f"--function_keys: {function} is given twice")
         keys[function] = signature or function
@@ -127,19 +166,23 @@ def main(argv):
     function_keys = _function_keys(f.function_keys)
     if f.version is not None and not f.overwrite and f.version in existing_versions(f.export_dir):
         # Refused before the model is built; write_version checks again when it renames.
-        raise app.UsageError(f"version {f.version} already exists in {f.export_dir}; pass "
-                             "--overwrite to replace it or choose another --version")
+        raise app.UsageError(
+            f"version {f.version} already exists in {f.export_dir}; pass "
+            "--overwrite to replace it or choose another --version"
+        )
     num_labels = options.get("num_labels") or len(options.get("labels") or [])
     # mixed_bfloat16: float32 weights, bfloat16 products (the model's outputs are cast back).
     encoder = BertEncoder(BertConfig.from_json_file(f.bert_config_file), dtype=f.dtype)
     model = build_model(f.model_type, encoder, num_labels=num_labels)
     load_pretrained(model, f.init_checkpoint)
     tokenizer = Tokenizer(f.vocab_file, do_lower_case=f.do_lower_case)
-    module = model_export.make_serving_module(f.model_type, model, tokenizer, f.max_seq_length,
-                                              jit_compile=f.jit_compile, **options)
+    module = model_export.make_serving_module(
+        f.model_type, model, tokenizer, f.max_seq_length, jit_compile=f.jit_compile, **options
+    )
     try:
-        path = model_export.export_saved_model(module, f.export_dir, f.version, f.overwrite,
-                                               function_keys)
+        path = model_export.export_saved_model(
+            module, f.export_dir, f.version, f.overwrite, function_keys
+        )
     except FileExistsError as error:
         raise app.UsageError(str(error)) from error
     logging.info("Exported %s to %s", f.model_type, path)

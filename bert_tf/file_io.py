@@ -15,7 +15,6 @@ import tensorflow as tf
 
 from bert_tf.errors import ConfigError, DataError
 
-
 # Why a write fails for want of room, as OSError and TensorFlow's C++ file system say it.
 _NO_ROOM = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
 _NO_ROOM_WORDS = tuple(os.strerror(code) for code in _NO_ROOM)
@@ -35,8 +34,9 @@ def no_room_error(error, path):
         code = next((c for c, words in zip(_NO_ROOM, _NO_ROOM_WORDS) if words in message), None)
         if code is None:
             return None
-    no_room = OSError(f"{path}: not written: {os.strerror(code)}; free some space and run the "
-                      "same command again")
+    no_room = OSError(
+        f"{path}: not written: {os.strerror(code)}; free some space and run the same command again"
+    )
     no_room.errno = code  # set apart: OSError(code, message) would print "[Errno N]" first
     return no_room
 
@@ -115,5 +115,7 @@ def read_text(path):
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise DataError(f"{path}:{line}: not UTF-8 (byte {data[error.start]:#04x} at offset "
-                        f"{error.start}); save the file as UTF-8") from None
+        raise DataError(
+            f"{path}:{line}: not UTF-8 (byte {data[error.start]:#04x} at offset "
+            f"{error.start}); save the file as UTF-8"
+        ) from None

@@ -10,8 +10,12 @@ import platform
 CPUINFO = "/proc/cpuinfo"
 # From the oldest to the newest; a CPU's ISA is the newest it has. "avx512" is AVX-512F.
 ISA_LEVELS = ("avx2", "avx512", "avx512_bf16", "amx")
-_CPUINFO_FLAGS = {"avx2": "avx2", "avx512": "avx512f", "avx512_bf16": "avx512_bf16",
-                  "amx": "amx_bf16"}
+_CPUINFO_FLAGS = {
+    "avx2": "avx2",
+    "avx512": "avx512f",
+    "avx512_bf16": "avx512_bf16",
+    "amx": "amx_bf16",
+}
 
 
 @functools.cache

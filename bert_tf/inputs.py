@@ -54,8 +54,9 @@ def _first_example(path):
         for record in tf.data.TFRecordDataset(path).take(1):
             return tf.train.Example.FromString(record.numpy())
     except tf.errors.DataLossError:
-        raise InputError(f"{path}: not a TFRecord file (raw text takes "
-                         "input_format=text)") from None
+        raise InputError(
+            f"{path}: not a TFRecord file (raw text takes input_format=text)"
+        ) from None
     raise InputError(f"{path} holds no records")
 
 
@@ -71,8 +72,9 @@ def find_damaged_record(files):
             for _ in tf.data.TFRecordDataset(path):
                 count += 1
         except tf.errors.DataLossError as error:
-            return InputError(f"{path}: record {count + 1} is truncated or damaged "
-                              f"({error.message})")
+            return InputError(
+                f"{path}: record {count + 1} is truncated or damaged ({error.message})"
+            )
     return None
 
 
@@ -84,10 +86,15 @@ def _ids_out_of_range(path, number, example, vocab_size):
         bad = [value for value in values if not 0 <= value < vocab_size]
         if bad:
             value = max(bad, key=abs)
-            cause = ("a negative id" if value < 0 else
-                     "the records were made with a larger vocab than the model's config has")
-            return InputError(f"{path}: record {number} has {name} {value}, outside the "
-                              f"config's vocab_size={vocab_size} ({cause})")
+            cause = (
+                "a negative id"
+                if value < 0
+                else "the records were made with a larger vocab than the model's config has"
+            )
+            return InputError(
+                f"{path}: record {number} has {name} {value}, outside the "
+                f"config's vocab_size={vocab_size} ({cause})"
+            )
     return None
 
 
@@ -103,8 +110,9 @@ def find_ids_out_of_range(files, vocab_size, max_records=None):
         if max_records is not None:
             dataset = dataset.take(max_records)
         for number, record in enumerate(dataset, 1):
-            error = _ids_out_of_range(path, number, tf.train.Example.FromString(record.numpy()),
-                                      vocab_size)
+            error = _ids_out_of_range(
+                path, number, tf.train.Example.FromString(record.numpy()), vocab_size
+            )
             if error:
                 return error
     return None
@@ -131,17 +139,23 @@ def check_record_shapes(path, max_seq_length, max_predictions_per_seq):
     elif "input_word_ids" in keys:
         names = _MODEL_GARDEN_NAMES
     else:
-        raise InputError(f"records in {path} have neither input_ids nor input_word_ids "
-                         f"(features: {sorted(keys)})")
+        raise InputError(
+            f"records in {path} have neither input_ids nor input_word_ids "
+            f"(features: {sorted(keys)})"
+        )
     ids_name = next(iter(names))
     seq_length = _feature_length(example, ids_name)
     if seq_length != max_seq_length:
-        raise InputError(f"records in {path} have max_seq_length={seq_length} "
-                         f"but max_seq_length={max_seq_length} was given")
+        raise InputError(
+            f"records in {path} have max_seq_length={seq_length} "
+            f"but max_seq_length={max_seq_length} was given"
+        )
     num_predictions = _feature_length(example, "masked_lm_positions")
     if num_predictions != max_predictions_per_seq:
-        raise InputError(f"records in {path} have max_predictions_per_seq={num_predictions} "
-                         f"but max_predictions_per_seq={max_predictions_per_seq} was given")
+        raise InputError(
+            f"records in {path} have max_predictions_per_seq={num_predictions} "
+            f"but max_predictions_per_seq={max_predictions_per_seq} was given"
+        )
     return names
 
 
@@ -149,9 +163,10 @@ def to_model_inputs(features, names=_ORIGINAL_NAMES):
     """One example's features (record names, int64) -> the model's names, int32 ids and a
     scalar next_sentence_labels."""
     # int64 is what tf.train.Example stores; the model and TPUs want int32.
-    inputs = {names.get(key, key): (value if value.dtype == tf.float32
-                                    else tf.cast(value, tf.int32))
-              for key, value in features.items()}
+    inputs = {
+        names.get(key, key): (value if value.dtype == tf.float32 else tf.cast(value, tf.int32))
+        for key, value in features.items()
+    }
     inputs["next_sentence_labels"] = inputs["next_sentence_labels"][0]
     return inputs
 
@@ -163,9 +178,12 @@ IDS_OUT_OF_RANGE = "token ids outside [0, vocab_size)"
 def _decoder(names, max_seq_length, max_predictions_per_seq, vocab_size=None):
     ids_name, type_ids_name = names  # the records' spelling of input_ids and segment_ids
     spelling = {"input_ids": ids_name, "segment_ids": type_ids_name}
-    spec = {spelling.get(name, name): tf.io.FixedLenFeature(shape, tf.as_dtype(dtype))
-            for name, (dtype, shape) in pretraining_features.feature_shapes(
-                max_seq_length, max_predictions_per_seq).items()}
+    spec = {
+        spelling.get(name, name): tf.io.FixedLenFeature(shape, tf.as_dtype(dtype))
+        for name, (dtype, shape) in pretraining_features.feature_shapes(
+            max_seq_length, max_predictions_per_seq
+        ).items()
+    }
 
     def decode(record):
         features = tf.io.parse_single_example(record, spec)
@@ -175,7 +193,8 @@ def _decoder(names, max_seq_length, max_predictions_per_seq, vocab_size=None):
             ids = tf.concat([features[ids_name], features["masked_lm_ids"]], axis=0)
             check = tf.debugging.Assert(
                 tf.logical_and(tf.reduce_min(ids) >= 0, tf.reduce_max(ids) < vocab_size),
-                [IDS_OUT_OF_RANGE, vocab_size])
+                [IDS_OUT_OF_RANGE, vocab_size],
+            )
             with tf.control_dependencies([check]):
                 features = {key: tf.identity(value) for key, value in features.items()}
         return to_model_inputs(features, names)
@@ -183,9 +202,17 @@ def _decoder(names, max_seq_length, max_predictions_per_seq, vocab_size=None):
     return decode
 
 
-def pretraining_dataset(input_pattern, max_seq_length, max_predictions_per_seq, batch_size,
-                        is_training, input_context=None, shuffle=None, seed=None,
-                        vocab_size=None):
+def pretraining_dataset(
+    input_pattern,
+    max_seq_length,
+    max_predictions_per_seq,
+    batch_size,
+    is_training,
+    input_context=None,
+    shuffle=None,
+    seed=None,
+    vocab_size=None,
+):
     """Builds the (per-replica) batched dataset of pretraining examples.
 
     Args:
@@ -232,13 +259,18 @@ def pretraining_dataset(input_pattern, max_seq_length, max_predictions_per_seq, 
     # Reading several files at once mixes documents from different shards, which
     # the original does with parallel_interleave for the same reason.
     dataset = dataset.interleave(
-        tf.data.TFRecordDataset, cycle_length=min(len(files), 8) if shuffle else 1,
-        num_parallel_calls=tf.data.AUTOTUNE, deterministic=not shuffle)
+        tf.data.TFRecordDataset,
+        cycle_length=min(len(files), 8) if shuffle else 1,
+        num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=not shuffle,
+    )
     if num_pipelines > 1 and not shard_files:
         dataset = dataset.shard(num_pipelines, input_context.input_pipeline_id)
     if shuffle:
         dataset = dataset.shuffle(100, seed=seed)
-    dataset = dataset.map(_decoder(names, max_seq_length, max_predictions_per_seq, vocab_size),
-                          num_parallel_calls=tf.data.AUTOTUNE)
+    dataset = dataset.map(
+        _decoder(names, max_seq_length, max_predictions_per_seq, vocab_size),
+        num_parallel_calls=tf.data.AUTOTUNE,
+    )
     dataset = dataset.batch(batch_size, drop_remainder=True)
     return dataset.prefetch(tf.data.AUTOTUNE)

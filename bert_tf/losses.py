@@ -33,15 +33,18 @@ def pretraining_losses(labels, outputs):
     nsp_ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=nsp_labels, logits=nsp_logits)
     next_sentence_loss = tf.reduce_mean(nsp_ce)
 
-    mlm_correct = tf.cast(tf.equal(tf.argmax(mlm_logits, -1, output_type=tf.int32), mlm_ids),
-                          tf.float32)
-    nsp_correct = tf.cast(tf.equal(tf.argmax(nsp_logits, -1, output_type=tf.int32), nsp_labels),
-                          tf.float32)
+    mlm_correct = tf.cast(
+        tf.equal(tf.argmax(mlm_logits, -1, output_type=tf.int32), mlm_ids), tf.float32
+    )
+    nsp_correct = tf.cast(
+        tf.equal(tf.argmax(nsp_logits, -1, output_type=tf.int32), nsp_labels), tf.float32
+    )
     return {
         "loss": masked_lm_loss + next_sentence_loss,
         "masked_lm_loss": masked_lm_loss,
-        "masked_lm_accuracy": tf.math.divide_no_nan(tf.reduce_sum(weights * mlm_correct),
-                                                    tf.reduce_sum(weights)),
+        "masked_lm_accuracy": tf.math.divide_no_nan(
+            tf.reduce_sum(weights * mlm_correct), tf.reduce_sum(weights)
+        ),
         "next_sentence_loss": next_sentence_loss,
         "next_sentence_accuracy": tf.reduce_mean(nsp_correct),
     }

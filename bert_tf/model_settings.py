@@ -84,8 +84,10 @@ class ModelSettings:
                     write_text_atomically(target, read_text(value))
                 continue
             values[field.name] = list(value) if field.name == "label_list" else value
-        write_text_atomically(os.path.join(directory, SETTINGS_NAME),
-                              json.dumps(values, indent=2, sort_keys=True) + "\n")
+        write_text_atomically(
+            os.path.join(directory, SETTINGS_NAME),
+            json.dumps(values, indent=2, sort_keys=True) + "\n",
+        )
 
     @classmethod
     def read(cls, directory):
@@ -97,8 +99,9 @@ class ModelSettings:
         try:
             values = json.loads(read_text(path))
         except json.JSONDecodeError as error:
-            raise ConfigError(f"{path}: malformed JSON at line {error.lineno}: "
-                              f"{error.msg}") from None
+            raise ConfigError(
+                f"{path}: malformed JSON at line {error.lineno}: {error.msg}"
+            ) from None
         known = {field.name for field in dataclasses.fields(cls)} - set(_FILES) - {"directory"}
         if not isinstance(values, dict) or set(values) - known:
             raise ConfigError(f"{path}: expected a JSON object with keys among {sorted(known)}")
@@ -106,7 +109,6 @@ class ModelSettings:
             if tf.io.gfile.exists(os.path.join(directory, file_name)):
                 values[name] = os.path.join(directory, file_name)
         return cls(**values, directory=directory)
-
 
     @classmethod
     def read_huggingface(cls, directory):
@@ -126,10 +128,12 @@ class ModelSettings:
                 do_lower_case = json.loads(read_text(tokenizer_config)).get("do_lower_case")
             except (json.JSONDecodeError, AttributeError):
                 raise ConfigError(f"{tokenizer_config}: expected a JSON object") from None
-        return cls(bert_config_file=config_file,
-                   vocab_file=vocab_file if tf.io.gfile.exists(vocab_file) else None,
-                   do_lower_case=do_lower_case if isinstance(do_lower_case, bool) else None,
-                   directory=directory)
+        return cls(
+            bert_config_file=config_file,
+            vocab_file=vocab_file if tf.io.gfile.exists(vocab_file) else None,
+            do_lower_case=do_lower_case if isinstance(do_lower_case, bool) else None,
+            directory=directory,
+        )
 
 
 def model_directory(path):

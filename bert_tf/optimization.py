@@ -37,15 +37,19 @@ class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
     def __call__(self, step):
         step = ops.cast(step, "float32")
         decayed = self.learning_rate * (
-            1.0 - ops.minimum(step, float(self.num_train_steps)) / max(self.num_train_steps, 1))
+            1.0 - ops.minimum(step, float(self.num_train_steps)) / max(self.num_train_steps, 1)
+        )
         if not self.num_warmup_steps:
             return decayed
         warmup = self.learning_rate * step / self.num_warmup_steps
         return ops.where(step < self.num_warmup_steps, warmup, decayed)
 
     def get_config(self):
-        return {"learning_rate": self.learning_rate, "num_train_steps": self.num_train_steps,
-                "num_warmup_steps": self.num_warmup_steps}
+        return {
+            "learning_rate": self.learning_rate,
+            "num_train_steps": self.num_train_steps,
+            "num_warmup_steps": self.num_warmup_steps,
+        }
 
 
 @tf.function(jit_compile=True)
@@ -98,15 +102,23 @@ class AdamWeightDecay(keras.optimizers.AdamW):
         step_size = lr
         if self.bias_correction:
             step = ops.cast(self.iterations + 1, variable.dtype)
-            step_size = lr * ops.sqrt(1 - ops.power(self.beta_2, step)) / (
-                1 - ops.power(self.beta_1, step))
+            step_size = (
+                lr * ops.sqrt(1 - ops.power(self.beta_2, step)) / (1 - ops.power(self.beta_1, step))
+            )
         decay = lr * (self.weight_decay if self._use_weight_decay(variable) else 0.0)
         index = self._get_variable_index(variable)
         m, v = self._momentums[index], self._velocities[index]
         new_m, new_v, new_w = _adam_weight_decay_update(
-            ops.cast(gradient, variable.dtype), tf.convert_to_tensor(m), tf.convert_to_tensor(v),
-            tf.convert_to_tensor(variable), step_size, decay, self.beta_1, self.beta_2,
-            self.epsilon)
+            ops.cast(gradient, variable.dtype),
+            tf.convert_to_tensor(m),
+            tf.convert_to_tensor(v),
+            tf.convert_to_tensor(variable),
+            step_size,
+            decay,
+            self.beta_1,
+            self.beta_2,
+            self.epsilon,
+        )
         self.assign(m, new_m)
         self.assign(v, new_v)
         self.assign(variable, new_w)
@@ -120,8 +132,14 @@ class AdamWeightDecay(keras.optimizers.AdamW):
 OPTIMIZERS = ("adamw", "lamb")
 
 
-def create_optimizer(optimizer_type, learning_rate, num_train_steps, num_warmup_steps,
-                     weight_decay_rate=0.01, adam_bias_correction=False):
+def create_optimizer(
+    optimizer_type,
+    learning_rate,
+    num_train_steps,
+    num_warmup_steps,
+    weight_decay_rate=0.01,
+    adam_bias_correction=False,
+):
     """The pretraining/fine-tuning optimizer of the original, with its schedule.
 
     Gradient clipping (global norm 1.0) is not set here: the training loop clips
@@ -143,8 +161,13 @@ def create_optimizer(optimizer_type, learning_rate, num_train_steps, num_warmup_
         a keras.optimizers.Optimizer.
     """
     schedule = WarmupLinearDecay(learning_rate, num_train_steps, num_warmup_steps)
-    common = dict(learning_rate=schedule, weight_decay=weight_decay_rate, beta_1=0.9,
-                  beta_2=0.999, epsilon=1e-6)
+    common = dict(
+        learning_rate=schedule,
+        weight_decay=weight_decay_rate,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-6,
+    )
     if optimizer_type == "adamw":
         optimizer = AdamWeightDecay(bias_correction=adam_bias_correction, **common)
     elif optimizer_type == "lamb":

@@ -44,8 +44,9 @@ FRACTION = Range(0, 1)
 
 def option(default=dataclasses.MISSING, help_text="", value_range=None, choices=None):
     """A dataclass field with its help, range (a Range) and choices; no default: required."""
-    return dataclasses.field(default=default, metadata={
-        "help": help_text, "range": value_range, "choices": choices})
+    return dataclasses.field(
+        default=default, metadata={"help": help_text, "range": value_range, "choices": choices}
+    )
 
 
 @dataclasses.dataclass
@@ -68,8 +69,13 @@ class TextOptions(Options):
     """How text becomes model inputs: the tokenizer's settings and the sequence length; data
     prep, fine-tuning, export and feature extraction share them (a model directory records
     them, see bert_tf.model_settings)."""
-    vocab_file: str = option(None, "The WordPiece vocabulary file the model was trained with; "
-                                   "default: the one in --init_checkpoint's model directory.")
+
+    vocab_file: str = option(
+        None,
+        "The WordPiece vocabulary file the model was trained with; "
+        "default: the one in --init_checkpoint's model directory.",
+    )
     do_lower_case: bool = option(True, "Lower-case and strip accents (uncased models).")
-    max_seq_length: int = option(128, "Tokens per sequence after WordPiece, [CLS] and [SEP]s "
-                                      "included.", POSITIVE)
+    max_seq_length: int = option(
+        128, "Tokens per sequence after WordPiece, [CLS] and [SEP]s included.", POSITIVE
+    )

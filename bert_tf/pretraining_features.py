@@ -27,5 +27,6 @@ FEATURES = {
 def feature_shapes(max_seq_length, max_predictions_per_seq):
     """name -> (dtype name, [length]) of one example."""
     lengths = {SEQUENCE: max_seq_length, PREDICTIONS: max_predictions_per_seq}
-    return {name: (dtype, [lengths.get(length, length)])
-            for name, (dtype, length) in FEATURES.items()}
+    return {
+        name: (dtype, [lengths.get(length, length)]) for name, (dtype, length) in FEATURES.items()
+    }

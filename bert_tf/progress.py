@@ -22,8 +22,16 @@ def progress_bar(total, desc, unit="step", initial=0, unit_scale=False):
     nothing; both have update(n) and close()."""
     if not sys.stderr.isatty():
         return _NoBar()
-    return tqdm.tqdm(total=total, desc=desc, unit=unit, initial=initial, unit_scale=unit_scale,
-                     file=sys.stderr, dynamic_ncols=True, leave=False)
+    return tqdm.tqdm(
+        total=total,
+        desc=desc,
+        unit=unit,
+        initial=initial,
+        unit_scale=unit_scale,
+        file=sys.stderr,
+        dynamic_ncols=True,
+        leave=False,
+    )
 
 
 class _AboveBars:

@@ -14,11 +14,20 @@ from bert_tf.tasks.glue import GlueTask
 from bert_tf.tokenization import Tokenizer
 from bert_tf.training.finetuning import Finetuner
 
-flags.DEFINE_string("task_name", None, "GLUE task: cola, sst-2, mrpc, sts-b, qqp, mnli, qnli, "
-                    "rte, wnli or ax (case-insensitive).")
-flags.DEFINE_string("data_dir", None, "Directory with the task's GLUE TSV files (--data_source=tsv).")
-flags.DEFINE_enum("data_source", "tsv", ["tsv", "tfds"],
-                  "Read the GLUE TSVs from --data_dir, or the TFDS glue/* builders.")
+flags.DEFINE_string(
+    "task_name",
+    None,
+    "GLUE task: cola, sst-2, mrpc, sts-b, qqp, mnli, qnli, rte, wnli or ax (case-insensitive).",
+)
+flags.DEFINE_string(
+    "data_dir", None, "Directory with the task's GLUE TSV files (--data_source=tsv)."
+)
+flags.DEFINE_enum(
+    "data_source",
+    "tsv",
+    ["tsv", "tfds"],
+    "Read the GLUE TSVs from --data_dir, or the TFDS glue/* builders.",
+)
 flags.DEFINE_string("tfds_data_dir", None, "TFDS data directory (--data_source=tfds).")
 common_flags.define_finetuning_flags()
 flags.mark_flag_as_required("task_name")
@@ -28,8 +37,14 @@ FLAGS = flags.FLAGS
 def main(_):
     options = common_flags.finetuning_options()
     tokenizer = Tokenizer(options.vocab_file, do_lower_case=options.do_lower_case)
-    task = GlueTask(FLAGS.task_name, tokenizer, options.max_seq_length, data_dir=FLAGS.data_dir,
-                    data_source=FLAGS.data_source, tfds_data_dir=FLAGS.tfds_data_dir)
+    task = GlueTask(
+        FLAGS.task_name,
+        tokenizer,
+        options.max_seq_length,
+        data_dir=FLAGS.data_dir,
+        data_source=FLAGS.data_source,
+        tfds_data_dir=FLAGS.tfds_data_dir,
+    )
     Finetuner(task, options).run()
 
 

@@ -16,14 +16,26 @@ from bert_tf.tasks.ner import NerTask
 from bert_tf.tokenization import Tokenizer
 from bert_tf.training.finetuning import Finetuner
 
-flags.DEFINE_string("data_dir", None, "Directory with eng.train, eng.testa, eng.testb "
-                    "(or train.txt, valid.txt, test.txt) in the CoNLL column format.")
-flags.DEFINE_enum("data_source", "conll", ["conll", "tfds"],
-                  "Read the CoNLL column files, or the TFDS conll2003 builder.")
+flags.DEFINE_string(
+    "data_dir",
+    None,
+    "Directory with eng.train, eng.testa, eng.testb "
+    "(or train.txt, valid.txt, test.txt) in the CoNLL column format.",
+)
+flags.DEFINE_enum(
+    "data_source",
+    "conll",
+    ["conll", "tfds"],
+    "Read the CoNLL column files, or the TFDS conll2003 builder.",
+)
 flags.DEFINE_string("tfds_data_dir", None, "TFDS data directory (--data_source=tfds).")
 flags.DEFINE_list("label_list", None, "Tags, comma separated (default: the 9 CoNLL-2003 tags).")
-flags.DEFINE_enum("tag_scheme", None, ["IOB1", "IOB2"],
-                  "Convert every split's tags to this scheme (default: keep them as read).")
+flags.DEFINE_enum(
+    "tag_scheme",
+    None,
+    ["IOB1", "IOB2"],
+    "Convert every split's tags to this scheme (default: keep them as read).",
+)
 common_flags.define_finetuning_flags()
 FLAGS = flags.FLAGS
 
@@ -31,9 +43,15 @@ FLAGS = flags.FLAGS
 def main(_):
     options = common_flags.finetuning_options()
     tokenizer = Tokenizer(options.vocab_file, do_lower_case=options.do_lower_case)
-    task = NerTask(tokenizer, options.max_seq_length, data_dir=FLAGS.data_dir,
-                   data_source=FLAGS.data_source, label_list=FLAGS.label_list,
-                   tag_scheme=FLAGS.tag_scheme, tfds_data_dir=FLAGS.tfds_data_dir)
+    task = NerTask(
+        tokenizer,
+        options.max_seq_length,
+        data_dir=FLAGS.data_dir,
+        data_source=FLAGS.data_source,
+        label_list=FLAGS.label_list,
+        tag_scheme=FLAGS.tag_scheme,
+        tfds_data_dir=FLAGS.tfds_data_dir,
+    )
     Finetuner(task, options).run()
 
 

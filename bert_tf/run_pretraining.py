@@ -17,8 +17,9 @@ from bert_tf.training.pretraining import PretrainingOptions, run_pretraining
 
 # The data-prep options apply to --input_format=text (their seed is --seed); the records'
 # lengths, max_seq_length and max_predictions_per_seq, to both formats.
-common_flags.define_engine_flags(PretrainingOptions,
-                                 skip=("random_seed", "dupe_factor", "input_chunk_bytes"))
+common_flags.define_engine_flags(
+    PretrainingOptions, skip=("random_seed", "dupe_factor", "input_chunk_bytes")
+)
 common_flags.define_override_flag()
 
 FLAGS = flags.FLAGS

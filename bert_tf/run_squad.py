@@ -19,8 +19,12 @@ from bert_tf.training.finetuning import Finetuner
 
 flags.DEFINE_string("train_file", None, "SQuAD JSON for training, e.g. train-v1.1.json.")
 flags.DEFINE_string("predict_file", None, "SQuAD JSON for predictions, e.g. dev-v1.1.json.")
-flags.DEFINE_enum("data_source", "json", ["json", "tfds"],
-                  "Read the SQuAD JSON files, or the TFDS squad/v1.1 or squad/v2.0 builders.")
+flags.DEFINE_enum(
+    "data_source",
+    "json",
+    ["json", "tfds"],
+    "Read the SQuAD JSON files, or the TFDS squad/v1.1 or squad/v2.0 builders.",
+)
 flags.DEFINE_string("tfds_data_dir", None, "TFDS data directory (--data_source=tfds).")
 common_flags.define_option_flags(SquadOptions)
 common_flags.define_finetuning_flags(max_seq_length=384, eval_during_training=False)
@@ -31,9 +35,14 @@ def main(_):
     options = common_flags.finetuning_options()
     tokenizer = Tokenizer(options.vocab_file, do_lower_case=options.do_lower_case)
     task = SquadTask(
-        tokenizer, options.max_seq_length, train_file=FLAGS.train_file,
-        predict_file=FLAGS.predict_file, options=common_flags.options_from_flags(SquadOptions),
-        data_source=FLAGS.data_source, tfds_data_dir=FLAGS.tfds_data_dir)
+        tokenizer,
+        options.max_seq_length,
+        train_file=FLAGS.train_file,
+        predict_file=FLAGS.predict_file,
+        options=common_flags.options_from_flags(SquadOptions),
+        data_source=FLAGS.data_source,
+        tfds_data_dir=FLAGS.tfds_data_dir,
+    )
     # The original scores predictions with a separate script; here a predict file with
     # answers is scored too, from the same model outputs.
     options.do_eval = options.do_eval or options.do_predict

@@ -68,12 +68,18 @@ def unk_if_empty(pieces, unk_id):
     Returns:
         int32 RaggedTensor of shape [words, (pieces)], every row non-empty.
     """
-    with_unk = tf.concat([pieces, tf.RaggedTensor.from_tensor(
-        tf.fill([pieces.nrows(), 1], tf.cast(unk_id, pieces.dtype)))], axis=1)
+    with_unk = tf.concat(
+        [
+            pieces,
+            tf.RaggedTensor.from_tensor(
+                tf.fill([pieces.nrows(), 1], tf.cast(unk_id, pieces.dtype))
+            ),
+        ],
+        axis=1,
+    )
     # Keep a row's own pieces, or its [UNK] when it had none.
     keep = tf.maximum(pieces.row_lengths(), 1)
-    return tf.ragged.boolean_mask(
-        with_unk, tf.ragged.range(with_unk.row_lengths()) < keep[:, None])
+    return tf.ragged.boolean_mask(with_unk, tf.ragged.range(with_unk.row_lengths()) < keep[:, None])
 
 
 def piece_word_index(word_pieces):

@@ -36,7 +36,7 @@ _DROPPED_CHARS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\p{Cf}\x{FFFD}]"
 WHITESPACE_PATTERN = r"[\t\n\r\p{Zs}\x{2028}\x{2029}]+"
 PUNCTUATION_PATTERN = r"[!-/]|[:-@]|[\[-`]|[{-~]|\p{P}"
 CJK_PATTERN = "|".join(
-    r"[\x{%X}-\x{%X}]" % span
+    r"[\x{{{:X}}}-\x{{{:X}}}]".format(*span)
     for span in [
         (0x4E00, 0x9FFF),
         (0x3400, 0x4DBF),
@@ -58,7 +58,7 @@ def load_vocab(vocab_file):
     with tf.io.gfile.GFile(vocab_file, "r") as f:
         text = f.read()
     # As the original's load_vocab: one token per line, surrounding whitespace stripped.
-    return [line.strip() for line in text.split("\n")[:-1 if text.endswith("\n") else None]]
+    return [line.strip() for line in text.split("\n")[: -1 if text.endswith("\n") else None]]
 
 
 def split_words(texts, do_lower_case):
@@ -170,7 +170,7 @@ class Tokenizer(tf.Module):
         )
 
     def tokenize_ids_ragged(self, texts):
-        """Python list of texts -> eager int32 RaggedTensor [len(texts), (pieces)], in one TF call."""
+        """Python list of texts -> eager int32 RaggedTensor [len(texts), (pieces)], one TF call."""
         return self._tokenize_ids_fn(tf.constant(list(texts), tf.string, shape=[len(texts)]))
 
     def tokenize_ids_batch(self, texts):

@@ -14,8 +14,9 @@ from bert_tf.options import TextOptions
 FLAGS = flags.FLAGS
 flags.DEFINE_string("input_file", None, "Input text files: comma-separated list of files or globs.")
 flags.DEFINE_string("output_file", None, "Where to write the vocab, one token per line.")
-flags.DEFINE_integer("vocab_size", 30522, "Target vocab size, reserved and unused tokens included.",
-                     lower_bound=1)
+flags.DEFINE_integer(
+    "vocab_size", 30522, "Target vocab size, reserved and unused tokens included.", lower_bound=1
+)
 common_flags.define_option_flags(TextOptions, names=("do_lower_case",))
 flags.DEFINE_list(
     "reserved_tokens",
@@ -23,8 +24,9 @@ flags.DEFINE_list(
     "Reserved tokens; the first one gets id 0, the others follow the leading "
     "[unusedN] slots, as in Google's vocabs.",
 )
-flags.DEFINE_integer("num_unused", 100, "Number of [unusedN] slots kept for later use.",
-                     lower_bound=0)
+flags.DEFINE_integer(
+    "num_unused", 100, "Number of [unusedN] slots kept for later use.", lower_bound=0
+)
 flags.mark_flags_as_required(["input_file", "output_file"])
 
 
@@ -37,7 +39,6 @@ def main(argv):
     )
     vocab_learning.write_vocab(tokens, FLAGS.output_file)
     logging.info("Wrote %d tokens to %s", len(tokens), FLAGS.output_file)
-
 
 
 def run():

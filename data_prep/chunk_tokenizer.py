@@ -36,8 +36,8 @@ class ChunkTokenizer:
         return ids.values.numpy(), np.diff(ids.row_splits.numpy())
 
     def __call__(self, lines):
-        """list of str [num_lines] -> (int32 array [num_tokens] of the ids of all lines back to back,
-        int64 array [num_lines] of tokens per line)."""
+        """list of str [num_lines] -> (int32 array [num_tokens] of the ids of all lines back to
+        back, int64 array [num_lines] of tokens per line)."""
         batches = [lines[i : i + _LINES_PER_BATCH] for i in range(0, len(lines), _LINES_PER_BATCH)]
         if not batches:
             return np.zeros([0], np.int32), np.zeros([0], np.int64)

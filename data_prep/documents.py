@@ -142,5 +142,7 @@ def check_text_files(paths):
     for path in paths:
         num_lines, num_bad_lines = count_lines_not_utf8(path)
         if 2 * num_bad_lines > num_lines:
-            raise DataError(f"{path}: {num_bad_lines} of its {num_lines} lines are not valid "
-                            "UTF-8; it is not a text file")
+            raise DataError(
+                f"{path}: {num_bad_lines} of its {num_lines} lines are not valid "
+                "UTF-8; it is not a text file"
+            )

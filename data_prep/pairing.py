@@ -1,4 +1,5 @@
-"""Segment pairs for masked LM + next sentence prediction, as the original create_pretraining_data.py.
+"""Segment pairs for masked LM + next sentence prediction, as the original
+create_pretraining_data.py.
 
 Each document is cut into chunks of whole sentences up to a target length (sometimes shorter, so
 the model also sees short inputs); a chunk is split into segment A and B at a random sentence
@@ -82,7 +83,8 @@ def create_segment_pairs(chunk, max_seq_length, short_seq_prob, rng):
                         break
                 other_first, other_end = document_starts[other], document_starts[other + 1]
                 j = other_first + int(random() * (other_end - other_first))
-                # Whole sentences from j on until the remaining target length is reached (at least one).
+                # Whole sentences from j on until the remaining target length is reached (at
+                # least one).
                 target_b_length = target_seq_length - (starts[a_end] - starts[chunk_start])
                 b_first.append(j)
                 b_end_list.append(

@@ -46,25 +46,33 @@ class Options(TextOptions):
 
     do_whole_word_mask: bool = option(False, "Mask whole words instead of word pieces.")
     max_predictions_per_seq: int = option(
-        20, "Masked positions per sequence; pretraining from records: must match them.", POSITIVE)
+        20, "Masked positions per sequence; pretraining from records: must match them.", POSITIVE
+    )
     random_seed: int = option(12345, "Random seed for data generation.")
-    dupe_factor: int = option(10, "Times to duplicate the input data (with different masks).",
-                              POSITIVE)
+    dupe_factor: int = option(
+        10, "Times to duplicate the input data (with different masks).", POSITIVE
+    )
     masked_lm_prob: float = option(0.15, "Masked LM probability.", FRACTION)
     short_seq_prob: float = option(
-        0.1, "Probability of creating sequences shorter than the maximum length.", FRACTION)
+        0.1, "Probability of creating sequences shorter than the maximum length.", FRACTION
+    )
     input_chunk_bytes: int = option(
-        4 << 20, "Size of the chunks of whole documents a file is cut into (the random next "
-                 "segment comes from the same chunk).", POSITIVE)
+        4 << 20,
+        "Size of the chunks of whole documents a file is cut into (the random next "
+        "segment comes from the same chunk).",
+        POSITIVE,
+    )
 
     def __post_init__(self):
         super().__post_init__()
         # Fine-tuning takes shorter sequences; a pretraining pair needs [CLS] a [SEP] b [SEP]
         # and room for a masked token or more in each segment.
         if self.max_seq_length < MIN_MAX_SEQ_LENGTH:
-            raise ConfigError(f"max_seq_length={self.max_seq_length}: pretraining data needs "
-                              f"{MIN_MAX_SEQ_LENGTH} or more ([CLS] A [SEP] B [SEP] and the "
-                              "masked tokens)")
+            raise ConfigError(
+                f"max_seq_length={self.max_seq_length}: pretraining data needs "
+                f"{MIN_MAX_SEQ_LENGTH} or more ([CLS] A [SEP] B [SEP] and the "
+                "masked tokens)"
+            )
 
 
 @dataclasses.dataclass
@@ -141,9 +149,7 @@ class _Done:
         return self._value
 
 
-def create_pretraining_data(
-    input_files, output_files, options, num_workers=None, workers="auto"
-):
+def create_pretraining_data(input_files, output_files, options, num_workers=None, workers="auto"):
     """Prepares every input file and writes the records round-robin into the output files.
 
     This process reads and tokenizes the input chunk by chunk (on `num_workers` threads) and
@@ -172,7 +178,7 @@ def create_pretraining_data(
     documents.check_text_files(input_files)
     # Imported here, not at the top: worker processes import this module (spawn re-imports the
     # main script, which imports it) and must not load TensorFlow.
-    from bert_tf.data_prep import chunk_tokenizer  # pylint: disable=import-outside-toplevel
+    from bert_tf.data_prep import chunk_tokenizer
 
     num_workers = num_workers or os.cpu_count() or 1
     # Started first, so worker processes start up while the tokenizer is built.
@@ -182,9 +188,7 @@ def create_pretraining_data(
             options.vocab_file, options.do_lower_case, num_threads=num_workers
         )
         try:
-            return _write_records(
-                input_files, output_files, options, tokenize, pool, num_workers
-            )
+            return _write_records(input_files, output_files, options, tokenize, pool, num_workers)
         finally:
             tokenize.close()
     finally:
@@ -206,7 +210,7 @@ def _worker_pool(num_workers, workers):
 def _write_records(input_files, output_files, options, tokenize, pool, num_workers):
     """The loop of create_pretraining_data: tokenize a chunk here, make its passes in the pool
     (or here without one), write finished passes in order."""
-    from bert_tf.data_prep import record_writer  # pylint: disable=import-outside-toplevel
+    from bert_tf.data_prep import record_writer
 
     vocab = vocab_ids(tokenize.tokenizer)
     summary = Summary(files=len(input_files))
@@ -214,8 +218,9 @@ def _write_records(input_files, output_files, options, tokenize, pool, num_worke
     # passes of a chunk keeps the workers busy while the next chunk is tokenized.
     pending = collections.deque()
     max_pending = 2 * max(options.dupe_factor, num_workers)
-    bar = progress_bar(sum(os.path.getsize(f) for f in input_files), "input", unit="B",
-                       unit_scale=True)
+    bar = progress_bar(
+        sum(os.path.getsize(f) for f in input_files), "input", unit="B", unit_scale=True
+    )
 
     def write_oldest(writer):
         result, bytes_done = pending.popleft()
@@ -256,8 +261,10 @@ def _write_records(input_files, output_files, options, tokenize, pool, num_worke
             while pending:
                 write_oldest(writer)
             if not summary.instances:  # raised inside the writer: no empty file is left behind
-                raise DataError(f"no pretraining instance made from {', '.join(input_files)}: "
-                                f"{summary.describe()}")
+                raise DataError(
+                    f"no pretraining instance made from {', '.join(input_files)}: "
+                    f"{summary.describe()}"
+                )
     finally:
         bar.close()
     return summary
@@ -265,4 +272,3 @@ def _write_records(input_files, output_files, options, tokenize, pool, num_worke
 
 def _ready(result):
     return isinstance(result, _Done) or result.ready()
-

@@ -30,8 +30,9 @@ class RoundRobinWriter:
         real_paths = [os.path.realpath(path) for path in self._paths]
         for i, path in enumerate(real_paths):
             if path in real_paths[:i]:
-                raise ConfigError(f"output_files names {self._paths[i]} twice; each shard needs "
-                                  "its own file")
+                raise ConfigError(
+                    f"output_files names {self._paths[i]} twice; each shard needs its own file"
+                )
         for path in self._paths:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self._temp_paths = [temporary_path(path) for path in self._paths]

@@ -44,13 +44,17 @@ def learn_vocab(input_files, vocab_size, do_lower_case, reserved_tokens, num_unu
     """
     specials = list(reserved_tokens) + [f"[unused{i}]" for i in range(num_unused)]
     if vocab_size <= len(specials):
-        raise ConfigError(f"vocab_size={vocab_size} leaves no room for learned tokens beside "
-                          f"the {len(specials)} reserved and unused ones")
+        raise ConfigError(
+            f"vocab_size={vocab_size} leaves no room for learned tokens beside "
+            f"the {len(specials)} reserved and unused ones"
+        )
     check_text_files(input_files)
     # Bytes that are not UTF-8 become U+FFFD, which split_words drops as the tokenizer does.
-    lines = tf.data.TextLineDataset(input_files).map(
-        lambda line: tf.strings.unicode_transcode(line, "UTF-8", "UTF-8", errors="replace")
-    ).filter(lambda line: tf.strings.length(tf.strings.strip(line)) > 0)
+    lines = (
+        tf.data.TextLineDataset(input_files)
+        .map(lambda line: tf.strings.unicode_transcode(line, "UTF-8", "UTF-8", errors="replace"))
+        .filter(lambda line: tf.strings.length(tf.strings.strip(line)) > 0)
+    )
     if next(iter(lines.take(1)), None) is None:
         raise DataError(f"no text to learn a vocabulary from in {', '.join(input_files)}")
     words = lines.batch(1024).map(

@@ -10,7 +10,7 @@ import numpy as np
 
 
 def gelu_tanh(x):
-    return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)))
+    return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)))
 
 
 def gelu_erf(x):
@@ -46,7 +46,9 @@ def self_attention(x, mask, layer):
 
 def transformer_block(x, mask, block, activation=gelu_tanh):
     ln = lambda t, layer: layer_norm(t, *(np.asarray(w, np.float64) for w in layer.weights))
-    attended = ln(x + dense(self_attention(x, mask, block.attention), block.attention_output),
-                  block.attention_layer_norm)
+    attended = ln(
+        x + dense(self_attention(x, mask, block.attention), block.attention_output),
+        block.attention_layer_norm,
+    )
     inner = activation(dense(attended, block.intermediate))
     return ln(attended + dense(inner, block.output_dense), block.output_layer_norm)

@@ -1,4 +1,5 @@
-"""google-research/bert's run_classifier.py packing: the reference our packing is checked against."""
+"""google-research/bert's run_classifier.py packing: the reference our packing is checked
+against."""
 
 
 def truncate_seq_pair(tokens_a, tokens_b, max_length):
@@ -20,7 +21,7 @@ def original_features(tokenizer, text_a, text_b, max_seq_length):
     if tokens_b:
         truncate_seq_pair(tokens_a, tokens_b, max_seq_length - 3)
     else:
-        tokens_a = tokens_a[:max_seq_length - 2]
+        tokens_a = tokens_a[: max_seq_length - 2]
     tokens = ["[CLS]"] + tokens_a + ["[SEP]"]
     segment_ids = [0] * len(tokens)
     if tokens_b:

@@ -8,14 +8,25 @@ from bert_tf.config import BertConfig
 from bert_tf.errors import ConfigError
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ORIGINAL_FIELDS = {"vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
-                   "intermediate_size", "hidden_act", "hidden_dropout_prob",
-                   "attention_probs_dropout_prob", "max_position_embeddings", "type_vocab_size",
-                   "initializer_range"}
+ORIGINAL_FIELDS = {
+    "vocab_size",
+    "hidden_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "intermediate_size",
+    "hidden_act",
+    "hidden_dropout_prob",
+    "attention_probs_dropout_prob",
+    "max_position_embeddings",
+    "type_vocab_size",
+    "initializer_range",
+}
 # (layers, hidden, heads, intermediate) as published with Google's checkpoints.
 PUBLISHED = {
-    "bert_base_uncased": (12, 768, 12, 3072, 30522), "bert_base_cased": (12, 768, 12, 3072, 28996),
-    "bert_large_uncased": (24, 1024, 16, 4096, 30522), "bert_large_cased": (24, 1024, 16, 4096, 28996),
+    "bert_base_uncased": (12, 768, 12, 3072, 30522),
+    "bert_base_cased": (12, 768, 12, 3072, 28996),
+    "bert_large_uncased": (24, 1024, 16, 4096, 30522),
+    "bert_large_cased": (24, 1024, 16, 4096, 28996),
     "multi_cased_base": (12, 768, 12, 3072, 119547),
     "bert_tiny_uncased_L-2_H-128_A-2": (2, 128, 2, 512, 30522),
     "bert_mini_uncased_L-4_H-256_A-4": (4, 256, 4, 1024, 30522),
@@ -35,16 +46,28 @@ def base_values():
 
 
 def test_official_configs_have_the_published_sizes():
-    names = {os.path.basename(p)[:-5] for p in glob.glob(os.path.join(REPO, "official_configs", "*.json"))}
+    names = {
+        os.path.basename(p)[:-5]
+        for p in glob.glob(os.path.join(REPO, "official_configs", "*.json"))
+    }
     assert set(PUBLISHED) <= names
     for name, (layers, hidden, heads, inner, vocab) in PUBLISHED.items():
         path = os.path.join(REPO, "official_configs", name + ".json")
         with open(path) as f:
             assert ORIGINAL_FIELDS <= set(json.load(f))
         config = BertConfig.from_json_file(path)
-        assert (config.num_hidden_layers, config.hidden_size, config.num_attention_heads,
-                config.intermediate_size, config.vocab_size) == (layers, hidden, heads, inner, vocab)
-        assert (config.hidden_act, config.max_position_embeddings, config.type_vocab_size) == ("gelu", 512, 2)
+        assert (
+            config.num_hidden_layers,
+            config.hidden_size,
+            config.num_attention_heads,
+            config.intermediate_size,
+            config.vocab_size,
+        ) == (layers, hidden, heads, inner, vocab)
+        assert (config.hidden_act, config.max_position_embeddings, config.type_vocab_size) == (
+            "gelu",
+            512,
+            2,
+        )
 
 
 def test_json_round_trip(tmp_path):
@@ -55,22 +78,36 @@ def test_json_round_trip(tmp_path):
 
 
 def test_reads_the_google_medium_config_when_shared_data_is_present():
-    path = os.path.join(REPO, "..", "shared", "data", "checkpoints", "google_bert_medium_index_only",
-                        "bert_config.json")
+    path = os.path.join(
+        REPO,
+        "..",
+        "shared",
+        "data",
+        "checkpoints",
+        "google_bert_medium_index_only",
+        "bert_config.json",
+    )
     if not os.path.exists(path):
         pytest.skip("../shared/data is absent")
     config = BertConfig.from_json_file(path)
     assert (config.num_hidden_layers, config.hidden_size, config.head_size) == (8, 512, 64)
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("num_attention_heads", 7, "'hidden_size' (768) is not divisible by num_attention_heads (7)"),
-    ("hidden_size", 0, "'hidden_size' must be positive"),
-    ("num_hidden_layers", -1, "'num_hidden_layers' must be positive"),
-    ("vocab_size", 3.5, "'vocab_size' must be an integer"),
-    ("hidden_act", "swish", "'hidden_act' is 'swish'"),
-    ("hidden_dropout_prob", 1.5, "'hidden_dropout_prob' must be a number in [0, 1)"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        (
+            "num_attention_heads",
+            7,
+            "'hidden_size' (768) is not divisible by num_attention_heads (7)",
+        ),
+        ("hidden_size", 0, "'hidden_size' must be positive"),
+        ("num_hidden_layers", -1, "'num_hidden_layers' must be positive"),
+        ("vocab_size", 3.5, "'vocab_size' must be an integer"),
+        ("hidden_act", "swish", "'hidden_act' is 'swish'"),
+        ("hidden_dropout_prob", 1.5, "'hidden_dropout_prob' must be a number in [0, 1)"),
+    ],
+)
 def test_invalid_values_name_the_file_and_field(tmp_path, field, value, message):
     values = base_values()
     values[field] = value

@@ -7,8 +7,14 @@ import os
 import pytest
 
 from bert_tf import errors
-from bert_tf.errors import (CheckpointError, ConfigError, DataError, InputError,
-                            NonFiniteLossError, UserError)
+from bert_tf.errors import (
+    CheckpointError,
+    ConfigError,
+    DataError,
+    InputError,
+    NonFiniteLossError,
+    UserError,
+)
 from tests.keras_helpers import tiny_config
 
 SUBCLASSES = (ConfigError, InputError, CheckpointError, DataError, NonFiniteLossError)
@@ -38,8 +44,9 @@ def test_modules_that_raise_the_errors_do_not_define_their_own():
 def test_a_glue_row_with_too_few_fields_is_a_data_error_naming_file_and_line(tmp_path):
     from bert_tf.tasks.glue import GlueTask
 
-    (tmp_path / "train.tsv").write_text("index\tsentence1\tsentence2\tlabel\n"
-                                        "0\tA.\tB.\tentailment\n1\tA.\n")
+    (tmp_path / "train.tsv").write_text(
+        "index\tsentence1\tsentence2\tlabel\n0\tA.\tB.\tentailment\n1\tA.\n"
+    )
     task = GlueTask("RTE", tokenizer=None, max_seq_length=16, data_dir=str(tmp_path))
     with pytest.raises(DataError, match=rf"^{tmp_path / 'train.tsv'}:3: expected at least 4"):
         task.read_examples("train")
@@ -65,7 +72,7 @@ def test_a_truncated_checkpoint_is_a_checkpoint_error_naming_it(tmp_path):
     with open(data_file, "rb") as f:
         data = f.read()
     with open(data_file, "wb") as f:
-        f.write(data[:len(data) // 2])
+        f.write(data[: len(data) // 2])
     with pytest.raises(CheckpointError, match=f"^{prefix}: "):
         load_pretrained(BertEncoder(tiny_config()), prefix)
 

@@ -6,8 +6,7 @@ import pytest
 import tensorflow as tf
 
 from bert_tf.errors import DataError
-from bert_tf.file_io import (atomic_output, no_room_error, temporary_path,
-                             write_text_atomically)
+from bert_tf.file_io import atomic_output, no_room_error, temporary_path, write_text_atomically
 
 
 def test_write_replaces_the_file_and_leaves_no_temporary(tmp_path):
@@ -47,8 +46,9 @@ def test_a_directory_appears_only_when_complete(tmp_path):
 
 def test_a_byte_that_is_not_utf8_is_named_with_file_and_line(tmp_path):
     from bert_tf.file_io import read_text
+
     path = tmp_path / "train.tsv"
-    path.write_bytes("sentence\tlabel\nfine\t1\n".encode() + b"caf\xe9\t0\n")
+    path.write_bytes(b"sentence\tlabel\nfine\t1\n" + b"caf\xe9\t0\n")
     with pytest.raises(DataError, match=rf"^{path}:3: not UTF-8 \(byte 0xe9 at offset 25\)"):
         read_text(str(path))
     path.write_bytes(b"\xef\xbb\xbfsentence\n")  # a byte-order mark is not part of the text
@@ -62,8 +62,10 @@ def test_a_full_disk_is_one_line_naming_the_output_and_leaves_no_temporary(tmp_p
             with open(temp_path, "w") as f:
                 f.write("half")
             raise OSError(errno.ENOSPC, "No space left on device")
-    assert str(raised.value) == (f"{path}: not written: No space left on device; free some "
-                                 "space and run the same command again")
+    assert str(raised.value) == (
+        f"{path}: not written: No space left on device; free some "
+        "space and run the same command again"
+    )
     assert raised.value.errno == errno.ENOSPC
     assert os.listdir(tmp_path) == []
 
@@ -71,7 +73,8 @@ def test_a_full_disk_is_one_line_naming_the_output_and_leaves_no_temporary(tmp_p
 def test_tensorflow_s_words_for_a_full_disk_are_recognised_and_others_are_not():
     error = tf.errors.UnknownError(None, None, "out/ckpt-1_temp/part-0; No space left on device")
     assert "out/ckpt-1: not written: No space left on device" in str(
-        no_room_error(error, "out/ckpt-1"))
+        no_room_error(error, "out/ckpt-1")
+    )
     assert no_room_error(tf.errors.InvalidArgumentError(None, None, "bad shape"), "x") is None
     assert no_room_error(FileNotFoundError(errno.ENOENT, "gone"), "x") is None
 

@@ -26,9 +26,15 @@ def _run_with_file_size_limit(limit, *args):
 
     env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
     env["PYTHONPATH"] = REPO
-    result = subprocess.run([sys.executable, "-m", *args], cwd=REPO, env=env,
-                            capture_output=True, text=True, check=False,
-                            preexec_fn=limit_file_size)
+    result = subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        preexec_fn=limit_file_size,
+    )
     assert result.returncode == 1, result.stderr[-3000:]
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     return result.stderr.strip().splitlines()[-1]
@@ -39,8 +45,12 @@ def test_create_pretraining_data_on_a_full_disk_leaves_no_shard_and_no_temporary
     vocab = corpus.write_vocab(tmp_path)
     shards = [tmp_path / "records" / f"part-{i}.tfrecord" for i in range(2)]
     line = _run_with_file_size_limit(
-        20_000, "bert_tf.data_prep.create_pretraining_data", f"--input_file={text}",
-        f"--output_file={','.join(map(str, shards))}", f"--vocab_file={vocab}")
+        20_000,
+        "bert_tf.data_prep.create_pretraining_data",
+        f"--input_file={text}",
+        f"--output_file={','.join(map(str, shards))}",
+        f"--vocab_file={vocab}",
+    )
     assert line.startswith(f"error: {shards[0]}: not written: File too large"), line
     assert os.listdir(tmp_path / "records") == []
 
@@ -49,7 +59,12 @@ def test_build_vocab_on_a_full_disk_leaves_no_vocab_and_no_temporary(tmp_path):
     text = corpus.write_corpus(tmp_path, num_documents=100)
     out = tmp_path / "out"
     out.mkdir()
-    line = _run_with_file_size_limit(100, "bert_tf.data_prep.build_vocab", f"--input_file={text}",
-                                     f"--output_file={out / 'vocab.txt'}", "--vocab_size=300")
+    line = _run_with_file_size_limit(
+        100,
+        "bert_tf.data_prep.build_vocab",
+        f"--input_file={text}",
+        f"--output_file={out / 'vocab.txt'}",
+        "--vocab_size=300",
+    )
     assert line.startswith(f"error: {out / 'vocab.txt'}: not written: File too large"), line
     assert os.listdir(out) == []

@@ -21,8 +21,14 @@ SENTENCES = ["good good the good", "bad bad the bad", "THE CONCERT WAS TRULY WON
 
 def _run(*args):
     env = dict(os.environ, PYTHONPATH=REPO)
-    return subprocess.run([sys.executable, "-m", *args], cwd=REPO, env=env, capture_output=True,
-                          text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -34,16 +40,29 @@ def finetuned(tmp_path_factory):
     config = write_config(root / "bert_config.json", len(set(tiny_vocab_tokens())))
     data = root / "data"
     data.mkdir()
-    rows = ["sentence\tlabel"] + [f"{w} {w} the {w}\t{int(w == 'good')}"
-                                  for w in ("good", "bad") * 8]
+    rows = ["sentence\tlabel"] + [
+        f"{w} {w} the {w}\t{int(w == 'good')}" for w in ("good", "bad") * 8
+    ]
     for name in ("train.tsv", "dev.tsv"):
         (data / name).write_text("\n".join(rows) + "\n")
     output_dir = root / "out"
-    result = _run("bert_tf.run_classifier", "--task_name=SST-2", f"--data_dir={data}",
-                  f"--vocab_file={vocab}", f"--bert_config_file={config}",
-                  f"--output_dir={output_dir}", "--do_train", "--do_eval", "--max_seq_length=16",
-                  "--train_batch_size=8", "--learning_rate=3e-3", "--num_train_epochs=2",
-                  "--save_checkpoints_steps=2", "--noenable_xla", "--seed=3")
+    result = _run(
+        "bert_tf.run_classifier",
+        "--task_name=SST-2",
+        f"--data_dir={data}",
+        f"--vocab_file={vocab}",
+        f"--bert_config_file={config}",
+        f"--output_dir={output_dir}",
+        "--do_train",
+        "--do_eval",
+        "--max_seq_length=16",
+        "--train_batch_size=8",
+        "--learning_rate=3e-3",
+        "--num_train_epochs=2",
+        "--save_checkpoints_steps=2",
+        "--noenable_xla",
+        "--seed=3",
+    )
     assert result.returncode == 0, result.stderr
     return {"dir": output_dir, "vocab": vocab, "config": config}
 
@@ -51,6 +70,7 @@ def finetuned(tmp_path_factory):
 def _serve(version_dir):
     import tensorflow as tf
     import tensorflow_text  # noqa: F401  (the exported tokenizer's ops)
+
     serve = tf.saved_model.load(str(version_dir)).signatures["serving_default"]
     outputs = serve(text_a=tf.constant(SENTENCES), text_b=tf.constant([""] * len(SENTENCES)))
     return {key: value.numpy() for key, value in outputs.items()}
@@ -61,26 +81,41 @@ def test_the_run_records_config_vocab_casing_length_task_and_labels(finetuned):
     out = finetuned["dir"]
     with open(out / SETTINGS_NAME) as f:
         recorded = json.load(f)
-    assert recorded == {"do_lower_case": True, "max_seq_length": 16, "model_type": "classifier",
-                        "task_name": "sst2", "label_list": ["0", "1"], "num_labels": 2}
+    assert recorded == {
+        "do_lower_case": True,
+        "max_seq_length": 16,
+        "model_type": "classifier",
+        "task_name": "sst2",
+        "label_list": ["0", "1"],
+        "num_labels": 2,
+    }
     assert (out / "vocab.txt").read_text() == finetuned["vocab"].read_text()
     assert json.loads((out / "bert_config.json").read_text()) == json.loads(
-        open(finetuned["config"]).read())
+        open(finetuned["config"]).read()
+    )
     # best/ is a model directory of its own; a checkpoint prefix finds its folder's settings.
     best = find_settings(str(out / "best" / "model.ckpt"))
     assert best.directory == str(out / "best")
     assert dataclasses.replace(best, bert_config_file=None, vocab_file=None) == dataclasses.replace(
-        ModelSettings.read(str(out)), bert_config_file=None, vocab_file=None)
+        ModelSettings.read(str(out)), bert_config_file=None, vocab_file=None
+    )
     assert open(best.vocab_file).read() == finetuned["vocab"].read_text()
 
 
 @pytest.mark.slow
 def test_an_export_with_no_task_flags_serves_what_the_full_flags_serve(finetuned, tmp_path):
     out, full, bare = finetuned["dir"], tmp_path / "full", tmp_path / "bare"
-    result = _run("bert_tf.export_saved_model", "--model_type=classifier", "--label_list=0,1",
-                  f"--init_checkpoint={out}", f"--bert_config_file={finetuned['config']}",
-                  f"--vocab_file={finetuned['vocab']}", "--do_lower_case", "--max_seq_length=16",
-                  f"--export_dir={full}")
+    result = _run(
+        "bert_tf.export_saved_model",
+        "--model_type=classifier",
+        "--label_list=0,1",
+        f"--init_checkpoint={out}",
+        f"--bert_config_file={finetuned['config']}",
+        f"--vocab_file={finetuned['vocab']}",
+        "--do_lower_case",
+        "--max_seq_length=16",
+        f"--export_dir={full}",
+    )
     assert result.returncode == 0, result.stderr
     result = _run("bert_tf.export_saved_model", f"--init_checkpoint={out}", f"--export_dir={bare}")
     assert result.returncode == 0, result.stderr
@@ -91,15 +126,23 @@ def test_an_export_with_no_task_flags_serves_what_the_full_flags_serve(finetuned
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("flag, recorded", [
-    ("--nodo_lower_case", "do_lower_case=True"),
-    ("--label_list=1,0", "label_list=0,1"),
-    ("--max_seq_length=32", "max_seq_length=16"),
-])
+@pytest.mark.parametrize(
+    "flag, recorded",
+    [
+        ("--nodo_lower_case", "do_lower_case=True"),
+        ("--label_list=1,0", "label_list=0,1"),
+        ("--max_seq_length=32", "max_seq_length=16"),
+    ],
+)
 def test_a_flag_that_contradicts_the_model_directory_is_refused_naming_both(
-        finetuned, tmp_path, flag, recorded):
-    result = _run("bert_tf.export_saved_model", f"--init_checkpoint={finetuned['dir']}", flag,
-                  f"--export_dir={tmp_path / 'export'}")
+    finetuned, tmp_path, flag, recorded
+):
+    result = _run(
+        "bert_tf.export_saved_model",
+        f"--init_checkpoint={finetuned['dir']}",
+        flag,
+        f"--export_dir={tmp_path / 'export'}",
+    )
     assert result.returncode == 1, result.stderr
     last = result.stderr.strip().splitlines()[-1]
     given = flag.replace("--nodo_lower_case", "--do_lower_case=False")
@@ -109,9 +152,13 @@ def test_a_flag_that_contradicts_the_model_directory_is_refused_naming_both(
 
 @pytest.mark.long
 def test_the_override_flag_lets_a_contradicting_flag_win(finetuned, tmp_path):
-    result = _run("bert_tf.export_saved_model", f"--init_checkpoint={finetuned['dir']}",
-                  "--label_list=negative,positive", "--override_model_settings",
-                  f"--export_dir={tmp_path / 'export'}")
+    result = _run(
+        "bert_tf.export_saved_model",
+        f"--init_checkpoint={finetuned['dir']}",
+        "--label_list=negative,positive",
+        "--override_model_settings",
+        f"--export_dir={tmp_path / 'export'}",
+    )
     assert result.returncode == 0, result.stderr
     assert set(_serve(tmp_path / "export" / "1")["label"]) <= {b"negative", b"positive"}
 
@@ -122,27 +169,45 @@ def test_fine_tuning_from_a_model_directory_takes_its_config_and_vocab(finetuned
     data.mkdir()
     (data / "train.tsv").write_text("sentence\tlabel\ngood\t1\nbad\t0\n")
     output_dir = tmp_path / "again"
-    result = _run("bert_tf.run_classifier", "--task_name=SST-2", f"--data_dir={data}",
-                  f"--init_checkpoint={finetuned['dir']}", f"--output_dir={output_dir}",
-                  "--do_train", "--max_seq_length=16", "--train_batch_size=2",
-                  "--num_train_epochs=1", "--noenable_xla")
+    result = _run(
+        "bert_tf.run_classifier",
+        "--task_name=SST-2",
+        f"--data_dir={data}",
+        f"--init_checkpoint={finetuned['dir']}",
+        f"--output_dir={output_dir}",
+        "--do_train",
+        "--max_seq_length=16",
+        "--train_batch_size=2",
+        "--num_train_epochs=1",
+        "--noenable_xla",
+    )
     assert result.returncode == 0, result.stderr
     again = ModelSettings.read(str(output_dir))
     assert (open(again.vocab_file).read(), open(again.bert_config_file).read()) == (
-        finetuned["vocab"].read_text(), (finetuned["dir"] / "bert_config.json").read_text())
+        finetuned["vocab"].read_text(),
+        (finetuned["dir"] / "bert_config.json").read_text(),
+    )
 
 
 def test_settings_round_trip_and_a_directory_without_them_reads_none(tmp_path):
     vocab = tmp_path / "v.txt"
     vocab.write_text("[PAD]\n[UNK]\n")
-    settings = ModelSettings(bert_config_file="bert_tiny_uncased_L-2_H-128_A-2",
-                             vocab_file=str(vocab), do_lower_case=False, model_type="squad",
-                             task_options={"doc_stride": 64})
+    settings = ModelSettings(
+        bert_config_file="bert_tiny_uncased_L-2_H-128_A-2",
+        vocab_file=str(vocab),
+        do_lower_case=False,
+        model_type="squad",
+        task_options={"doc_stride": 64},
+    )
     settings.write(str(tmp_path / "model"))
     read = ModelSettings.read(str(tmp_path / "model"))
     assert read.vocab_file == str(tmp_path / "model" / "vocab.txt")
     assert BertConfig.from_json_file(read.bert_config_file) == BertConfig.from_json_file(
-        "bert_tiny_uncased_L-2_H-128_A-2")  # a shipped config's name is written as the file
-    assert (read.do_lower_case, read.model_type, read.task_options) == (False, "squad",
-                                                                        {"doc_stride": 64})
+        "bert_tiny_uncased_L-2_H-128_A-2"
+    )  # a shipped config's name is written as the file
+    assert (read.do_lower_case, read.model_type, read.task_options) == (
+        False,
+        "squad",
+        {"doc_stride": 64},
+    )
     assert ModelSettings.read(str(tmp_path)) is None

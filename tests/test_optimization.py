@@ -34,8 +34,10 @@ def _original_adamw_step(w, g, m, v, lr, wd, decay=True):
 
 def test_adamw_steps_match_the_original_update_by_hand():
     w0 = np.array([[0.5, -1.0], [2.0, 0.25]], np.float32)
-    grads = [np.array([[0.1, -0.2], [0.3, 0.05]], np.float32),
-             np.array([[-0.3, 0.1], [0.2, 0.4]], np.float32)]
+    grads = [
+        np.array([[0.1, -0.2], [0.3, 0.05]], np.float32),
+        np.array([[-0.3, 0.1], [0.2, 0.4]], np.float32),
+    ]
     var = keras.Variable(w0, name="kernel")
     optimizer = create_optimizer("adamw", 0.1, num_train_steps=10, num_warmup_steps=0)
     w, m, v = w0.astype(np.float64), 0.0, 0.0
@@ -52,8 +54,11 @@ def test_adamw_with_bias_correction_is_keras_adamw():
     optimizer.apply([tf.constant(g)], [var])
     # Step 1 with bias correction: m_hat / sqrt(v_hat) = sign(g); decay lr * 0.01 * w.
     # Keras' epsilon is added after the correction: |g| / (|g| + eps / sqrt(1 - b2)).
-    np.testing.assert_allclose(var.numpy(), 1.0 - 0.1 * 0.01 - 0.1 * np.sign(g) * (
-        np.abs(g) / (np.abs(g) + 1e-6 / np.sqrt(1 - 0.999))), rtol=1e-6)
+    np.testing.assert_allclose(
+        var.numpy(),
+        1.0 - 0.1 * 0.01 - 0.1 * np.sign(g) * (np.abs(g) / (np.abs(g) + 1e-6 / np.sqrt(1 - 0.999))),
+        rtol=1e-6,
+    )
 
 
 def test_adamw_with_bias_correction_follows_keras_adamw_over_several_steps():
@@ -61,12 +66,15 @@ def test_adamw_with_bias_correction_follows_keras_adamw_over_several_steps():
     # a warmup schedule, an excluded variable and a gradient large enough to move.
     rng = np.random.default_rng(0)
     shapes = {"kernel": (3, 5), "bias": (5,)}
-    ours = {n: keras.Variable(rng.normal(size=s).astype(np.float32), name=n) for n, s in shapes.items()}
+    ours = {
+        n: keras.Variable(rng.normal(size=s).astype(np.float32), name=n) for n, s in shapes.items()
+    }
     start = {n: v.numpy() for n, v in ours.items()}
     theirs = {n: keras.Variable(value, name=n) for n, value in start.items()}
     optimizer = create_optimizer("adamw", 0.05, 10, 2, adam_bias_correction=True)
-    keras_adamw = keras.optimizers.AdamW(WarmupLinearDecay(0.05, 10, 2), weight_decay=0.01, beta_1=0.9,
-                                         beta_2=0.999, epsilon=1e-6)
+    keras_adamw = keras.optimizers.AdamW(
+        WarmupLinearDecay(0.05, 10, 2), weight_decay=0.01, beta_1=0.9, beta_2=0.999, epsilon=1e-6
+    )
     keras_adamw.exclude_from_weight_decay(var_names=["bias"])
     for _ in range(4):
         grads = [tf.constant(rng.normal(size=s).astype(np.float32)) for s in shapes.values()]
@@ -79,8 +87,14 @@ def test_adamw_with_bias_correction_follows_keras_adamw_over_several_steps():
 
 @pytest.mark.parametrize("optimizer_type", ["adamw", "lamb"])
 def test_layer_norm_and_bias_variables_get_no_weight_decay(optimizer_type):
-    config = BertConfig(vocab_size=30, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=16, max_position_embeddings=16)
+    config = BertConfig(
+        vocab_size=30,
+        hidden_size=8,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=16,
+        max_position_embeddings=16,
+    )
     model = BertPretrainer(BertEncoder(config))
     variables = model.trainable_variables
     before = {v.path: v.numpy().copy() for v in variables}
@@ -93,10 +107,17 @@ def test_layer_norm_and_bias_variables_get_no_weight_decay(optimizer_type):
             assert not changed, v.path
         elif np.any(before[v.path] != 0):
             # Zero gradient: only the decay moves it, to w * (1 - lr * wd).
-            np.testing.assert_allclose(v.numpy(), before[v.path] * (1 - 0.1 * 0.5), rtol=1e-5,
-                                       err_msg=v.path)
-    assert {v.name for v in variables} >= {"gamma", "beta", "bias", "output_bias", "kernel",
-                                           "word_embeddings"}
+            np.testing.assert_allclose(
+                v.numpy(), before[v.path] * (1 - 0.1 * 0.5), rtol=1e-5, err_msg=v.path
+            )
+    assert {v.name for v in variables} >= {
+        "gamma",
+        "beta",
+        "bias",
+        "output_bias",
+        "kernel",
+        "word_embeddings",
+    }
 
 
 def test_unknown_optimizer_is_an_error_naming_the_option():

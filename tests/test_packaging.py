@@ -35,9 +35,11 @@ def _installed():
 def test_every_package_of_the_tree_is_in_the_wheel():
     listed = set(_pyproject()["tool"]["setuptools"]["packages"])
     # followlinks: in the repository bert_tf/data_prep is a link to data_prep/.
-    found = {os.path.relpath(root, os.path.dirname(_package_dir("bert_tf"))).replace(os.sep, ".")
-             for root, _, files in os.walk(_package_dir("bert_tf"), followlinks=True)
-             if "__init__.py" in files}
+    found = {
+        os.path.relpath(root, os.path.dirname(_package_dir("bert_tf"))).replace(os.sep, ".")
+        for root, _, files in os.walk(_package_dir("bert_tf"), followlinks=True)
+        if "__init__.py" in files
+    }
     assert found <= listed
     assert {"bert_tf.data_prep", "bert_tf.official_configs"} <= listed
 
@@ -50,28 +52,39 @@ def test_the_wheel_installs_one_top_level_package_and_data_prep_inside_it():
     assert setuptools["package-dir"]["bert_tf.data_prep"] == "data_prep"
     if not _installed():
         assert os.path.realpath(os.path.join(REPO, "bert_tf", "data_prep")) == os.path.join(
-            REPO, "data_prep")
+            REPO, "data_prep"
+        )
 
 
 @pytest.mark.slow
 def test_data_prep_is_bert_tf_data_prep_and_not_a_top_level_package_outside_the_repository(
-        tmp_path):
+    tmp_path,
+):
     env = dict(os.environ)
     if not _installed():  # bert_tf alone on the path, as installed, without the repository's root
         os.symlink(os.path.join(REPO, "bert_tf"), tmp_path / "bert_tf")
         env["PYTHONPATH"] = str(tmp_path)
-    code = ("import importlib.util, bert_tf.data_prep.pretraining_data; "
-            "print(importlib.util.find_spec('data_prep') is None)")
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, check=False)
+    code = (
+        "import importlib.util, bert_tf.data_prep.pretraining_data; "
+        "print(importlib.util.find_spec('data_prep') is None)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
 
 
 def _help(command, cwd):
     """A script's --help: absl prints the usage and exits with status 1."""
-    return subprocess.Popen(command + ["--help"], cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        command + ["--help"], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def _check_help(process, docstring_start=""):
@@ -85,8 +98,10 @@ def _check_help(process, docstring_start=""):
 def test_the_readme_data_prep_commands_run_from_the_repository():
     if _installed():
         pytest.skip("the wheel test runs without the repository's data_prep/")
-    processes = [_help([sys.executable, "-m", f"data_prep.{name}"], REPO)
-                 for name in ("build_vocab", "create_pretraining_data")]
+    processes = [
+        _help([sys.executable, "-m", f"data_prep.{name}"], REPO)
+        for name in ("build_vocab", "create_pretraining_data")
+    ]
     for process, start in zip(processes, ("Learns a WordPiece vocab", "Creates masked LM")):
         _check_help(process, start)
 
@@ -112,14 +127,22 @@ def test_console_scripts_are_the_absl_mains_named_after_the_original_scripts():
         # Parsed, not imported: the scripts' absl flags share names and one process holds one set.
         with open(importlib.util.find_spec(module_name).origin, encoding="utf-8") as f:
             tree = ast.parse(f.read())
-        run = next(node for node in tree.body
-                   if isinstance(node, ast.FunctionDef) and node.name == function)
+        run = next(
+            node
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef) and node.name == function
+        )
         assert "run_script(main)" in ast.unparse(run), target
         assert command == "bert-" + module_name.rsplit(".", 1)[1].replace("_", "-")
-    mains = {f"{top}.{name[:-3]}" for top in ("bert_tf", "bert_tf.data_prep")
-             for name in os.listdir(_package_dir(top))
-             if name.endswith(".py") and name != "__init__.py" and "cli.run_script(main)" in
-             pathlib.Path(_package_dir(top), name).read_text(encoding="utf-8")}
+    mains = {
+        f"{top}.{name[:-3]}"
+        for top in ("bert_tf", "bert_tf.data_prep")
+        for name in os.listdir(_package_dir(top))
+        if name.endswith(".py")
+        and name != "__init__.py"
+        and "cli.run_script(main)"
+        in pathlib.Path(_package_dir(top), name).read_text(encoding="utf-8")
+    }
     assert mains == {target.split(":")[0] for target in scripts.values()}
 
 
@@ -140,8 +163,14 @@ def test_tensorflow_start_up_lines_are_silenced_unless_verbosity_is_asked():
     code = "import os, bert_tf.cli; print(os.environ.get('TF_CPP_MIN_LOG_LEVEL'))"
 
     def level(*args):
-        return subprocess.run([sys.executable, "-c", code, *args], cwd=REPO, env=env,
-                              capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(
+            [sys.executable, "-c", code, *args],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
 
     assert level() == "3"
     assert level("--verbosity=1") == "None"

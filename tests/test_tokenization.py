@@ -1,4 +1,5 @@
-"""Tokenizer parity with Hugging Face's BertTokenizerFast, and pack_inputs against the original truncation."""
+"""Tokenizer parity with Hugging Face's BertTokenizerFast, and pack_inputs against the original
+truncation."""
 
 import pathlib
 import unicodedata
@@ -218,8 +219,21 @@ def test_missing_vocab_file_names_path(tmp_path):
 
 @pytest.mark.parametrize(
     "len_a,len_b",
-    [(3, 4), (10, 2), (2, 10), (7, 7), (8, 7), (7, 8), (20, 20), (13, 1), (1, 13), (0, 12), (6, 3),
-     (5, 0), (14, 0)],
+    [
+        (3, 4),
+        (10, 2),
+        (2, 10),
+        (7, 7),
+        (8, 7),
+        (7, 8),
+        (20, 20),
+        (13, 1),
+        (1, 13),
+        (0, 12),
+        (6, 3),
+        (5, 0),
+        (14, 0),
+    ],
 )
 def test_pack_inputs_truncates_like_original(len_a, len_b):
     """convert_single_example of run_classifier.py: a pair only `if tokens_b:`."""

@@ -25,8 +25,10 @@ def detect_format(path):
         return "huggingface"
     if os.path.exists(path + ".index"):
         return "tf1"
-    raise CheckpointError(f"{path}: neither a Hugging Face directory/weights file nor a TF1 "
-                          "checkpoint prefix (no .index file); give checkpoint_format")
+    raise CheckpointError(
+        f"{path}: neither a Hugging Face directory/weights file nor a TF1 "
+        "checkpoint prefix (no .index file); give checkpoint_format"
+    )
 
 
 def import_checkpoint(path, checkpoint_format, bert_config_file=None):
@@ -49,9 +51,13 @@ def import_checkpoint(path, checkpoint_format, bert_config_file=None):
         config = BertConfig.from_json_file(bert_config_file)
         checkpoint = tf1.open_tf1_checkpoint(path)
     elif checkpoint_format == "huggingface":
-        config = (BertConfig.from_json_file(bert_config_file) if bert_config_file else
-                  huggingface.read_huggingface_config(
-                      path if os.path.isdir(path) else os.path.dirname(path)))
+        config = (
+            BertConfig.from_json_file(bert_config_file)
+            if bert_config_file
+            else huggingface.read_huggingface_config(
+                path if os.path.isdir(path) else os.path.dirname(path)
+            )
+        )
         checkpoint = huggingface.open_huggingface_weights(path)
     else:
         raise ConfigError(f"checkpoint_format must be one of {FORMATS}, got {checkpoint_format!r}")
@@ -77,8 +83,9 @@ def atomic_directory(output_dir):
 
 def _beside(input_path, name):
     """The file `name` in the checkpoint's folder, or None."""
-    path = os.path.join(input_path if os.path.isdir(input_path) else os.path.dirname(input_path),
-                        name)
+    path = os.path.join(
+        input_path if os.path.isdir(input_path) else os.path.dirname(input_path), name
+    )
     return path if os.path.isfile(path) else None
 
 
@@ -92,7 +99,9 @@ def _huggingface_casing(path, checkpoint_format):
     """do_lower_case of the Hugging Face tokenizer_config.json beside the weights, or None."""
     if checkpoint_format != "huggingface":
         return None
-    settings = ModelSettings.read_huggingface(path if os.path.isdir(path) else os.path.dirname(path))
+    settings = ModelSettings.read_huggingface(
+        path if os.path.isdir(path) else os.path.dirname(path)
+    )
     return settings and settings.do_lower_case
 
 
@@ -112,14 +121,17 @@ def convert_to_ours(path, checkpoint_format, bert_config_file, output_dir):
         config_file = os.path.join(tmp, CONFIG_NAME)
         config.to_json_file(config_file)
         head = head_of(model)
-        ModelSettings(bert_config_file=config_file, vocab_file=_beside(path, VOCAB_NAME),
-                      do_lower_case=_huggingface_casing(path, checkpoint_format),
-                      model_type=head.model_type if head else "encoder").write(tmp)
+        ModelSettings(
+            bert_config_file=config_file,
+            vocab_file=_beside(path, VOCAB_NAME),
+            do_lower_case=_huggingface_casing(path, checkpoint_format),
+            model_type=head.model_type if head else "encoder",
+        ).write(tmp)
     return os.path.join(output_dir, MODEL_CHECKPOINT_NAME), unused
 
 
 def convert_to_tf1(path, bert_config_file, output_dir):
-    """Writes `output_dir/{bert_model.ckpt.*, bert_config.json}` in Google's layout from our checkpoint.
+    """Writes `output_dir/{bert_model.ckpt.*, bert_config.json}`: our checkpoint in Google's layout.
 
     Returns:
         the TF1 checkpoint prefix in output_dir.

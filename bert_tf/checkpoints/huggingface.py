@@ -33,7 +33,9 @@ _RENAMES = [
     # (`output_weights`), so it is not transposed.
     *dict.fromkeys(
         (rf"^{re.escape(head.hf_module)}\.{hf}$", head.tf1_scope.replace("/", ".") + tf1)
-        for head in HEADS for hf, tf1 in (("weight", "output_weights"), ("bias", "output_bias"))),
+        for head in HEADS
+        for hf, tf1 in (("weight", "output_weights"), ("bias", "output_bias"))
+    ),
     (r"\.weight$", ".kernel"),
 ]
 
@@ -61,11 +63,15 @@ def _read_pytorch_bin(path):
     try:
         import torch  # Only this legacy format needs it; safetensors does not.
     except ImportError:
-        raise CheckpointError(f"{path}: reading pytorch_model.bin needs PyTorch, which is not "
-                              f"installed; convert it to {SAFETENSORS_NAME} or install torch") from None
+        raise CheckpointError(
+            f"{path}: reading pytorch_model.bin needs PyTorch, which is not "
+            f"installed; convert it to {SAFETENSORS_NAME} or install torch"
+        ) from None
     state = torch.load(path, map_location="cpu", weights_only=True)
-    return {name: tensor.float().numpy() if tensor.is_floating_point() else tensor.numpy()
-            for name, tensor in state.items()}
+    return {
+        name: tensor.float().numpy() if tensor.is_floating_point() else tensor.numpy()
+        for name, tensor in state.items()
+    }
 
 
 def open_huggingface_weights(path):
@@ -78,6 +84,7 @@ def open_huggingface_weights(path):
     with reading(weights_file):
         if weights_file.endswith(".safetensors"):
             from safetensors.numpy import load_file
+
             state = load_file(weights_file)
         else:
             state = _read_pytorch_bin(weights_file)
@@ -87,8 +94,9 @@ def open_huggingface_weights(path):
         if tf1_name is not None:
             value = np.asarray(value, np.float32)
             tensors[tf1_name] = value.T if tf1_name.endswith("/kernel") else value
-    return NamedTensors({name: value.shape for name, value in tensors.items()},
-                        tensors.__getitem__, weights_file)
+    return NamedTensors(
+        {name: value.shape for name, value in tensors.items()}, tensors.__getitem__, weights_file
+    )
 
 
 def load_huggingface_weights(model, path, heads="require"):
@@ -111,5 +119,6 @@ def read_huggingface_config(path):
     Raises ConfigError naming the file and the field for settings our model does not have
     (see BertConfig.from_dict).
     """
-    return BertConfig.from_json_file(os.path.join(path, CONFIG_NAME) if os.path.isdir(path)
-                                     else path)
+    return BertConfig.from_json_file(
+        os.path.join(path, CONFIG_NAME) if os.path.isdir(path) else path
+    )

@@ -1,4 +1,4 @@
-"""Our own checkpoint format: `tf.train.Checkpoint(model=<model>)`, what `--init_checkpoint` takes."""
+"""Our checkpoint format: `tf.train.Checkpoint(model=<model>)`, what `--init_checkpoint` takes."""
 
 import re
 
@@ -27,7 +27,7 @@ def _root(model):
 
 
 def write_checkpoint(model, prefix):
-    """Writes `model` (a BertEncoder or a task model) as our checkpoint; returns the written path."""
+    """Writes `model` (a BertEncoder or a task model) as our checkpoint; returns its path."""
     return tf.train.Checkpoint(model=_root(model)).write(prefix)
 
 
@@ -102,17 +102,21 @@ def describe_shapes(shapes, head=None):
             layer are told apart by nothing a checkpoint holds).
     """
     # A bare encoder is `model/` itself in a training checkpoint, `model/encoder/` in ours.
-    words = (shapes.get("model/encoder/embeddings/word_embeddings")
-             or shapes.get("model/embeddings/word_embeddings"))
+    words = shapes.get("model/encoder/embeddings/word_embeddings") or shapes.get(
+        "model/embeddings/word_embeddings"
+    )
     num_layers = count_layers(shapes)
-    size = [f"{num_layers} layer{'s' * (num_layers != 1)}",
-            f"hidden {words[-1]}" if words else "no embeddings"]
+    size = [
+        f"{num_layers} layer{'s' * (num_layers != 1)}",
+        f"hidden {words[-1]}" if words else "no embeddings",
+    ]
     for layer in dict.fromkeys(row.layer for row in HEADS):
         kernel = shapes.get(f"model/{layer}/dense/_kernel")
         if kernel is None:
             continue
-        rows = [head] if head and head.layer == layer else [
-            row for row in HEADS if row.layer == layer]
+        rows = (
+            [head] if head and head.layer == layer else [row for row in HEADS if row.layer == layer]
+        )
         names = " or ".join(row.model_type for row in rows)
         classes = " or ".join(row.model_class.__name__ for row in rows)
         if any(row.takes_num_labels for row in rows):
@@ -132,8 +136,11 @@ def model_differences(model, shapes):
             differences.append(f"{path} missing")
         elif list(shapes[path]) != shape:
             differences.append(f"{path} of shape {list(shapes[path])}, not {shape}")
-    differences += [f"an extra {path}" for path in sorted(shapes)
-                    if path.startswith("model/") and path not in expected]
+    differences += [
+        f"an extra {path}"
+        for path in sorted(shapes)
+        if path.startswith("model/") and path not in expected
+    ]
     return differences
 
 

@@ -32,8 +32,9 @@ def checkpoint_format(path):
         with tf1.reading(path):
             names = tf.train.load_checkpoint(path).get_variable_to_shape_map()
         return ("tf1" if any(name.startswith("bert/") for name in names) else "ours"), path
-    raise CheckpointError(f"{path}: not a checkpoint (no {path}.index), nor a Hugging Face "
-                          "directory or weights file")
+    raise CheckpointError(
+        f"{path}: not a checkpoint (no {path}.index), nor a Hugging Face directory or weights file"
+    )
 
 
 def _check_depth(model, source, names, layer_pattern):
@@ -46,8 +47,10 @@ def _check_depth(model, source, names, layer_pattern):
     found = native.count_layers(names, layer_pattern)
     expected = encoder.config.num_hidden_layers
     if found != expected:
-        raise CheckpointError(f"{source}: the checkpoint's encoder has {found} layers, the model "
-                              f"(num_hidden_layers in its config) has {expected}")
+        raise CheckpointError(
+            f"{source}: the checkpoint's encoder has {found} layers, the model "
+            f"(num_hidden_layers in its config) has {expected}"
+        )
 
 
 def _check_head(model, path, shapes):
@@ -59,14 +62,18 @@ def _check_head(model, path, shapes):
     head = head_of(model)
     if head is None:
         return
-    missing = {name.split("/")[1] for name in native.model_shapes(model)
-               if name not in shapes and not name.startswith("model/encoder/")}
+    missing = {
+        name.split("/")[1]
+        for name in native.model_shapes(model)
+        if name not in shapes and not name.startswith("model/encoder/")
+    }
     if missing:
         raise CheckpointError(
             f"{path}: no {head.model_type} head ({', '.join(sorted(missing))} of "
             f"{head.model_class.__name__}) in this checkpoint, which holds "
             f"{native.describe_shapes(shapes)}; the checkpoints of a run that trains a "
-            f"{head.model_type} model have it")
+            f"{head.model_type} model have it"
+        )
 
 
 def load_pretrained(model, path, heads="require"):
@@ -91,12 +98,20 @@ def load_pretrained(model, path, heads="require"):
         _check_head(target, path, shapes)
         native.read_checkpoint(target, path)
     else:
-        tensors = (tf1.open_tf1_checkpoint(path) if kind == "tf1"
-                   else huggingface.open_huggingface_weights(path))
+        tensors = (
+            tf1.open_tf1_checkpoint(path)
+            if kind == "tf1"
+            else huggingface.open_huggingface_weights(path)
+        )
         _check_depth(model, tensors.source, tensors.shapes, _TF1_LAYER)
         tf1.assign_tf1_weights(model, tensors, heads)
-    logging.info("Loaded %s (%s format%s) into %s", path, kind,
-                 ", encoder only" if heads == "ignore" else "", type(model).__name__)
+    logging.info(
+        "Loaded %s (%s format%s) into %s",
+        path,
+        kind,
+        ", encoder only" if heads == "ignore" else "",
+        type(model).__name__,
+    )
 
 
 def _read_in_full(path):
@@ -149,14 +164,21 @@ def choose_resume_checkpoint(output_dir):
             skipped.append((path, error))
             continue
         for damaged, error in skipped:
-            logging.warning("Not resuming from %s, which cannot be read (%s); resuming from %s, "
-                            "the newest checkpoint that can", damaged, _one_line(error), path)
+            logging.warning(
+                "Not resuming from %s, which cannot be read (%s); resuming from %s, "
+                "the newest checkpoint that can",
+                damaged,
+                _one_line(error),
+                path,
+            )
         if skipped:
-            _rewrite_state(output_dir, state, saved[:saved.index(path) + 1])
+            _rewrite_state(output_dir, state, saved[: saved.index(path) + 1])
         return path
     if saved:
-        raise CheckpointError(f"{output_dir}: none of its checkpoints ({', '.join(saved)}) "
-                              "can be read; move them away to start afresh")
+        raise CheckpointError(
+            f"{output_dir}: none of its checkpoints ({', '.join(saved)}) "
+            "can be read; move them away to start afresh"
+        )
     return None
 
 
@@ -170,9 +192,13 @@ def _rewrite_state(output_dir, state, kept):
     stamped = dict(zip(paths, timestamps)) if len(paths) == len(timestamps) else {}
     kept = [path for path in kept[:-1] if _index_reads(path)] + kept[-1:]
     checkpoint_management.update_checkpoint_state_internal(
-        output_dir, kept[-1], all_model_checkpoint_paths=kept, save_relative_paths=True,
+        output_dir,
+        kept[-1],
+        all_model_checkpoint_paths=kept,
+        save_relative_paths=True,
         all_model_checkpoint_timestamps=[stamped[path] for path in kept] if stamped else None,
-        last_preserved_timestamp=state.last_preserved_timestamp)
+        last_preserved_timestamp=state.last_preserved_timestamp,
+    )
 
 
 def _check_same_model(model, output_dir, path):
@@ -186,8 +212,10 @@ def _check_same_model(model, output_dir, path):
     wanted = native.describe_model(model)
     if native.describe_shapes(shapes, head_of(model)) == wanted:  # differing in what words omit
         held = f"{held} with {differences[0]}"
-    raise CheckpointError(f"{output_dir}: its checkpoints hold {held}; this run trains {wanted} "
-                          "— use another output_dir")
+    raise CheckpointError(
+        f"{output_dir}: its checkpoints hold {held}; this run trains {wanted} "
+        "— use another output_dir"
+    )
 
 
 def resume_or_initialize(model, output_dir, init_checkpoint=None, heads="require"):

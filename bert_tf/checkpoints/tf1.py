@@ -38,8 +38,18 @@ class NamedTensors(collections.namedtuple("NamedTensors", "shapes read_tensor so
 
 # What a truncated, damaged or foreign file raises in TensorFlow's checkpoint reader, in
 # safetensors and in PyTorch's loader.
-_READ_ERRORS = (tf.errors.OpError, OSError, EOFError, IndexError, ValueError, AssertionError,
-                RuntimeError, struct.error, pickle.UnpicklingError, SafetensorError)
+_READ_ERRORS = (
+    tf.errors.OpError,
+    OSError,
+    EOFError,
+    IndexError,
+    ValueError,
+    AssertionError,
+    RuntimeError,
+    struct.error,
+    pickle.UnpicklingError,
+    SafetensorError,
+)
 
 
 @contextlib.contextmanager
@@ -50,8 +60,9 @@ def reading(path):
     except CheckpointError:
         raise
     except _READ_ERRORS as error:
-        raise CheckpointError(f"{path}: cannot read it as a checkpoint of this model: "
-                              f"{error}") from error
+        raise CheckpointError(
+            f"{path}: cannot read it as a checkpoint of this model: {error}"
+        ) from error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,19 +91,26 @@ class Tf1Weight:
 
 
 def _dense(scope, dense, is_head=False):
-    return [Tf1Weight(f"{scope}/kernel", dense.kernel, is_head=is_head),
-            Tf1Weight(f"{scope}/bias", dense.bias, is_head=is_head)]
+    return [
+        Tf1Weight(f"{scope}/kernel", dense.kernel, is_head=is_head),
+        Tf1Weight(f"{scope}/bias", dense.bias, is_head=is_head),
+    ]
 
 
 def _layer_norm(scope, layer_norm, is_head=False):
-    return [Tf1Weight(f"{scope}/gamma", layer_norm.gamma, is_head=is_head),
-            Tf1Weight(f"{scope}/beta", layer_norm.beta, is_head=is_head)]
+    return [
+        Tf1Weight(f"{scope}/gamma", layer_norm.gamma, is_head=is_head),
+        Tf1Weight(f"{scope}/beta", layer_norm.beta, is_head=is_head),
+    ]
 
 
 def _output_layer(scope, head):
-    """A ClassificationHead as the original `output_weights` [num_classes, hidden] + `output_bias`."""
-    return [Tf1Weight(f"{scope}output_weights", head.dense.kernel, transposed=True, is_head=True),
-            Tf1Weight(f"{scope}output_bias", head.dense.bias, is_head=True)]
+    """A ClassificationHead as the original's `output_weights` [num_classes, hidden] and
+    `output_bias`."""
+    return [
+        Tf1Weight(f"{scope}output_weights", head.dense.kernel, transposed=True, is_head=True),
+        Tf1Weight(f"{scope}output_bias", head.dense.bias, is_head=True),
+    ]
 
 
 def _encoder_table(encoder):
@@ -120,19 +138,22 @@ def _encoder_table(encoder):
 
 def _without_pooler_needed(table):
     # HF saves its token-classification and QA models without a pooler, which they never use.
-    return [dataclasses.replace(row, optional=True) if row.name.startswith("bert/pooler/") else row
-            for row in table]
+    return [
+        dataclasses.replace(row, optional=True) if row.name.startswith("bert/pooler/") else row
+        for row in table
+    ]
 
 
 def _head_table(model, head):
     table = _output_layer(head.tf1_scope, getattr(model, head.layer))
     if isinstance(model, BertPretrainer):
         masked_lm = model.masked_lm
-        table = [*_dense("cls/predictions/transform/dense", masked_lm.transform, is_head=True),
-                 *_layer_norm("cls/predictions/transform/LayerNorm", masked_lm.layer_norm,
-                              is_head=True),
-                 Tf1Weight("cls/predictions/output_bias", masked_lm.output_bias, is_head=True),
-                 *table]
+        table = [
+            *_dense("cls/predictions/transform/dense", masked_lm.transform, is_head=True),
+            *_layer_norm("cls/predictions/transform/LayerNorm", masked_lm.layer_norm, is_head=True),
+            Tf1Weight("cls/predictions/output_bias", masked_lm.output_bias, is_head=True),
+            *table,
+        ]
     return table
 
 
@@ -174,15 +195,20 @@ def assign_tf1_weights(model, checkpoint, heads="require"):
         sorted list of the checkpoint's model variable names that were not used.
     """
     shapes, read_tensor, source = checkpoint
-    table = [row for row in tf1_weight_table(model, heads)
-             if row.name in shapes or not row.optional]
+    table = [
+        row for row in tf1_weight_table(model, heads) if row.name in shapes or not row.optional
+    ]
     for row in table:
         if row.name not in shapes:
-            raise CheckpointError(f"{source}: missing variable '{row.name}' "
-                                  f"(the model expects shape {list(row.tf1_shape)})")
+            raise CheckpointError(
+                f"{source}: missing variable '{row.name}' "
+                f"(the model expects shape {list(row.tf1_shape)})"
+            )
         if tuple(shapes[row.name]) != row.tf1_shape:
-            raise CheckpointError(f"{source}: variable '{row.name}' has shape "
-                                  f"{list(shapes[row.name])}, the model expects {list(row.tf1_shape)}")
+            raise CheckpointError(
+                f"{source}: variable '{row.name}' has shape "
+                f"{list(shapes[row.name])}, the model expects {list(row.tf1_shape)}"
+            )
     for row in table:
         value = np.asarray(read_tensor(row.name))
         row.variable.assign(value.T if row.transposed else value)
@@ -228,8 +254,12 @@ def save_tf1_checkpoint(model, ckpt_prefix):
     """
     table = tf1_weight_table(model)
     tensors = [row.variable.numpy().T if row.transposed else row.variable.numpy() for row in table]
-    tf.raw_ops.SaveV2(prefix=ckpt_prefix, tensor_names=[row.name for row in table],
-                      shape_and_slices=[""] * len(table), tensors=tensors)
+    tf.raw_ops.SaveV2(
+        prefix=ckpt_prefix,
+        tensor_names=[row.name for row in table],
+        shape_and_slices=[""] * len(table),
+        tensors=tensors,
+    )
 
 
 def build_model_for_tf1_names(config, shapes):
@@ -238,6 +268,7 @@ def build_model_for_tf1_names(config, shapes):
     The head is found by its output layer's `<tf1_scope>output_weights` [num_labels, hidden]
     (bert_tf.models.heads); a checkpoint with none gives a BertEncoder.
     """
+
     def output_width(head):
         weights = shapes.get(f"{head.tf1_scope}output_weights")
         return None if weights is None else weights[0]

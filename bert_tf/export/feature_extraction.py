@@ -1,4 +1,5 @@
-"""Per-token (or pooled) encoder features, in the JSON-lines format of the original extract_features.py.
+"""Per-token (or pooled) encoder features, in the JSON-lines format of the original
+extract_features.py.
 
 Input: one example per line, "text_a" or "text_a ||| text_b" (the original's rule, blank
 lines included). Output, one JSON object per input line:
@@ -47,8 +48,9 @@ class FeatureExtractor:
     """
 
     def __init__(self, encoder, tokenizer, max_seq_length):
-        encoder.config.check_vocab_size(tokenizer.vocab_size, tokenizer.vocab_file,
-                                        "the model's config")
+        encoder.config.check_vocab_size(
+            tokenizer.vocab_size, tokenizer.vocab_file, "the model's config"
+        )
         self.encoder = encoder
         self.tokenizer = tokenizer
         self.max_seq_length = max_seq_length
@@ -79,8 +81,9 @@ class FeatureExtractor:
         return tuple(t.numpy() for t in self._run(text_a, text_b))
 
 
-def feature_records(extractor, examples, layer_indexes, pooling="none", normalize=False,
-                    batch_size=8):
+def feature_records(
+    extractor, examples, layer_indexes, pooling="none", normalize=False, batch_size=8
+):
     """Yields one JSON-ready dict per example (see the module docstring)."""
     if pooling not in POOLING_MODES:
         raise ConfigError(f"pooling must be one of {', '.join(POOLING_MODES)}, got {pooling!r}")
@@ -95,7 +98,8 @@ def feature_records(extractor, examples, layer_indexes, pooling="none", normaliz
                 )
         if pooling != "none":
             embeddings = np.concatenate(
-                [pool(layers[index], mask, pooling).numpy() for index in layer_indexes], axis=-1)
+                [pool(layers[index], mask, pooling).numpy() for index in layer_indexes], axis=-1
+            )
             if normalize:
                 embeddings = normalized(embeddings).numpy()
         for row in range(word_ids.shape[0]):

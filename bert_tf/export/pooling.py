@@ -18,11 +18,18 @@ POOLING_MODES = ("none", "cls", "mean")
 
 @dataclasses.dataclass(kw_only=True)
 class PoolingOptions(Options):
-    pooling: str = option("none", "none: token vectors only; cls: the [CLS] vector; mean: the "
-                                  "mean over the real tokens ([CLS] and [SEP] included), as "
-                                  "sentence-transformers' mean pooling.", choices=POOLING_MODES)
-    normalize: bool = option(False, "Scale each pooled vector to unit L2 norm (for cosine "
-                                    "similarity, as sentence-transformers' Normalize module).")
+    pooling: str = option(
+        "none",
+        "none: token vectors only; cls: the [CLS] vector; mean: the "
+        "mean over the real tokens ([CLS] and [SEP] included), as "
+        "sentence-transformers' mean pooling.",
+        choices=POOLING_MODES,
+    )
+    normalize: bool = option(
+        False,
+        "Scale each pooled vector to unit L2 norm (for cosine "
+        "similarity, as sentence-transformers' Normalize module).",
+    )
 
 
 def pool(sequence_output, input_mask, pooling):
@@ -42,7 +49,8 @@ def pool(sequence_output, input_mask, pooling):
     mask = tf.cast(input_mask, tf.float32)[:, :, None]
     # A row without real tokens (never produced by the packer) would divide by zero.
     return tf.reduce_sum(sequence_output * mask, axis=1) / tf.maximum(
-        tf.reduce_sum(mask, axis=1), 1e-9)
+        tf.reduce_sum(mask, axis=1), 1e-9
+    )
 
 
 def normalized(vectors):

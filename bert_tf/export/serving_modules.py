@@ -77,10 +77,14 @@ class TextModule(tf.Module):
         self.vocab_file = tf.saved_model.Asset(tokenizer.vocab_file)
 
     def pack_text(self, text_a, text_b):
-        """text_a, text_b: tf.string [batch_size] -> the three int32 inputs [batch_size, max_seq_length]."""
+        """text_a, text_b: tf.string [batch_size] -> the three int32 inputs
+        [batch_size, max_seq_length]."""
         # Checked before the tensorflow-text ops, which crash the process on unequal batches.
-        check = tf.debugging.assert_equal(tf.size(text_a), tf.size(text_b), message=(
-            "text_a and text_b must have the same batch size"))
+        check = tf.debugging.assert_equal(
+            tf.size(text_a),
+            tf.size(text_b),
+            message=("text_a and text_b must have the same batch size"),
+        )
         with tf.control_dependencies([check]):
             text_a, text_b = tf.identity(text_a), tf.identity(text_b)
         return pack_inputs(
@@ -136,8 +140,9 @@ class ServingModule(TextModule):
         def forward(inputs):
             return model(inputs, training=False)
 
-        _untracked(self, "forward", tf.function(forward, jit_compile=True) if jit_compile
-                   else forward)
+        _untracked(
+            self, "forward", tf.function(forward, jit_compile=True) if jit_compile else forward
+        )
 
     def call_model(self, inputs):
         """The model on checked inputs: a bad request is an InvalidArgument error naming the
@@ -149,14 +154,19 @@ class ServingModule(TextModule):
             inputs = {name: tf.identity(value) for name, value in inputs.items()}
         # A model computing in bfloat16 (export_saved_model --dtype) still serves float32.
         return tf.nest.map_structure(
-            lambda t: tf.cast(t, tf.float32) if t.dtype.is_floating else t, self.forward(inputs))
+            lambda t: tf.cast(t, tf.float32) if t.dtype.is_floating else t, self.forward(inputs)
+        )
 
     def rank_checks(self, inputs):
         """Assert ops: each input has the rank of its signature's spec."""
-        return [tf.debugging.assert_equal(_rank(inputs[name]),
-                                          self.token_id_inputs[name].shape.rank,
-                                          message=f"{name}: expected {self.token_ids_layout}")
-                for name in _TOKEN_IDS]
+        return [
+            tf.debugging.assert_equal(
+                _rank(inputs[name]),
+                self.token_id_inputs[name].shape.rank,
+                message=f"{name}: expected {self.token_ids_layout}",
+            )
+            for name in _TOKEN_IDS
+        ]
 
     def value_checks(self, inputs):
         """Assert ops on inputs of the right rank: ids in range, equal shapes, a sequence
@@ -166,26 +176,47 @@ class ServingModule(TextModule):
         seq_length = tf.shape(ids)[-1]
         checks = [
             tf.debugging.assert_non_negative(ids, message="input_word_ids: negative id"),
-            tf.debugging.assert_less(ids, config.vocab_size, message=(
-                f"input_word_ids: id not below the vocab_size {config.vocab_size}")),
+            tf.debugging.assert_less(
+                ids,
+                config.vocab_size,
+                message=(f"input_word_ids: id not below the vocab_size {config.vocab_size}"),
+            ),
             tf.debugging.assert_positive(seq_length, message="input_word_ids: sequence length 0"),
-            tf.debugging.assert_less_equal(seq_length, config.max_position_embeddings, message=(
-                "input_word_ids: sequence longer than the max_position_embeddings "
-                f"{config.max_position_embeddings}")),
+            tf.debugging.assert_less_equal(
+                seq_length,
+                config.max_position_embeddings,
+                message=(
+                    "input_word_ids: sequence longer than the max_position_embeddings "
+                    f"{config.max_position_embeddings}"
+                ),
+            ),
         ]
         for name in ("input_mask", "input_type_ids"):
-            checks.append(tf.debugging.assert_equal(tf.shape(inputs[name]), tf.shape(ids), message=(
-                f"{name}: shape differs from input_word_ids")))
+            checks.append(
+                tf.debugging.assert_equal(
+                    tf.shape(inputs[name]),
+                    tf.shape(ids),
+                    message=(f"{name}: shape differs from input_word_ids"),
+                )
+            )
         # Any other value would weight a token in attention instead of masking it.
-        checks += [tf.debugging.assert_non_negative(mask, message=(
-                       "input_mask: a value other than 0 and 1")),
-                   tf.debugging.assert_less_equal(mask, 1, message=(
-                       "input_mask: a value other than 0 and 1")),
-                   tf.debugging.assert_non_negative(inputs["input_type_ids"], message=(
-                       "input_type_ids: negative id")),
-                   tf.debugging.assert_less(inputs["input_type_ids"], config.type_vocab_size,
-                                            message="input_type_ids: id not below the "
-                                                    f"type_vocab_size {config.type_vocab_size}")]
+        checks += [
+            tf.debugging.assert_non_negative(
+                mask, message=("input_mask: a value other than 0 and 1")
+            ),
+            tf.debugging.assert_less_equal(
+                mask, 1, message=("input_mask: a value other than 0 and 1")
+            ),
+            tf.debugging.assert_non_negative(
+                inputs["input_type_ids"], message=("input_type_ids: negative id")
+            ),
+            tf.debugging.assert_less(
+                inputs["input_type_ids"],
+                config.type_vocab_size,
+                message="input_type_ids: id not below the "
+                f"type_vocab_size {config.type_vocab_size}",
+            ),
+        ]
         return checks
 
     def serve_token_ids(self, **inputs):
@@ -194,10 +225,14 @@ class ServingModule(TextModule):
     def signatures(self, function_keys=None):
         """{signature name: concrete function}; function_keys maps serve_text and/or
         serve_token_ids to their signature names (default DEFAULT_FUNCTION_KEYS)."""
-        functions = {"serve_text": (self.serve_text, self.text_inputs),
-                     "serve_token_ids": (self.serve_token_ids, self.token_id_inputs)}
-        return {signature: _concrete_function(*functions[function])
-                for function, signature in (function_keys or DEFAULT_FUNCTION_KEYS).items()}
+        functions = {
+            "serve_text": (self.serve_text, self.text_inputs),
+            "serve_token_ids": (self.serve_token_ids, self.token_id_inputs),
+        }
+        return {
+            signature: _concrete_function(*functions[function])
+            for function, signature in (function_keys or DEFAULT_FUNCTION_KEYS).items()
+        }
 
 
 class EncoderServing(ServingModule):
@@ -210,15 +245,18 @@ class EncoderServing(ServingModule):
     layer's output (batch first, as TF Serving's row format needs).
     """
 
-    def __init__(self, model, tokenizer, max_seq_length, pooling="none", normalize=False,
-                 **options):
+    def __init__(
+        self, model, tokenizer, max_seq_length, pooling="none", normalize=False, **options
+    ):
         super().__init__(model, tokenizer, max_seq_length, **options)
         PoolingOptions(pooling=pooling, normalize=normalize)  # checks the values
         self.pooling, self.normalize = pooling, normalize
 
     def _outputs(self, outputs, input_mask):
-        served = {"sequence_output": outputs["sequence_output"],
-                  "pooled_output": outputs["pooled_output"]}
+        served = {
+            "sequence_output": outputs["sequence_output"],
+            "pooled_output": outputs["pooled_output"],
+        }
         if self.pooling != "none":
             embedding = pool(outputs["sequence_output"], input_mask, self.pooling)
             served["sentence_embedding"] = normalized(embedding) if self.normalize else embedding
@@ -227,13 +265,14 @@ class EncoderServing(ServingModule):
     def serve_text(self, text_a, text_b):
         inputs = self.pack_text(text_a, text_b)
         outputs = self.call_model(inputs)
-        return {**self._outputs(outputs, inputs["input_mask"]),
-                "input_mask": inputs["input_mask"]}
+        return {**self._outputs(outputs, inputs["input_mask"]), "input_mask": inputs["input_mask"]}
 
     def serve_token_ids(self, **inputs):
         outputs = self.call_model(inputs)
-        return {**self._outputs(outputs, inputs["input_mask"]),
-                "encoder_outputs": tf.stack(outputs["encoder_outputs"], axis=1)}
+        return {
+            **self._outputs(outputs, inputs["input_mask"]),
+            "encoder_outputs": tf.stack(outputs["encoder_outputs"], axis=1),
+        }
 
 
 class PretrainerServing(ServingModule):
@@ -255,26 +294,40 @@ class PretrainerServing(ServingModule):
         self.top_k = min(top_k, tokenizer.vocab_size)
 
     def rank_checks(self, inputs):
-        return super().rank_checks(inputs) + [tf.debugging.assert_equal(
-            _rank(inputs["masked_lm_positions"]), 2,
-            message="masked_lm_positions: expected [batch, num_positions]")]
+        return super().rank_checks(inputs) + [
+            tf.debugging.assert_equal(
+                _rank(inputs["masked_lm_positions"]),
+                2,
+                message="masked_lm_positions: expected [batch, num_positions]",
+            )
+        ]
 
     def value_checks(self, inputs):
         # A position out of range is an error on a CPU but reads zeros on a GPU.
         positions, ids = inputs["masked_lm_positions"], inputs["input_word_ids"]
         return super().value_checks(inputs) + [
-            tf.debugging.assert_equal(tf.shape(positions)[0], tf.shape(ids)[0], message=(
-                "masked_lm_positions: batch size differs from input_word_ids")),
-            tf.debugging.assert_non_negative(positions, message=(
-                "masked_lm_positions: negative position")),
-            tf.debugging.assert_less(positions, tf.shape(ids)[-1], message=(
-                "masked_lm_positions: position not below the sequence length")),
+            tf.debugging.assert_equal(
+                tf.shape(positions)[0],
+                tf.shape(ids)[0],
+                message=("masked_lm_positions: batch size differs from input_word_ids"),
+            ),
+            tf.debugging.assert_non_negative(
+                positions, message=("masked_lm_positions: negative position")
+            ),
+            tf.debugging.assert_less(
+                positions,
+                tf.shape(ids)[-1],
+                message=("masked_lm_positions: position not below the sequence length"),
+            ),
         ]
 
     def serve_text(self, text_a, text_b):
         tokenizer = self.tokenizer
         inputs = pack_inputs(
-            [text_inputs.tokenize_with_mask_tokens(tokenizer, text_a), text_inputs.tokenize_with_mask_tokens(tokenizer, text_b)],
+            [
+                text_inputs.tokenize_with_mask_tokens(tokenizer, text_a),
+                text_inputs.tokenize_with_mask_tokens(tokenizer, text_b),
+            ],
             self.max_seq_length,
             tokenizer.cls_id,
             tokenizer.sep_id,
@@ -352,14 +405,24 @@ class SquadServing(ServingModule):
 
     def serve_text(self, question, context):
         options = self.options
-        windows = squad_serving.make_windows(self.tokenizer, question, context,
-                                             self.max_seq_length, options.doc_stride,
-                                             options.max_query_length)
+        windows = squad_serving.make_windows(
+            self.tokenizer,
+            question,
+            context,
+            self.max_seq_length,
+            options.doc_stride,
+            options.max_query_length,
+        )
         outputs = self.call_model(windows["inputs"])
-        return squad_serving.best_answers(self.tokenizer, windows, outputs, options.n_best_size,
-                                          options.max_answer_length,
-                                          options.version_2_with_negative,
-                                          options.null_score_diff_threshold)
+        return squad_serving.best_answers(
+            self.tokenizer,
+            windows,
+            outputs,
+            options.n_best_size,
+            options.max_answer_length,
+            options.version_2_with_negative,
+            options.null_score_diff_threshold,
+        )
 
 
 class SwagServing(ServingModule):
@@ -429,7 +492,10 @@ class NerServing(ServingModule):
 
     def serve_text(self, text):
         chunks = ner_serving.make_chunks(self.tokenizer, text, self.max_seq_length)
-        tags = ner_serving.word_tags(chunks, self.call_model(chunks["inputs"])["logits"],
-                                     self.labels)
-        return {"words": chunks["words"].to_tensor(default_value=""),
-                "tags": tags.to_tensor(default_value="")}
+        tags = ner_serving.word_tags(
+            chunks, self.call_model(chunks["inputs"])["logits"], self.labels
+        )
+        return {
+            "words": chunks["words"].to_tensor(default_value=""),
+            "tags": tags.to_tensor(default_value=""),
+        }

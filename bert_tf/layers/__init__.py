@@ -3,8 +3,10 @@
 import keras
 
 if keras.backend.backend() != "tensorflow":
-    raise ImportError(f"bert_tf runs on Keras' TensorFlow backend, but Keras is set to "
-                      f"{keras.backend.backend()!r}: set KERAS_BACKEND=tensorflow")
+    raise ImportError(
+        f"bert_tf runs on Keras' TensorFlow backend, but Keras is set to "
+        f"{keras.backend.backend()!r}: set KERAS_BACKEND=tensorflow"
+    )
 
 from bert_tf.layers.activations import get_activation
 from bert_tf.layers.classification_head import ClassificationHead

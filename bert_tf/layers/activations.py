@@ -24,7 +24,8 @@ def _gelu_tanh_and_derivative(x):
     tanh = tf.tanh(_SQRT_2_OVER_PI * (x + _TANH_CUBIC * x * x * x))
     value = 0.5 * x * (1.0 + tanh)
     derivative = 0.5 * (1.0 + tanh) + 0.5 * x * (1.0 - tanh * tanh) * _SQRT_2_OVER_PI * (
-        1.0 + 3.0 * _TANH_CUBIC * x * x)
+        1.0 + 3.0 * _TANH_CUBIC * x * x
+    )
     return value, derivative
 
 
@@ -62,4 +63,6 @@ def get_activation(name):
     try:
         return _ACTIVATIONS[name]
     except KeyError:
-        raise ValueError(f"unknown hidden_act {name!r}; expected one of {sorted(_ACTIVATIONS)}") from None
+        raise ValueError(
+            f"unknown hidden_act {name!r}; expected one of {sorted(_ACTIVATIONS)}"
+        ) from None

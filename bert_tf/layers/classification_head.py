@@ -31,8 +31,11 @@ class ClassificationHead(keras.layers.Layer):
         self.initializer_range = initializer_range
         self.dropout = keras.layers.Dropout(dropout_rate, dtype=self.dtype_policy)
         self.dense = keras.layers.Dense(
-            num_classes, kernel_initializer=keras.initializers.TruncatedNormal(stddev=initializer_range),
-            name="dense", dtype=self.dtype_policy)
+            num_classes,
+            kernel_initializer=keras.initializers.TruncatedNormal(stddev=initializer_range),
+            name="dense",
+            dtype=self.dtype_policy,
+        )
 
     def build(self, input_shape):
         self.dense.build(input_shape)
@@ -42,6 +45,9 @@ class ClassificationHead(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(num_classes=self.num_classes, dropout_rate=self.dropout_rate,
-                      initializer_range=self.initializer_range)
+        config.update(
+            num_classes=self.num_classes,
+            dropout_rate=self.dropout_rate,
+            initializer_range=self.initializer_range,
+        )
         return config

@@ -26,8 +26,16 @@ class BertEmbeddings(keras.layers.Layer):
         float Tensor of shape [batch_size, seq_length, hidden_size].
     """
 
-    def __init__(self, vocab_size, hidden_size, max_position_embeddings, type_vocab_size,
-                 dropout_rate=0.1, initializer_range=0.02, **kwargs):
+    def __init__(
+        self,
+        vocab_size,
+        hidden_size,
+        max_position_embeddings,
+        type_vocab_size,
+        dropout_rate=0.1,
+        initializer_range=0.02,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.vocab_size = vocab_size
         self.hidden_size = hidden_size
@@ -35,37 +43,55 @@ class BertEmbeddings(keras.layers.Layer):
         self.type_vocab_size = type_vocab_size
         self.dropout_rate = dropout_rate
         self.initializer_range = initializer_range
-        self.layer_norm = keras.layers.LayerNormalization(epsilon=1e-12, name="layer_norm",
-                                                          dtype=self.dtype_policy)
+        self.layer_norm = keras.layers.LayerNormalization(
+            epsilon=1e-12, name="layer_norm", dtype=self.dtype_policy
+        )
         # Only for a rate above 0, as keras.layers.Dropout: one draws from the global seed.
         self.dropout_seed = keras.random.SeedGenerator() if dropout_rate else None
 
     def build(self, input_shape=None):
         init = keras.initializers.TruncatedNormal(stddev=self.initializer_range)
         self.word_embeddings = self.add_weight(
-            name="word_embeddings", shape=(self.vocab_size, self.hidden_size), initializer=init)
+            name="word_embeddings", shape=(self.vocab_size, self.hidden_size), initializer=init
+        )
         self.position_embeddings = self.add_weight(
-            name="position_embeddings", shape=(self.max_position_embeddings, self.hidden_size),
-            initializer=init)
+            name="position_embeddings",
+            shape=(self.max_position_embeddings, self.hidden_size),
+            initializer=init,
+        )
         self.token_type_embeddings = self.add_weight(
-            name="token_type_embeddings", shape=(self.type_vocab_size, self.hidden_size),
-            initializer=init)
+            name="token_type_embeddings",
+            shape=(self.type_vocab_size, self.hidden_size),
+            initializer=init,
+        )
         self.layer_norm.build((None, None, self.hidden_size))
 
     def call(self, input_word_ids, input_type_ids, training=None):
         seq_length = ops.shape(input_word_ids)[1]
-        embeddings = (ops.take(self.word_embeddings, input_word_ids, axis=0)
-                      + ops.take(self.token_type_embeddings, input_type_ids, axis=0)
-                      + self.position_embeddings[None, :seq_length, :])
+        embeddings = (
+            ops.take(self.word_embeddings, input_word_ids, axis=0)
+            + ops.take(self.token_type_embeddings, input_type_ids, axis=0)
+            + self.position_embeddings[None, :seq_length, :]
+        )
         rate, seed = dropout_arguments(self.dropout_rate, self.dropout_seed, training)
         # One fused kernel (bert_tf.layers.fused) with the Keras LayerNorm's weights.
-        return layer_norm_dropout(embeddings, self.layer_norm.gamma, self.layer_norm.beta, rate,
-                                  seed, self.layer_norm.epsilon)
+        return layer_norm_dropout(
+            embeddings,
+            self.layer_norm.gamma,
+            self.layer_norm.beta,
+            rate,
+            seed,
+            self.layer_norm.epsilon,
+        )
 
     def get_config(self):
         config = super().get_config()
-        config.update(vocab_size=self.vocab_size, hidden_size=self.hidden_size,
-                      max_position_embeddings=self.max_position_embeddings,
-                      type_vocab_size=self.type_vocab_size, dropout_rate=self.dropout_rate,
-                      initializer_range=self.initializer_range)
+        config.update(
+            vocab_size=self.vocab_size,
+            hidden_size=self.hidden_size,
+            max_position_embeddings=self.max_position_embeddings,
+            type_vocab_size=self.type_vocab_size,
+            dropout_rate=self.dropout_rate,
+            initializer_range=self.initializer_range,
+        )
         return config

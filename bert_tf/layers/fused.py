@@ -50,7 +50,9 @@ def _normalized(h, epsilon):
     """(h - mean) / sqrt(variance + epsilon) over the last axis, and that 1 / sqrt."""
     mean = tf.reduce_mean(h, axis=-1, keepdims=True)
     centered = h - mean
-    inverse_std = tf.math.rsqrt(tf.reduce_mean(centered * centered, axis=-1, keepdims=True) + epsilon)
+    inverse_std = tf.math.rsqrt(
+        tf.reduce_mean(centered * centered, axis=-1, keepdims=True) + epsilon
+    )
     return centered * inverse_std, inverse_std
 
 
@@ -61,8 +63,11 @@ def _layer_norm_backward(h, gamma, dy, epsilon):
     dgamma = tf.reduce_sum(dy * normalized, axis=rows)
     dbeta = tf.reduce_sum(dy, axis=rows)
     g = dy * gamma
-    dh = inverse_std * (g - tf.reduce_mean(g, axis=-1, keepdims=True)
-                        - normalized * tf.reduce_mean(g * normalized, axis=-1, keepdims=True))
+    dh = inverse_std * (
+        g
+        - tf.reduce_mean(g, axis=-1, keepdims=True)
+        - normalized * tf.reduce_mean(g * normalized, axis=-1, keepdims=True)
+    )
     return dh, dgamma, dbeta
 
 
@@ -97,11 +102,13 @@ def dropout_add_layer_norm(x, residual, gamma, beta, rate, seed, epsilon):
 
     @tf.custom_gradient
     def fused(x, residual, gamma, beta):
-        y, keep = _forward(_add_layer_norm_forward, seed)(x, residual, gamma, beta, seed, rate,
-                                                          epsilon)
+        y, keep = _forward(_add_layer_norm_forward, seed)(
+            x, residual, gamma, beta, seed, rate, epsilon
+        )
 
         def grad(dy):
             return _add_layer_norm_backward(x, residual, gamma, keep, dy, rate, epsilon)
+
         return y, grad
 
     return fused(x, residual, tf.cast(gamma, tf.float32), tf.cast(beta, tf.float32))
@@ -134,6 +141,7 @@ def layer_norm_dropout(x, gamma, beta, rate, seed, epsilon):
 
         def grad(dy):
             return _layer_norm_dropout_backward(x, gamma, keep, dy, rate, epsilon)
+
         return y, grad
 
     return fused(x, tf.cast(gamma, tf.float32), tf.cast(beta, tf.float32))
@@ -169,11 +177,13 @@ def softmax_dropout(scores, scale, adder, rate, seed):
 
     @tf.custom_gradient
     def fused(scores):
-        dropped, probs, keep = _forward(_softmax_dropout_forward, seed)(scores, adder, seed, scale,
-                                                                        rate)
+        dropped, probs, keep = _forward(_softmax_dropout_forward, seed)(
+            scores, adder, seed, scale, rate
+        )
 
         def grad(dy):
             return tf.cast(_softmax_dropout_backward(probs, keep, dy, scale, rate), scores.dtype)
+
         return dropped, grad
 
     return fused(scores)

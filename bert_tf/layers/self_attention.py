@@ -41,12 +41,15 @@ class SelfAttention(keras.layers.Layer):
         self.initializer_range = initializer_range
         width = num_heads * head_size
         init = keras.initializers.TruncatedNormal(stddev=initializer_range)
-        self.query = keras.layers.Dense(width, kernel_initializer=init, name="query",
-                                        dtype=self.dtype_policy)
-        self.key = keras.layers.Dense(width, kernel_initializer=init, name="key",
-                                      dtype=self.dtype_policy)
-        self.value = keras.layers.Dense(width, kernel_initializer=init, name="value",
-                                        dtype=self.dtype_policy)
+        self.query = keras.layers.Dense(
+            width, kernel_initializer=init, name="query", dtype=self.dtype_policy
+        )
+        self.key = keras.layers.Dense(
+            width, kernel_initializer=init, name="key", dtype=self.dtype_policy
+        )
+        self.value = keras.layers.Dense(
+            width, kernel_initializer=init, name="value", dtype=self.dtype_policy
+        )
         # Only for a rate above 0, as keras.layers.Dropout: one draws from the global seed.
         self.dropout_seed = keras.random.SeedGenerator() if dropout_rate else None
 
@@ -60,8 +63,9 @@ class SelfAttention(keras.layers.Layer):
 
         def heads(dense):
             """[batch, seq, hidden] -> the projection by dense, [batch, heads, seq, head_size]."""
-            projected = ops.reshape(dense(hidden_states),
-                                    (batch_size, seq_length, self.num_heads, self.head_size))
+            projected = ops.reshape(
+                dense(hidden_states), (batch_size, seq_length, self.num_heads, self.head_size)
+            )
             return ops.transpose(projected, (0, 2, 1, 3))
 
         # Three [hidden, width] products, as the original: one [hidden, 3 * width] product
@@ -74,13 +78,18 @@ class SelfAttention(keras.layers.Layer):
         padding = 1.0 - ops.cast(attention_mask, "float32")[:, None, None, :]
         # Scale, mask, softmax and dropout as one fused kernel (bert_tf.layers.fused).
         rate, seed = dropout_arguments(self.dropout_rate, self.dropout_seed, training)
-        probs = softmax_dropout(scores, 1.0 / float(self.head_size) ** 0.5,
-                                padding * _MASK_ADDER, rate, seed)
+        probs = softmax_dropout(
+            scores, 1.0 / float(self.head_size) ** 0.5, padding * _MASK_ADDER, rate, seed
+        )
         context = ops.transpose(ops.matmul(probs, value), (0, 2, 1, 3))
         return ops.reshape(context, (batch_size, seq_length, width))
 
     def get_config(self):
         config = super().get_config()
-        config.update(num_heads=self.num_heads, head_size=self.head_size,
-                      dropout_rate=self.dropout_rate, initializer_range=self.initializer_range)
+        config.update(
+            num_heads=self.num_heads,
+            head_size=self.head_size,
+            dropout_rate=self.dropout_rate,
+            initializer_range=self.initializer_range,
+        )
         return config

@@ -44,27 +44,47 @@ class BertEncoder(keras.Model):
         self.config = config
         policy = self.dtype_policy
         self.embeddings = BertEmbeddings(
-            config.vocab_size, config.hidden_size, config.max_position_embeddings,
-            config.type_vocab_size, config.hidden_dropout_prob, config.initializer_range,
-            name="embeddings", dtype=policy)
+            config.vocab_size,
+            config.hidden_size,
+            config.max_position_embeddings,
+            config.type_vocab_size,
+            config.hidden_dropout_prob,
+            config.initializer_range,
+            name="embeddings",
+            dtype=policy,
+        )
         # One attribute per block: tf.train.Checkpoint does not follow Keras' tracked lists.
         for i in range(config.num_hidden_layers):
-            setattr(self, f"transformer_layer_{i}", TransformerBlock(
-                config.hidden_size, config.num_attention_heads, config.intermediate_size,
-                config.hidden_act, config.hidden_dropout_prob,
-                config.attention_probs_dropout_prob, config.initializer_range,
-                name=f"transformer_layer_{i}", dtype=policy))
+            setattr(
+                self,
+                f"transformer_layer_{i}",
+                TransformerBlock(
+                    config.hidden_size,
+                    config.num_attention_heads,
+                    config.intermediate_size,
+                    config.hidden_act,
+                    config.hidden_dropout_prob,
+                    config.attention_probs_dropout_prob,
+                    config.initializer_range,
+                    name=f"transformer_layer_{i}",
+                    dtype=policy,
+                ),
+            )
         self.pooler = keras.layers.Dense(
-            config.hidden_size, activation="tanh",
+            config.hidden_size,
+            activation="tanh",
             kernel_initializer=keras.initializers.TruncatedNormal(stddev=config.initializer_range),
-            name="pooler", dtype=policy)
+            name="pooler",
+            dtype=policy,
+        )
         self.build()
 
     @property
     def transformer_layers(self):
         """The TransformerBlocks, bottom first."""
-        return [getattr(self, f"transformer_layer_{i}")
-                for i in range(self.config.num_hidden_layers)]
+        return [
+            getattr(self, f"transformer_layer_{i}") for i in range(self.config.num_hidden_layers)
+        ]
 
     def build(self, input_shape=None):
         shape = (None, None, self.config.hidden_size)
@@ -75,8 +95,9 @@ class BertEncoder(keras.Model):
 
     def call(self, inputs, training=None):
         input_mask = inputs["input_mask"]
-        hidden_states = self.embeddings(inputs["input_word_ids"], inputs["input_type_ids"],
-                                        training=training)
+        hidden_states = self.embeddings(
+            inputs["input_word_ids"], inputs["input_type_ids"], training=training
+        )
         encoder_outputs = []
         for block in self.transformer_layers:
             hidden_states = block(hidden_states, input_mask, training=training)
@@ -88,8 +109,11 @@ class BertEncoder(keras.Model):
         }
 
     def get_config(self):
-        return {"config": self.config.to_dict(), "name": self.name,
-                "dtype": keras.saving.serialize_keras_object(self.dtype_policy)}
+        return {
+            "config": self.config.to_dict(),
+            "name": self.name,
+            "dtype": keras.saving.serialize_keras_object(self.dtype_policy),
+        }
 
     @classmethod
     def from_config(cls, config):

@@ -29,8 +29,10 @@ class BertMultipleChoice(EncoderModel):
 
     def call(self, inputs, training=None):
         shape = ops.shape(inputs["input_word_ids"])
-        flat = {name: ops.reshape(inputs[name], (-1, shape[-1]))
-                for name in ("input_word_ids", "input_mask", "input_type_ids")}
+        flat = {
+            name: ops.reshape(inputs[name], (-1, shape[-1]))
+            for name in ("input_word_ids", "input_mask", "input_type_ids")
+        }
         pooled = self.encoder(flat, training=training)["pooled_output"]
         scores = self.classifier(pooled, training=training)
         return {"logits": ops.reshape(scores, (shape[0], shape[1]))}

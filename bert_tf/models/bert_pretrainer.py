@@ -26,16 +26,24 @@ class BertPretrainer(EncoderModel):
     def __init__(self, encoder, **kwargs):
         super().__init__(encoder, **kwargs)
         config = encoder.config
-        self.masked_lm = MaskedLMHead(config.vocab_size, config.hidden_size, config.hidden_act,
-                                      config.initializer_range, name="masked_lm",
-                                      dtype=encoder.dtype_policy)
+        self.masked_lm = MaskedLMHead(
+            config.vocab_size,
+            config.hidden_size,
+            config.hidden_act,
+            config.initializer_range,
+            name="masked_lm",
+            dtype=encoder.dtype_policy,
+        )
         self.masked_lm.build()
         self.next_sentence = self.output_head(2, 0.0, "next_sentence", input_rank=2)
 
     def call(self, inputs, training=None):
         outputs = self.encoder(inputs, training=training)
         return {
-            "mlm_logits": self.masked_lm(outputs["sequence_output"], inputs["masked_lm_positions"],
-                                         self.encoder.embeddings.word_embeddings),
+            "mlm_logits": self.masked_lm(
+                outputs["sequence_output"],
+                inputs["masked_lm_positions"],
+                self.encoder.embeddings.word_embeddings,
+            ),
             "nsp_logits": self.next_sentence(outputs["pooled_output"], training=training),
         }

@@ -28,8 +28,9 @@ class EncoderModel(keras.Model):
         """
         config = self.encoder.config
         rate = config.hidden_dropout_prob if dropout_rate is None else dropout_rate
-        head = ClassificationHead(num_outputs, rate, config.initializer_range, name=name,
-                                  dtype=self.encoder.dtype_policy)
+        head = ClassificationHead(
+            num_outputs, rate, config.initializer_range, name=name, dtype=self.encoder.dtype_policy
+        )
         head.build((None,) * (input_rank - 1) + (config.hidden_size,))
         return head
 
@@ -37,8 +38,11 @@ class EncoderModel(keras.Model):
         return {}
 
     def get_config(self):
-        return {"encoder": keras.saving.serialize_keras_object(self.encoder), "name": self.name,
-                **self.head_config()}
+        return {
+            "encoder": keras.saving.serialize_keras_object(self.encoder),
+            "name": self.name,
+            **self.head_config(),
+        }
 
     @classmethod
     def from_config(cls, config):

@@ -55,11 +55,23 @@ class Head:
 # Where several rows share an output layer's names (run_classifier.py's top-level
 # `output_weights`), a checkpoint holding them is read as the first of those rows.
 HEADS = (
-    Head("pretrainer", BertPretrainer, "next_sentence", "cls/seq_relationship/",
-         "cls.seq_relationship"),
+    Head(
+        "pretrainer",
+        BertPretrainer,
+        "next_sentence",
+        "cls/seq_relationship/",
+        "cls.seq_relationship",
+    ),
     Head("classifier", BertClassifier, "classifier", "", "classifier", takes_num_labels=True),
-    Head("ner", BertTokenClassifier, "classifier", "", "classifier", takes_num_labels=True,
-         uses_pooler=False),
+    Head(
+        "ner",
+        BertTokenClassifier,
+        "classifier",
+        "",
+        "classifier",
+        takes_num_labels=True,
+        uses_pooler=False,
+    ),
     Head("swag", BertMultipleChoice, "classifier", "", "classifier"),
     Head("squad", BertSpanLabeler, "span", "cls/squad/", "qa_outputs", uses_pooler=False),
 )
@@ -83,8 +95,7 @@ def build_model(model_type, encoder, num_labels=None):
     if model_type == "encoder":
         return encoder
     if model_type not in HEADS_BY_TYPE:
-        raise ValueError(f"model_type must be one of {', '.join(MODEL_TYPES)}, "
-                         f"got {model_type!r}")
+        raise ValueError(f"model_type must be one of {', '.join(MODEL_TYPES)}, got {model_type!r}")
     return HEADS_BY_TYPE[model_type].build(encoder, num_labels)
 
 

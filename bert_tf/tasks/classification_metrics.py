@@ -103,8 +103,9 @@ def _pair(labels, predictions, dtype=None):
     labels = np.asarray(labels, dtype=dtype).reshape(-1)
     predictions = np.asarray(predictions, dtype=dtype).reshape(-1)
     if labels.shape != predictions.shape:
-        raise ValueError(f"labels and predictions differ in length: {labels.shape[0]} vs "
-                         f"{predictions.shape[0]}")
+        raise ValueError(
+            f"labels and predictions differ in length: {labels.shape[0]} vs {predictions.shape[0]}"
+        )
     if labels.shape[0] == 0:
         raise ValueError("cannot compute a metric over zero examples")
     return labels, predictions

@@ -26,8 +26,15 @@ _BOUNDARY = "-X-"
 
 def end_of_chunk(prev_tag, tag, prev_type, type_):
     """The script's endOfChunk: did a chunk end between the previous token and this one?"""
-    chunk_end = (prev_tag, tag) in {("B", "B"), ("B", "O"), ("I", "B"), ("I", "O"),
-                                    ("E", "E"), ("E", "I"), ("E", "O")}
+    chunk_end = (prev_tag, tag) in {
+        ("B", "B"),
+        ("B", "O"),
+        ("I", "B"),
+        ("I", "O"),
+        ("E", "E"),
+        ("E", "I"),
+        ("E", "O"),
+    }
     if prev_tag != "O" and prev_tag != "." and prev_type != type_:
         chunk_end = True
     # The script's 1998-12-22 correction: [ and ] chunks have length 1.
@@ -38,8 +45,15 @@ def end_of_chunk(prev_tag, tag, prev_type, type_):
 
 def start_of_chunk(prev_tag, tag, prev_type, type_):
     """The script's startOfChunk: does a chunk start at this token?"""
-    chunk_start = (prev_tag, tag) in {("B", "B"), ("I", "B"), ("O", "B"), ("O", "I"),
-                                      ("E", "E"), ("E", "I"), ("O", "E")}
+    chunk_start = (prev_tag, tag) in {
+        ("B", "B"),
+        ("I", "B"),
+        ("O", "B"),
+        ("O", "I"),
+        ("E", "E"),
+        ("E", "I"),
+        ("O", "E"),
+    }
     if tag != "O" and tag != "." and prev_type != type_:
         chunk_start = True
     if tag in ("[", "]"):
@@ -59,6 +73,7 @@ def split_tag(tag):
 @dataclasses.dataclass
 class ChunkCounts:
     """What the script counts; `*_by_type` are per chunk type."""
+
     correct_chunks: int = 0
     found_gold: int = 0
     found_guessed: int = 0
@@ -146,8 +161,9 @@ def scores(counts):
         "f1": f1,
     }
     for type_ in sorted(set(counts.gold_by_type) | set(counts.guessed_by_type)):
-        p, r, f = _prf(counts.correct_by_type[type_], counts.guessed_by_type[type_],
-                       counts.gold_by_type[type_])
+        p, r, f = _prf(
+            counts.correct_by_type[type_], counts.guessed_by_type[type_], counts.gold_by_type[type_]
+        )
         result.update({f"{type_}_precision": p, f"{type_}_recall": r, f"{type_}_f1": f})
     return result
 
@@ -159,15 +175,21 @@ def report(counts):
     its duplicate check taking "" for false; it is printed once here.
     """
     s = scores(counts)
-    lines = [f"processed {counts.tokens} tokens with {counts.found_gold} phrases; "
-             f"found: {counts.found_guessed} phrases; correct: {counts.correct_chunks}."]
+    lines = [
+        f"processed {counts.tokens} tokens with {counts.found_gold} phrases; "
+        f"found: {counts.found_guessed} phrases; correct: {counts.correct_chunks}."
+    ]
     if counts.tokens > 0:
-        lines.append(f"accuracy: {s['accuracy']:6.2f}%; precision: {s['precision']:6.2f}%; "
-                     f"recall: {s['recall']:6.2f}%; FB1: {s['f1']:6.2f}")
+        lines.append(
+            f"accuracy: {s['accuracy']:6.2f}%; precision: {s['precision']:6.2f}%; "
+            f"recall: {s['recall']:6.2f}%; FB1: {s['f1']:6.2f}"
+        )
     for type_ in sorted(set(counts.gold_by_type) | set(counts.guessed_by_type)):
-        lines.append(f"{type_:>17}: precision: {s[type_ + '_precision']:6.2f}%; "
-                     f"recall: {s[type_ + '_recall']:6.2f}%; FB1: {s[type_ + '_f1']:6.2f}  "
-                     f"{counts.guessed_by_type[type_]}")
+        lines.append(
+            f"{type_:>17}: precision: {s[type_ + '_precision']:6.2f}%; "
+            f"recall: {s[type_ + '_recall']:6.2f}%; FB1: {s[type_ + '_f1']:6.2f}  "
+            f"{counts.guessed_by_type[type_]}"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -195,14 +217,17 @@ def read_tag_pairs(lines, source="<lines>", delimiter=" "):
         if num_fields is None:
             num_fields = len(features) if features else None
         elif features and len(features) != num_fields:
-            raise DataError(f"{source}:{line_number}: unexpected number of fields: "
-                            f"{len(features)} ({num_fields})")
+            raise DataError(
+                f"{source}:{line_number}: unexpected number of fields: "
+                f"{len(features)} ({num_fields})"
+            )
         if not features or features[0] == _BOUNDARY:
             yield None
             continue
         if len(features) < 2:
-            raise DataError(f"{source}:{line_number}: unexpected number of fields in line "
-                            f"{line.rstrip()!r}")
+            raise DataError(
+                f"{source}:{line_number}: unexpected number of fields in line {line.rstrip()!r}"
+            )
         yield features[-2], features[-1]
 
 

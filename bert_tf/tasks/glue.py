@@ -92,9 +92,11 @@ class _TaskSpec:
 
 
 def _standard_splits(submission_file, tfds_dev="validation", tfds_test="test"):
-    return {"train": _Split("train.tsv", "train", submission_file),
-            "dev": _Split("dev.tsv", tfds_dev, submission_file),
-            "test": _Split("test.tsv", tfds_test, submission_file)}
+    return {
+        "train": _Split("train.tsv", "train", submission_file),
+        "dev": _Split("dev.tsv", tfds_dev, submission_file),
+        "test": _Split("test.tsv", tfds_test, submission_file),
+    }
 
 
 _INDEX_A_B_LABEL = _Columns(has_header=True, text_a=1, text_b=2, label=-1)
@@ -105,68 +107,114 @@ _TASKS = {
         # train/dev: source, label, original judgement, sentence; no header.
         labelled=_Columns(has_header=False, text_a=3, text_b=None, label=1),
         test=_Columns(has_header=True, text_a=1, text_b=None, index=0),
-        labels=_BINARY, metrics=("mcc",), metric_name="mcc",
-        tfds_config="cola", tfds_texts=("sentence", None), splits=_standard_splits("CoLA.tsv")),
+        labels=_BINARY,
+        metrics=("mcc",),
+        metric_name="mcc",
+        tfds_config="cola",
+        tfds_texts=("sentence", None),
+        splits=_standard_splits("CoLA.tsv"),
+    ),
     "sst2": _TaskSpec(
         labelled=_Columns(has_header=True, text_a=0, text_b=None, label=1),
         test=_Columns(has_header=True, text_a=1, text_b=None, index=0),
-        labels=_BINARY, metrics=("accuracy",), metric_name="accuracy",
-        tfds_config="sst2", tfds_texts=("sentence", None), splits=_standard_splits("SST-2.tsv")),
+        labels=_BINARY,
+        metrics=("accuracy",),
+        metric_name="accuracy",
+        tfds_config="sst2",
+        tfds_texts=("sentence", None),
+        splits=_standard_splits("SST-2.tsv"),
+    ),
     "mrpc": _TaskSpec(
         # Quality, #1 ID, #2 ID, #1 String, #2 String; the test file has index for Quality.
         labelled=_Columns(has_header=True, text_a=3, text_b=4, label=0),
         test=_Columns(has_header=True, text_a=3, text_b=4, index=0),
-        labels=_BINARY, metrics=("f1", "accuracy"), metric_name="f1",
-        tfds_config="mrpc", tfds_texts=("sentence1", "sentence2"),
-        splits=_standard_splits("MRPC.tsv")),
+        labels=_BINARY,
+        metrics=("f1", "accuracy"),
+        metric_name="f1",
+        tfds_config="mrpc",
+        tfds_texts=("sentence1", "sentence2"),
+        splits=_standard_splits("MRPC.tsv"),
+    ),
     "stsb": _TaskSpec(
         # index, genre, filename, year, old_index, source1, source2, sentence1, sentence2, score.
         labelled=_Columns(has_header=True, text_a=7, text_b=8, label=-1),
         test=_Columns(has_header=True, text_a=7, text_b=8, index=0),
-        labels=None, metrics=("pearson", "spearman"), metric_name="spearman",
-        tfds_config="stsb", tfds_texts=("sentence1", "sentence2"),
-        splits=_standard_splits("STS-B.tsv")),
+        labels=None,
+        metrics=("pearson", "spearman"),
+        metric_name="spearman",
+        tfds_config="stsb",
+        tfds_texts=("sentence1", "sentence2"),
+        splits=_standard_splits("STS-B.tsv"),
+    ),
     "qqp": _TaskSpec(
         # id, qid1, qid2, question1, question2, is_duplicate; test: id, question1, question2.
         labelled=_Columns(has_header=True, text_a=3, text_b=4, label=5),
         test=_INDEX_A_B_TEST,
-        labels=_BINARY, metrics=("f1", "accuracy"), metric_name="f1",
-        tfds_config="qqp", tfds_texts=("question1", "question2"),
-        splits=_standard_splits("QQP.tsv")),
+        labels=_BINARY,
+        metrics=("f1", "accuracy"),
+        metric_name="f1",
+        tfds_config="qqp",
+        tfds_texts=("question1", "question2"),
+        splits=_standard_splits("QQP.tsv"),
+    ),
     "mnli": _TaskSpec(
         # index, promptID, pairID, genre, 4 parses, sentence1, sentence2, label1..., gold_label.
         labelled=_Columns(has_header=True, text_a=8, text_b=9, label=-1),
         test=_Columns(has_header=True, text_a=8, text_b=9, index=0),
-        labels=_NLI, metrics=("accuracy",), metric_name="accuracy",
-        tfds_config="mnli", tfds_texts=("premise", "hypothesis"),
-        splits={"train": _Split("train.tsv", "train", "MNLI-m.tsv"),
-                "dev": _Split("dev_matched.tsv", "validation_matched", "MNLI-m.tsv"),
-                "dev_mismatched": _Split("dev_mismatched.tsv", "validation_mismatched",
-                                         "MNLI-mm.tsv"),
-                "test": _Split("test_matched.tsv", "test_matched", "MNLI-m.tsv"),
-                "test_mismatched": _Split("test_mismatched.tsv", "test_mismatched",
-                                          "MNLI-mm.tsv")}),
+        labels=_NLI,
+        metrics=("accuracy",),
+        metric_name="accuracy",
+        tfds_config="mnli",
+        tfds_texts=("premise", "hypothesis"),
+        splits={
+            "train": _Split("train.tsv", "train", "MNLI-m.tsv"),
+            "dev": _Split("dev_matched.tsv", "validation_matched", "MNLI-m.tsv"),
+            "dev_mismatched": _Split("dev_mismatched.tsv", "validation_mismatched", "MNLI-mm.tsv"),
+            "test": _Split("test_matched.tsv", "test_matched", "MNLI-m.tsv"),
+            "test_mismatched": _Split("test_mismatched.tsv", "test_mismatched", "MNLI-mm.tsv"),
+        },
+    ),
     "qnli": _TaskSpec(
-        labelled=_INDEX_A_B_LABEL, test=_INDEX_A_B_TEST,
-        labels=_ENTAILMENT, metrics=("accuracy",), metric_name="accuracy",
-        tfds_config="qnli", tfds_texts=("question", "sentence"),
-        splits=_standard_splits("QNLI.tsv")),
+        labelled=_INDEX_A_B_LABEL,
+        test=_INDEX_A_B_TEST,
+        labels=_ENTAILMENT,
+        metrics=("accuracy",),
+        metric_name="accuracy",
+        tfds_config="qnli",
+        tfds_texts=("question", "sentence"),
+        splits=_standard_splits("QNLI.tsv"),
+    ),
     "rte": _TaskSpec(
-        labelled=_INDEX_A_B_LABEL, test=_INDEX_A_B_TEST,
-        labels=_ENTAILMENT, metrics=("accuracy",), metric_name="accuracy",
-        tfds_config="rte", tfds_texts=("sentence1", "sentence2"),
-        splits=_standard_splits("RTE.tsv")),
+        labelled=_INDEX_A_B_LABEL,
+        test=_INDEX_A_B_TEST,
+        labels=_ENTAILMENT,
+        metrics=("accuracy",),
+        metric_name="accuracy",
+        tfds_config="rte",
+        tfds_texts=("sentence1", "sentence2"),
+        splits=_standard_splits("RTE.tsv"),
+    ),
     "wnli": _TaskSpec(
-        labelled=_INDEX_A_B_LABEL, test=_INDEX_A_B_TEST,
-        labels=_BINARY, metrics=("accuracy",), metric_name="accuracy",
-        tfds_config="wnli", tfds_texts=("sentence1", "sentence2"),
-        splits=_standard_splits("WNLI.tsv")),
+        labelled=_INDEX_A_B_LABEL,
+        test=_INDEX_A_B_TEST,
+        labels=_BINARY,
+        metrics=("accuracy",),
+        metric_name="accuracy",
+        tfds_config="wnli",
+        tfds_texts=("sentence1", "sentence2"),
+        splits=_standard_splits("WNLI.tsv"),
+    ),
     "ax": _TaskSpec(
         # download_glue_data.py saves the diagnostic set as diagnostic/diagnostic.tsv.
-        labelled=None, test=_INDEX_A_B_TEST,
-        labels=_NLI, metrics=("mcc",), metric_name="mcc",
-        tfds_config="ax", tfds_texts=("premise", "hypothesis"),
-        splits={"test": _Split("diagnostic.tsv", "test", "AX.tsv")}),
+        labelled=None,
+        test=_INDEX_A_B_TEST,
+        labels=_NLI,
+        metrics=("mcc",),
+        metric_name="mcc",
+        tfds_config="ax",
+        tfds_texts=("premise", "hypothesis"),
+        splits={"test": _Split("diagnostic.tsv", "test", "AX.tsv")},
+    ),
 }
 
 TASK_NAMES = tuple(_TASKS)
@@ -207,8 +255,15 @@ class GlueTask:
         >>> model = task.build_model(encoder)
     """
 
-    def __init__(self, task_name, tokenizer, max_seq_length, data_dir=None, data_source="tsv",
-                 tfds_data_dir=None):
+    def __init__(
+        self,
+        task_name,
+        tokenizer,
+        max_seq_length,
+        data_dir=None,
+        data_source="tsv",
+        tfds_data_dir=None,
+    ):
         self.name = canonical_task_name(task_name)
         self._spec = _TASKS[self.name]
         if data_source not in ("tsv", "tfds"):
@@ -240,8 +295,10 @@ class GlueTask:
             list of GlueExample, in file order (TFDS: in `idx` order).
         """
         if split not in self._spec.splits:
-            raise ValueError(f"GLUE task {self.name} has no split {split!r}; it has "
-                             f"{', '.join(self._spec.splits)}")
+            raise ValueError(
+                f"GLUE task {self.name} has no split {split!r}; it has "
+                f"{', '.join(self._spec.splits)}"
+            )
         if self.data_source == "tfds":
             return self._read_tfds(split)
         return self._read_tsv(split)
@@ -266,16 +323,27 @@ class GlueTask:
                     continue  # a blank line carries no example
                 where = f"{path}:{reader.line_num}"
                 if len(row) < min_fields:
-                    raise DataError(f"{where}: expected at least {min_fields} tab-separated "
-                                    f"fields for {self.name} {split}, found {len(row)}")
-                examples.append(GlueExample(
-                    split=split,
-                    index=(len(examples) if columns.index is None
-                           else _parse_index(row[columns.index], where)),
-                    text_a=row[columns.text_a],
-                    text_b=None if columns.text_b is None else row[columns.text_b],
-                    label=(None if columns.label is None
-                           else self._parse_label(row[columns.label], where))))
+                    raise DataError(
+                        f"{where}: expected at least {min_fields} tab-separated "
+                        f"fields for {self.name} {split}, found {len(row)}"
+                    )
+                examples.append(
+                    GlueExample(
+                        split=split,
+                        index=(
+                            len(examples)
+                            if columns.index is None
+                            else _parse_index(row[columns.index], where)
+                        ),
+                        text_a=row[columns.text_a],
+                        text_b=None if columns.text_b is None else row[columns.text_b],
+                        label=(
+                            None
+                            if columns.label is None
+                            else self._parse_label(row[columns.label], where)
+                        ),
+                    )
+                )
         if not examples:
             raise DataError(f"{path}: no {self.name} {split} examples")
         return examples
@@ -287,8 +355,10 @@ class GlueTask:
             except ValueError:
                 raise DataError(f"{where}: label {value!r} is not a number") from None
         if value not in self.label_list:
-            raise DataError(f"{where}: unknown label {value!r} for {self.name}; expected one of "
-                            f"{', '.join(self.label_list)}")
+            raise DataError(
+                f"{where}: unknown label {value!r} for {self.name}; expected one of "
+                f"{', '.join(self.label_list)}"
+            )
         return value
 
     def _read_tfds(self, split):
@@ -297,8 +367,9 @@ class GlueTask:
 
         name = f"glue/{self._spec.tfds_config}"
         tfds_split = self._spec.splits[split].tfds_split
-        dataset, info = tfds.load(name, split=tfds_split, data_dir=self.tfds_data_dir,
-                                  with_info=True, shuffle_files=False)
+        dataset, info = tfds.load(
+            name, split=tfds_split, data_dir=self.tfds_data_dir, with_info=True, shuffle_files=False
+        )
         label_names = None if self.is_regression else info.features["label"].names
         key_a, key_b = self._spec.tfds_texts
         examples = []
@@ -316,11 +387,15 @@ class GlueTask:
                     # and orders MNLI's classes differently from the original label list.
                     label = str(int(raw)) if self.label_list == _BINARY else label_names[int(raw)]
                     label = self._parse_label(label, where)
-            examples.append(GlueExample(
-                split=split, index=int(record["idx"]),
-                text_a=record[key_a].decode("utf-8"),
-                text_b=None if key_b is None else record[key_b].decode("utf-8"),
-                label=label))
+            examples.append(
+                GlueExample(
+                    split=split,
+                    index=int(record["idx"]),
+                    text_a=record[key_a].decode("utf-8"),
+                    text_b=None if key_b is None else record[key_b].decode("utf-8"),
+                    label=label,
+                )
+            )
         examples.sort(key=lambda example: example.index)
         return examples
 
@@ -342,15 +417,19 @@ class GlueTask:
         del is_training
         pairs = self._spec.tfds_texts[1] is not None
         features = encode_texts(
-            self.tokenizer, [example.text_a for example in examples],
-            [example.text_b for example in examples] if pairs else None, self.max_seq_length)
+            self.tokenizer,
+            [example.text_a for example in examples],
+            [example.text_b for example in examples] if pairs else None,
+            self.max_seq_length,
+        )
         if self.is_regression:
             labels = [0.0 if example.label is None else example.label for example in examples]
             features["label_ids"] = np.asarray(labels, np.float32)
         else:
             label_ids = {label: i for i, label in enumerate(self.label_list)}
-            labels = [0 if example.label is None else label_ids[example.label]
-                      for example in examples]
+            labels = [
+                0 if example.label is None else label_ids[example.label] for example in examples
+            ]
             features["label_ids"] = np.asarray(labels, np.int32)
         features["example_index"] = np.arange(len(examples), dtype=np.int32)
         return features
@@ -373,8 +452,11 @@ class GlueTask:
         if self.is_regression:
             labels = tf.cast(features["label_ids"], tf.float32)
             return tf.reduce_mean(tf.square(logits[:, 0] - labels))
-        return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
-            labels=tf.cast(features["label_ids"], tf.int32), logits=logits))
+        return tf.reduce_mean(
+            tf.nn.sparse_softmax_cross_entropy_with_logits(
+                labels=tf.cast(features["label_ids"], tf.int32), logits=logits
+            )
+        )
 
     # Metrics and predictions.
 
@@ -399,8 +481,10 @@ class GlueTask:
             label_ids = {label: i for i, label in enumerate(self.label_list)}
             labels = np.asarray([label_ids[example.label] for example in examples])
         suffix = "_mismatched" if split.endswith("mismatched") else ""
-        return {name + suffix: _METRIC_FUNCTIONS[name](labels, predictions)
-                for name in self._spec.metrics}
+        return {
+            name + suffix: _METRIC_FUNCTIONS[name](labels, predictions)
+            for name in self._spec.metrics
+        }
 
     def write_predictions(self, examples, features, outputs, output_dir):
         """Writes the GLUE-server file of the examples' split: `index\\tprediction` rows.
@@ -431,8 +515,9 @@ class GlueTask:
         logits = np.asarray(outputs["logits"])
         example_index = np.asarray(features["example_index"])
         if logits.shape[0] != example_index.shape[0]:
-            raise ValueError(f"{logits.shape[0]} model outputs for {example_index.shape[0]} "
-                             "features")
+            raise ValueError(
+                f"{logits.shape[0]} model outputs for {example_index.shape[0]} features"
+            )
         if sorted(example_index.tolist()) != list(range(len(examples))):
             raise ValueError("features do not hold exactly one feature per example")
         ordered = np.empty_like(logits)

@@ -46,6 +46,7 @@ class NerExample:
       labels: list of str, one tag per word.
       source: "file:line" of the sentence's first word, for messages.
     """
+
     words: list
     labels: list
     source: str = ""
@@ -78,13 +79,16 @@ def read_conll_file(path):
                 end_sentence()
                 continue
             if len(fields) < 2:
-                raise DataError(f"{path}:{line_number}: expected a word and its tag, got "
-                                f"{line.rstrip()!r}")
+                raise DataError(
+                    f"{path}:{line_number}: expected a word and its tag, got {line.rstrip()!r}"
+                )
             if num_fields is None:
                 num_fields = len(fields)
             elif len(fields) != num_fields:
-                raise DataError(f"{path}:{line_number}: {len(fields)} fields where the file's "
-                                f"first line has {num_fields}: {line.rstrip()!r}")
+                raise DataError(
+                    f"{path}:{line_number}: {len(fields)} fields where the file's "
+                    f"first line has {num_fields}: {line.rstrip()!r}"
+                )
             if not words:
                 first_line = line_number
             words.append(fields[0])
@@ -96,7 +100,7 @@ def read_conll_file(path):
 
 
 def detect_tag_scheme(label_sequences):
-    """"IOBES" if any E-/S- tag, "IOB1" if any entity starts with I-, else "IOB2"."""
+    """ "IOBES" if any E-/S- tag, "IOB1" if any entity starts with I-, else "IOB2"."""
     scheme = "IOB2"
     for labels in label_sequences:
         previous = "O"
@@ -152,8 +156,16 @@ class NerTask:
     name = "ner"
     metric_name = "f1"
 
-    def __init__(self, tokenizer, max_seq_length=128, data_dir=None, data_source="conll",
-                 label_list=None, tag_scheme=None, tfds_data_dir=None):
+    def __init__(
+        self,
+        tokenizer,
+        max_seq_length=128,
+        data_dir=None,
+        data_source="conll",
+        label_list=None,
+        tag_scheme=None,
+        tfds_data_dir=None,
+    ):
         if data_source not in ("conll", "tfds"):
             raise ConfigError(f"data_source must be 'conll' or 'tfds', got {data_source!r}")
         if tag_scheme not in (None, "IOB1", "IOB2"):
@@ -183,8 +195,10 @@ class NerTask:
         for example in examples:
             for i, label in enumerate(example.labels):
                 if label not in self.label_map:
-                    raise DataError(f"{_word_source(example, i)}: tag {label!r} is not in the "
-                                    f"label list {list(self.label_list)}")
+                    raise DataError(
+                        f"{_word_source(example, i)}: tag {label!r} is not in the "
+                        f"label list {list(self.label_list)}"
+                    )
         scheme = detect_tag_scheme(e.labels for e in examples)
         self.detected_tag_schemes[split] = scheme
         if {scheme, self.tag_scheme} == {"IOB1", "IOB2"}:
@@ -199,18 +213,25 @@ class NerTask:
             path = os.path.join(self.data_dir, name)
             if tf.io.gfile.exists(path):
                 return path
-        raise FileNotFoundError(f"no {split} file in {self.data_dir}: looked for "
-                                f"{', '.join(_SPLIT_FILES[split])}")
+        raise FileNotFoundError(
+            f"no {split} file in {self.data_dir}: looked for {', '.join(_SPLIT_FILES[split])}"
+        )
 
     def _read_tfds(self, split):
         import tensorflow_datasets as tfds  # Only this source needs it.
 
-        dataset, info = tfds.load("conll2003", split=split, data_dir=self.tfds_data_dir,
-                                  with_info=True)
+        dataset, info = tfds.load(
+            "conll2003", split=split, data_dir=self.tfds_data_dir, with_info=True
+        )
         names = info.features["ner"].feature.names
-        return [NerExample([w.decode("utf-8") for w in record["tokens"]],
-                           [names[t] for t in record["ner"]], f"tfds:conll2003:{split} sentence {i}")
-                for i, record in enumerate(tfds.as_numpy(dataset))]
+        return [
+            NerExample(
+                [w.decode("utf-8") for w in record["tokens"]],
+                [names[t] for t in record["ner"]],
+                f"tfds:conll2003:{split} sentence {i}",
+            )
+            for i, record in enumerate(tfds.as_numpy(dataset))
+        ]
 
     # ------------------------------------------------------------------------------ features
 
@@ -238,7 +259,8 @@ class NerTask:
                 # A word of only dropped characters still needs a position for its tag; a word
                 # longer than a whole feature keeps its first pieces, the tag being on the first.
                 ids = self.tokenizer.convert_tokens_to_ids(pieces_of_word[word]) or [
-                    self.tokenizer.unk_id]
+                    self.tokenizer.unk_id
+                ]
                 ids = ids[:budget]
                 if chunk and sum(len(c[1]) for c in chunk) + len(ids) > budget:
                     self._add_feature(columns, example, example_index, chunk)
@@ -246,12 +268,20 @@ class NerTask:
                 chunk.append((word_index, ids))
             if chunk:
                 self._add_feature(columns, example, example_index, chunk)
-        return {key: np.asarray(columns[key], dtype) if columns[key]
-                else np.zeros((0, self.max_seq_length) if key != "example_index" else (0,), dtype)
-                for key, dtype in [("input_word_ids", np.int32), ("input_mask", np.int32),
-                                   ("input_type_ids", np.int32), ("label_ids", np.int32),
-                                   ("label_weights", np.float32), ("example_index", np.int32),
-                                   ("word_index", np.int32)]}
+        return {
+            key: np.asarray(columns[key], dtype)
+            if columns[key]
+            else np.zeros((0, self.max_seq_length) if key != "example_index" else (0,), dtype)
+            for key, dtype in [
+                ("input_word_ids", np.int32),
+                ("input_mask", np.int32),
+                ("input_type_ids", np.int32),
+                ("label_ids", np.int32),
+                ("label_weights", np.float32),
+                ("example_index", np.int32),
+                ("word_index", np.int32),
+            ]
+        }
 
     def _add_feature(self, columns, example, example_index, chunk):
         length = self.max_seq_length
@@ -262,7 +292,9 @@ class NerTask:
         for index, ids in chunk:
             position = len(input_word_ids)
             word_index[position] = index
-            label_ids[position] = self.label_map.get(example.labels[index], 0) if example.labels else 0
+            label_ids[position] = (
+                self.label_map.get(example.labels[index], 0) if example.labels else 0
+            )
             label_weights[position] = 1.0
             input_word_ids.extend(ids)
         input_word_ids.append(self.tokenizer.sep_id)
@@ -290,7 +322,8 @@ class NerTask:
         """
         per_token = tf.nn.sparse_softmax_cross_entropy_with_logits(
             labels=tf.cast(features["label_ids"], tf.int32),
-            logits=tf.cast(outputs["logits"], tf.float32))
+            logits=tf.cast(outputs["logits"], tf.float32),
+        )
         weights = tf.cast(features["label_weights"], tf.float32)
         return tf.math.divide_no_nan(tf.reduce_sum(per_token * weights), tf.reduce_sum(weights))
 
@@ -311,11 +344,14 @@ class NerTask:
             word_index = features["word_index"][feature_index]
             for position in np.nonzero(word_index >= 0)[0]:
                 predictions[example_index][word_index[position]] = self.label_list[
-                    predicted_ids[feature_index, position]]
+                    predicted_ids[feature_index, position]
+                ]
         for example, predicted in zip(examples, predictions):
             if None in predicted:
-                raise ValueError(f"{example.source}: word {predicted.index(None)} has no "
-                                 "prediction; were the features made from these examples?")
+                raise ValueError(
+                    f"{example.source}: word {predicted.index(None)} has no "
+                    "prediction; were the features made from these examples?"
+                )
         return predictions
 
     def evaluate(self, examples, features, outputs):
@@ -353,7 +389,7 @@ def _tag_pairs(examples, predictions):
 
 
 def _word_source(example, index):
-    """"file:line" of word `index` of a sentence read from a column file (one word per line)."""
+    """ "file:line" of word `index` of a sentence read from a column file (one word per line)."""
     path, _, line = example.source.rpartition(":")
     if path and line.isdigit():
         return f"{path}:{int(line) + index}"

@@ -38,8 +38,10 @@ def make_chunks(tokenizer, text, max_seq_length):
     pieces = text_inputs.unk_if_empty(pieces, tokenizer.unk_id)
     pieces = text_inputs.truncate_rows(pieces, tf.fill([pieces.nrows()], budget))
     length = tf.cast(pieces.row_lengths(), tf.int32)
-    first_word = tf.equal(tf.range(tf.size(length, out_type=tf.int64)),
-                          tf.gather(words.row_splits, words.value_rowids()))
+    first_word = tf.equal(
+        tf.range(tf.size(length, out_type=tf.int64)),
+        tf.gather(words.row_splits, words.value_rowids()),
+    )
 
     def fill(state, word):
         feature, used = state
@@ -54,8 +56,12 @@ def make_chunks(tokenizer, text, max_seq_length):
     inputs = pack_inputs([feature_pieces], max_seq_length, tokenizer.cls_id, tokenizer.sep_id)
     feature_start = tf.gather(tf.cumsum(feature_length, exclusive=True), word_feature)
     word_position = tf.cumsum(length, exclusive=True) - feature_start + 1  # +1 for [CLS]
-    return {"inputs": inputs, "words": words, "word_feature": word_feature,
-            "word_position": word_position}
+    return {
+        "inputs": inputs,
+        "words": words,
+        "word_feature": word_feature,
+        "word_position": word_position,
+    }
 
 
 def word_tags(chunks, logits, label_list):
@@ -70,6 +76,7 @@ def word_tags(chunks, logits, label_list):
         tf.string RaggedTensor [batch_size, (words)].
     """
     predicted = tf.argmax(logits, axis=-1, output_type=tf.int32)
-    tag_ids = tf.gather_nd(predicted, tf.stack([chunks["word_feature"],
-                                                chunks["word_position"]], axis=1))
+    tag_ids = tf.gather_nd(
+        predicted, tf.stack([chunks["word_feature"], chunks["word_position"]], axis=1)
+    )
     return chunks["words"].with_flat_values(tf.gather(tf.constant(list(label_list)), tag_ids))

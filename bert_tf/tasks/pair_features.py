@@ -33,17 +33,22 @@ def encode_texts(tokenizer, texts_a, texts_b, max_seq_length):
         raise ValueError(f"{len(texts_a)} first segments but {len(texts_b)} second segments")
     min_length = 3 if texts_b is None else 4
     if max_seq_length < min_length:
-        raise ConfigError(f"max_seq_length {max_seq_length} is too short: packing needs at least "
-                          f"{min_length} positions")
+        raise ConfigError(
+            f"max_seq_length {max_seq_length} is too short: packing needs at least "
+            f"{min_length} positions"
+        )
     chunks = []
     for start in range(0, len(texts_a), _CHUNK_SIZE):
-        segments = [tokenizer.tokenize_ids(tf.constant(texts_a[start:start + _CHUNK_SIZE]))]
+        segments = [tokenizer.tokenize_ids(tf.constant(texts_a[start : start + _CHUNK_SIZE]))]
         if texts_b is not None:
-            segments.append(tokenizer.tokenize_ids(tf.constant(texts_b[start:start + _CHUNK_SIZE])))
+            segments.append(
+                tokenizer.tokenize_ids(tf.constant(texts_b[start : start + _CHUNK_SIZE]))
+            )
         packed = pack_inputs(segments, max_seq_length, tokenizer.cls_id, tokenizer.sep_id)
         chunks.append({name: value.numpy() for name, value in packed.items()})
     names = ("input_word_ids", "input_mask", "input_type_ids")
     if not chunks:
         return {name: np.zeros((0, max_seq_length), np.int32) for name in names}
-    return {name: np.concatenate([chunk[name] for chunk in chunks]).astype(np.int32)
-            for name in names}
+    return {
+        name: np.concatenate([chunk[name] for chunk in chunks]).astype(np.int32) for name in names
+    }

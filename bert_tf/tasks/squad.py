@@ -16,6 +16,7 @@ Everything follows google-research/bert run_squad.py (the questions are read by 
 One departure, on bad input: where the original crashes on a v2.0 question with no valid span at
 all, its own "empty" fallback entry (logits 0) stands in for the best span.
 """
+
 import collections
 import dataclasses
 import json
@@ -41,7 +42,7 @@ def _improve_answer_span(doc_tokens, input_start, input_end, tok_answer_text):
     """
     for new_start in range(input_start, input_end + 1):
         for new_end in range(input_end, new_start - 1, -1):
-            if " ".join(doc_tokens[new_start:new_end + 1]) == tok_answer_text:
+            if " ".join(doc_tokens[new_start : new_end + 1]) == tok_answer_text:
                 return new_start, new_end
     return input_start, input_end
 
@@ -83,10 +84,10 @@ def get_final_text(pred_text, orig_text, orig_basic_tokens):
     The pieces of the span "Steve Smith's" are "steve smith ' s"; a predicted "steve smith" must
     come back as "Steve Smith", not as the whole word "Smith's" nor in lower case. The original
     text is normalized as the tokenizer does before WordPiece (lower case, accents stripped,
-    punctuation split off), the prediction is found in it, and its character positions are mapped
-    back through both texts with the spaces removed. When the two cannot be aligned (the normalization
-    changed the length, or the prediction is not found, e.g. it holds [UNK]) the whole original
-    span is returned, as the original does.
+    punctuation split off), the prediction is found in it, and its character positions are
+    mapped back through both texts with the spaces removed. When the two cannot be aligned (the
+    normalization changed the length, or the prediction is not found, e.g. it holds [UNK]) the
+    whole original span is returned, as the original does.
 
     Args:
       pred_text: the predicted pieces joined, "##" removed.
@@ -118,7 +119,7 @@ def get_final_text(pred_text, orig_text, orig_basic_tokens):
         orig_end_position = orig_ns_to_s_map.get(tok_s_to_ns_map[end_position])
     if orig_end_position is None:
         return orig_text
-    return orig_text[orig_start_position:orig_end_position + 1]
+    return orig_text[orig_start_position : orig_end_position + 1]
 
 
 def _strip_spaces(text):
@@ -151,7 +152,8 @@ def _json_text(value):
 
 
 _PrelimPrediction = collections.namedtuple(
-    "PrelimPrediction", ["feature_index", "start_index", "end_index", "start_logit", "end_logit"])
+    "PrelimPrediction", ["feature_index", "start_index", "end_index", "start_logit", "end_logit"]
+)
 _NbestPrediction = collections.namedtuple("NbestPrediction", ["text", "start_logit", "end_logit"])
 
 
@@ -159,25 +161,35 @@ _NbestPrediction = collections.namedtuple("NbestPrediction", ["text", "start_log
 class SquadOptions(Options):
     """How SQuAD contexts are windowed and answers decoded: run_squad's flags, the same in
     training, prediction and the SavedModel (recorded in the model directory)."""
+
     version_2_with_negative: bool = option(
-        False, "SQuAD 2.0: some questions have no answer (adds null_score and is_impossible "
-               "to the SavedModel).")
-    doc_stride: int = option(128, "Pieces between the starts of two windows over a long "
-                                  "context.", POSITIVE)
-    max_query_length: int = option(64, "Question pieces kept; longer questions are cut.",
-                                   POSITIVE)
-    n_best_size: int = option(20, "Starts and ends tried per window, and candidates kept per "
-                                  "question in nbest_predictions.json.", POSITIVE)
+        False,
+        "SQuAD 2.0: some questions have no answer (adds null_score and is_impossible "
+        "to the SavedModel).",
+    )
+    doc_stride: int = option(
+        128, "Pieces between the starts of two windows over a long context.", POSITIVE
+    )
+    max_query_length: int = option(64, "Question pieces kept; longer questions are cut.", POSITIVE)
+    n_best_size: int = option(
+        20,
+        "Starts and ends tried per window, and candidates kept per "
+        "question in nbest_predictions.json.",
+        POSITIVE,
+    )
     max_answer_length: int = option(30, "Longest answer, in word pieces.", POSITIVE)
     null_score_diff_threshold: float = option(
-        0.0, "SQuAD 2.0: predict no answer when the null score minus the best span score "
-             "exceeds this.")
+        0.0,
+        "SQuAD 2.0: predict no answer when the null score minus the best span score exceeds this.",
+    )
 
     def check_max_seq_length(self, max_seq_length):
         """Raises ConfigError unless a window holds the question, three markers and context."""
         if max_seq_length <= self.max_query_length + 3:
-            raise ConfigError(f"max_seq_length ({max_seq_length}) must be greater than "
-                              f"max_query_length ({self.max_query_length}) + 3")
+            raise ConfigError(
+                f"max_seq_length ({max_seq_length}) must be greater than "
+                f"max_query_length ({self.max_query_length}) + 3"
+            )
 
 
 class SquadTask:
@@ -200,13 +212,24 @@ class SquadTask:
     eval_splits = ("dev",)
     predict_splits = ("dev",)
 
-    def __init__(self, tokenizer, max_seq_length=384, train_file=None, predict_file=None,
-                 options=None, do_lower_case=None, data_source="json", tfds_data_dir=None):
+    def __init__(
+        self,
+        tokenizer,
+        max_seq_length=384,
+        train_file=None,
+        predict_file=None,
+        options=None,
+        do_lower_case=None,
+        data_source="json",
+        tfds_data_dir=None,
+    ):
         options = options or SquadOptions()
         options.check_max_seq_length(max_seq_length)
         if do_lower_case is not None and do_lower_case != tokenizer.do_lower_case:
-            raise ConfigError(f"do_lower_case={do_lower_case} but the tokenizer has "
-                              f"do_lower_case={tokenizer.do_lower_case}")
+            raise ConfigError(
+                f"do_lower_case={do_lower_case} but the tokenizer has "
+                f"do_lower_case={tokenizer.do_lower_case}"
+            )
         if data_source not in ("json", "tfds"):
             raise ConfigError(f"data_source must be 'json' or 'tfds', got {data_source!r}")
         self.name = "squad_v2" if options.version_2_with_negative else "squad"
@@ -227,12 +250,18 @@ class SquadTask:
         is_training = split == "train"
         if self.data_source == "tfds":
             name = "squad/v2.0" if self.options.version_2_with_negative else "squad/v1.1"
-            return read_squad_tfds(name, "train" if is_training else "validation", is_training,
-                                   self.options.version_2_with_negative, self.tfds_data_dir)
+            return read_squad_tfds(
+                name,
+                "train" if is_training else "validation",
+                is_training,
+                self.options.version_2_with_negative,
+                self.tfds_data_dir,
+            )
         path = self.train_file if is_training else self.predict_file
         if not path:
-            raise ConfigError(f"split {split!r} needs "
-                              f"{'train_file' if is_training else 'predict_file'}")
+            raise ConfigError(
+                f"split {split!r} needs {'train_file' if is_training else 'predict_file'}"
+            )
         return read_squad_file(path, is_training, self.options.version_2_with_negative)
 
     # ------------------------------------------------------------------------------ features
@@ -259,11 +288,14 @@ class SquadTask:
         """
         pieces_of_word = self._pieces_of_words(examples)
         query_pieces = self.tokenizer.tokenize_batch([e.question_text for e in examples])
-        answer_pieces = (self.tokenizer.tokenize_batch([e.orig_answer_text or "" for e in examples])
-                         if is_training else None)
+        answer_pieces = (
+            self.tokenizer.tokenize_batch([e.orig_answer_text or "" for e in examples])
+            if is_training
+            else None
+        )
         columns = collections.defaultdict(list)
         for example_index, example in enumerate(examples):
-            query_tokens = query_pieces[example_index][:self.options.max_query_length]
+            query_tokens = query_pieces[example_index][: self.options.max_query_length]
             tok_to_orig_index = []
             orig_to_tok_index = []
             all_doc_tokens = []
@@ -281,8 +313,11 @@ class SquadTask:
                 else:
                     tok_end_position = len(all_doc_tokens) - 1
                 tok_start_position, tok_end_position = _improve_answer_span(
-                    all_doc_tokens, tok_start_position, tok_end_position,
-                    " ".join(answer_pieces[example_index]))
+                    all_doc_tokens,
+                    tok_start_position,
+                    tok_end_position,
+                    " ".join(answer_pieces[example_index]),
+                )
 
             max_tokens_for_doc = self.max_seq_length - len(query_tokens) - 3
             doc_spans = _doc_spans(len(all_doc_tokens), max_tokens_for_doc, self.options.doc_stride)
@@ -294,7 +329,8 @@ class SquadTask:
                     split_token_index = doc_start + i
                     token_to_orig_map[len(tokens)] = tok_to_orig_index[split_token_index]
                     token_is_max_context[len(tokens)] = _check_is_max_context(
-                        doc_spans, doc_span_index, split_token_index)
+                        doc_spans, doc_span_index, split_token_index
+                    )
                     tokens.append(all_doc_tokens[split_token_index])
                 tokens.append("[SEP]")
                 num_query = len(query_tokens) + 2
@@ -303,15 +339,19 @@ class SquadTask:
                 columns["input_word_ids"].append(ids + [self.tokenizer.pad_id] * padding)
                 columns["input_mask"].append([1] * len(tokens) + [0] * padding)
                 columns["input_type_ids"].append(
-                    [0] * num_query + [1] * (len(tokens) - num_query) + [0] * padding)
+                    [0] * num_query + [1] * (len(tokens) - num_query) + [0] * padding
+                )
                 columns["example_index"].append(example_index)
                 columns["token_to_orig_map"].append(token_to_orig_map)
                 columns["token_is_max_context"].append(token_is_max_context)
                 if is_training:
                     start_position = end_position = 0
                     doc_end = doc_start + doc_length - 1
-                    if (not example.is_impossible and tok_start_position >= doc_start
-                            and tok_end_position <= doc_end):
+                    if (
+                        not example.is_impossible
+                        and tok_start_position >= doc_start
+                        and tok_end_position <= doc_end
+                    ):
                         start_position = tok_start_position - doc_start + num_query
                         end_position = tok_end_position - doc_start + num_query
                     columns["start_positions"].append(start_position)
@@ -319,16 +359,21 @@ class SquadTask:
         return self._to_arrays(columns)
 
     def _to_arrays(self, columns):
-        shapes = {"input_word_ids": (0, self.max_seq_length), "input_mask": (0, self.max_seq_length),
-                  "input_type_ids": (0, self.max_seq_length),
-                  "token_to_orig_map": (0, self.max_seq_length),
-                  "token_is_max_context": (0, self.max_seq_length), "example_index": (0,)}
+        shapes = {
+            "input_word_ids": (0, self.max_seq_length),
+            "input_mask": (0, self.max_seq_length),
+            "input_type_ids": (0, self.max_seq_length),
+            "token_to_orig_map": (0, self.max_seq_length),
+            "token_is_max_context": (0, self.max_seq_length),
+            "example_index": (0,),
+        }
         features = {}
         for key in set(shapes) | set(columns):
             dtype = bool if key == "token_is_max_context" else np.int32
             values = columns.get(key)
-            features[key] = (np.asarray(values, dtype) if values
-                             else np.zeros(shapes.get(key, (0,)), dtype))
+            features[key] = (
+                np.asarray(values, dtype) if values else np.zeros(shapes.get(key, (0,)), dtype)
+            )
         return features
 
     # ------------------------------------------------------------------------------ model, loss
@@ -343,12 +388,18 @@ class SquadTask:
           features: start_positions, end_positions: int Tensors [batch_size].
           outputs: start_logits, end_logits: float Tensors [batch_size, max_seq_length].
         """
-        def cross_entropy(logits, positions):
-            return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
-                labels=tf.cast(positions, tf.int32), logits=tf.cast(logits, tf.float32)))
 
-        return (cross_entropy(outputs["start_logits"], features["start_positions"])
-                + cross_entropy(outputs["end_logits"], features["end_positions"])) / 2.0
+        def cross_entropy(logits, positions):
+            return tf.reduce_mean(
+                tf.nn.sparse_softmax_cross_entropy_with_logits(
+                    labels=tf.cast(positions, tf.int32), logits=tf.cast(logits, tf.float32)
+                )
+            )
+
+        return (
+            cross_entropy(outputs["start_logits"], features["start_positions"])
+            + cross_entropy(outputs["end_logits"], features["end_positions"])
+        ) / 2.0
 
     # ------------------------------------------------------------------------------ predictions
 
@@ -373,10 +424,16 @@ class SquadTask:
         # Pre-WordPiece tokens of every doc word, for get_final_text: the tokenization of a span
         # joined by spaces is that of its words one after the other.
         words = sorted({w for example in examples for w in example.doc_tokens})
-        split = (tokenization.split_words(tf.constant(words, tf.string),
-                                          self.tokenizer.do_lower_case).to_list() if words else [])
-        basic_tokens_of_word = {w: [t.decode("utf-8") for t in tokens]
-                                for w, tokens in zip(words, split)}
+        split = (
+            tokenization.split_words(
+                tf.constant(words, tf.string), self.tokenizer.do_lower_case
+            ).to_list()
+            if words
+            else []
+        )
+        basic_tokens_of_word = {
+            w: [t.decode("utf-8") for t in tokens] for w, tokens in zip(words, split)
+        }
 
         predictions = collections.OrderedDict()
         all_nbest = collections.OrderedDict()
@@ -410,12 +467,21 @@ class SquadTask:
                             continue
                         if end_index - start_index + 1 > self.options.max_answer_length:
                             continue
-                        prelim_predictions.append(_PrelimPrediction(
-                            feature_index, start_index, end_index,
-                            feature_start[start_index], feature_end[end_index]))
+                        prelim_predictions.append(
+                            _PrelimPrediction(
+                                feature_index,
+                                start_index,
+                                end_index,
+                                feature_start[start_index],
+                                feature_end[end_index],
+                            )
+                        )
             if self.options.version_2_with_negative:
-                prelim_predictions.append(_PrelimPrediction(
-                    min_null_feature_index, 0, 0, null_start_logit, null_end_logit))
+                prelim_predictions.append(
+                    _PrelimPrediction(
+                        min_null_feature_index, 0, 0, null_start_logit, null_end_logit
+                    )
+                )
             prelim_predictions.sort(key=lambda p: p.start_logit + p.end_logit, reverse=True)
 
             nbest = []
@@ -441,22 +507,31 @@ class SquadTask:
 
             probs = _compute_softmax([e.start_logit + e.end_logit for e in nbest])
             all_nbest[example.qas_id] = [
-                collections.OrderedDict([("text", e.text), ("probability", p),
-                                         ("start_logit", e.start_logit),
-                                         ("end_logit", e.end_logit)])
-                for e, p in zip(nbest, probs)]
+                collections.OrderedDict(
+                    [
+                        ("text", e.text),
+                        ("probability", p),
+                        ("start_logit", e.start_logit),
+                        ("end_logit", e.end_logit),
+                    ]
+                )
+                for e, p in zip(nbest, probs)
+            ]
             if not self.options.version_2_with_negative:
                 predictions[example.qas_id] = nbest[0].text
             else:
                 score_diff = score_null - best_non_null.start_logit - best_non_null.end_logit
                 null_odds[example.qas_id] = score_diff
                 predictions[example.qas_id] = (
-                    "" if score_diff > self.options.null_score_diff_threshold else best_non_null.text)
+                    ""
+                    if score_diff > self.options.null_score_diff_threshold
+                    else best_non_null.text
+                )
         return predictions, all_nbest, null_odds
 
     def _span_text(self, example, features, pred, basic_tokens_of_word):
         """The original text of a predicted span (see get_final_text)."""
-        ids = features["input_word_ids"][pred.feature_index][pred.start_index:pred.end_index + 1]
+        ids = features["input_word_ids"][pred.feature_index][pred.start_index : pred.end_index + 1]
         tok_text = " ".join(self.tokenizer.convert_ids_to_tokens(ids.tolist()))
         # De-tokenize WordPieces that have been split off.
         tok_text = tok_text.replace(" ##", "").replace("##", "")
@@ -464,7 +539,7 @@ class SquadTask:
         token_to_orig_map = features["token_to_orig_map"][pred.feature_index]
         orig_start = int(token_to_orig_map[pred.start_index])
         orig_end = int(token_to_orig_map[pred.end_index])
-        orig_words = example.doc_tokens[orig_start:orig_end + 1]
+        orig_words = example.doc_tokens[orig_start : orig_end + 1]
         orig_basic_tokens = [t for w in orig_words for t in basic_tokens_of_word[w]]
         return get_final_text(tok_text, " ".join(orig_words), orig_basic_tokens)
 
@@ -484,14 +559,32 @@ class SquadTask:
         if not any(e.answers or e.is_impossible for e in examples):
             return {}
         predictions, _, null_odds = self.predict(examples, features, outputs)
-        dataset = [{"paragraphs": [{"qas": [
-            {"id": e.qas_id, "answers": [{"text": a} for a in e.answers]} for e in examples]}]}]
+        dataset = [
+            {
+                "paragraphs": [
+                    {
+                        "qas": [
+                            {"id": e.qas_id, "answers": [{"text": a} for a in e.answers]}
+                            for e in examples
+                        ]
+                    }
+                ]
+            }
+        ]
         if not self.options.version_2_with_negative:
             return squad_evaluation.evaluate_v1(dataset, predictions)
         result = squad_evaluation.evaluate_v2(dataset, predictions, na_probs=null_odds)
         flat = {"exact_match": result["exact"], "f1": result["f1"]}
-        for key in ("HasAns_exact", "HasAns_f1", "NoAns_exact", "NoAns_f1", "best_exact",
-                    "best_exact_thresh", "best_f1", "best_f1_thresh"):
+        for key in (
+            "HasAns_exact",
+            "HasAns_f1",
+            "NoAns_exact",
+            "NoAns_f1",
+            "best_exact",
+            "best_exact_thresh",
+            "best_f1",
+            "best_f1_thresh",
+        ):
             if key in result:
                 flat[key] = float(result[key])
         return flat
@@ -506,8 +599,10 @@ class SquadTask:
         """
         predictions, nbest, null_odds = self.predict(examples, features, outputs)
         tf.io.gfile.makedirs(output_dir)
-        paths = [os.path.join(output_dir, "predictions.json"),
-                 os.path.join(output_dir, "nbest_predictions.json")]
+        paths = [
+            os.path.join(output_dir, "predictions.json"),
+            os.path.join(output_dir, "nbest_predictions.json"),
+        ]
         write_text_atomically(paths[0], _json_text(predictions))
         write_text_atomically(paths[1], _json_text(nbest))
         if self.options.version_2_with_negative:

@@ -8,9 +8,10 @@ They differ in small ways that change the numbers, so both are kept as the scrip
     * v1.1 takes every gold answer as given; an empty prediction or gold answer has F1 0.
     * v2.0 drops gold answers that normalize to "", scores a question whose gold list is then empty
         against [""] (an unanswerable question), gives F1 1 when both sides are empty, reports the
-        HasAns/NoAns breakdown and, given the no-answer probabilities (run_squad.py's null_odds.json),
-        replaces predictions whose no-answer score exceeds `na_prob_thresh` (1.0 as in the script)
-        and searches the best threshold (`best_exact`, `best_f1` and their `_thresh`).
+        HasAns/NoAns breakdown and, given the no-answer probabilities (run_squad.py's
+        null_odds.json), replaces predictions whose no-answer score exceeds `na_prob_thresh`
+        (1.0 as in the script) and searches the best threshold (`best_exact`, `best_f1` and
+        their `_thresh`).
 
 `dataset` is the "data" list of a SQuAD JSON file; `predictions` maps question id -> answer text.
 Scores are in percent, as the scripts print them.
@@ -73,7 +74,9 @@ def evaluate_v1(dataset, predictions):
                     continue
                 ground_truths = [answer["text"] for answer in qa["answers"]]
                 prediction = predictions[qa["id"]]
-                exact_match += metric_max_over_ground_truths(exact_match_score_v1, prediction, ground_truths)
+                exact_match += metric_max_over_ground_truths(
+                    exact_match_score_v1, prediction, ground_truths
+                )
                 f1 += metric_max_over_ground_truths(f1_score_v1, prediction, ground_truths)
     return {"exact_match": 100.0 * exact_match / total, "f1": 100.0 * f1 / total}
 
@@ -101,12 +104,17 @@ def compute_f1(a_gold, a_pred):
 
 
 def make_qid_to_has_ans(dataset):
-    return {qa["id"]: bool(qa["answers"])
-                    for article in dataset for p in article["paragraphs"] for qa in p["qas"]}
+    return {
+        qa["id"]: bool(qa["answers"])
+        for article in dataset
+        for p in article["paragraphs"]
+        for qa in p["qas"]
+    }
 
 
 def get_raw_scores(dataset, preds):
-    """Per-question EM and F1 (max over gold answers); questions without a prediction are left out."""
+    """Per-question EM and F1 (max over gold answers); questions without a prediction are left
+    out."""
     exact_scores = {}
     f1_scores = {}
     for article in dataset:
@@ -138,17 +146,21 @@ def apply_no_ans_threshold(scores, na_probs, qid_to_has_ans, na_prob_thresh):
 def make_eval_dict(exact_scores, f1_scores, qid_list=None):
     if not qid_list:
         total = len(exact_scores)
-        return collections.OrderedDict([
+        return collections.OrderedDict(
+            [
                 ("exact", 100.0 * sum(exact_scores.values()) / total),
                 ("f1", 100.0 * sum(f1_scores.values()) / total),
                 ("total", total),
-        ])
+            ]
+        )
     total = len(qid_list)
-    return collections.OrderedDict([
+    return collections.OrderedDict(
+        [
             ("exact", 100.0 * sum(exact_scores[k] for k in qid_list) / total),
             ("f1", 100.0 * sum(f1_scores[k] for k in qid_list) / total),
             ("total", total),
-    ])
+        ]
+    )
 
 
 def merge_eval(main_eval, new_eval, prefix):
@@ -218,7 +230,9 @@ def evaluate_v2(dataset, preds, na_probs=None, na_prob_thresh=1.0):
     f1_thresh = apply_no_ans_threshold(f1_raw, na_probs, qid_to_has_ans, na_prob_thresh)
     out_eval = make_eval_dict(exact_thresh, f1_thresh)
     if has_ans_qids:
-        merge_eval(out_eval, make_eval_dict(exact_thresh, f1_thresh, qid_list=has_ans_qids), "HasAns")
+        merge_eval(
+            out_eval, make_eval_dict(exact_thresh, f1_thresh, qid_list=has_ans_qids), "HasAns"
+        )
     if no_ans_qids:
         merge_eval(out_eval, make_eval_dict(exact_thresh, f1_thresh, qid_list=no_ans_qids), "NoAns")
     if with_na_probs:

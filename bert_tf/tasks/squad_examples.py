@@ -31,6 +31,7 @@ class SquadExample:
       answers: every gold answer text in the file (empty for a v2.0 impossible question or an
         unlabeled file), what evaluate() scores against.
     """
+
     qas_id: str
     question_text: str
     doc_tokens: list
@@ -104,11 +105,15 @@ def parse_squad_data(data, source, is_training, version_2_with_negative):
                 answers = _field(qa, "answers", where)
                 is_impossible = bool(qa.get("is_impossible", False)) and version_2_with_negative
                 example = SquadExample(
-                    qas_id=qas_id, question_text=_field(qa, "question", where),
-                    doc_tokens=doc_tokens, is_impossible=is_impossible,
-                    answers=tuple(_field(a, "text", where) for a in answers))
-                if is_training and not _locate_answer(example, answers, context,
-                                                      char_to_word_offset, where):
+                    qas_id=qas_id,
+                    question_text=_field(qa, "question", where),
+                    doc_tokens=doc_tokens,
+                    is_impossible=is_impossible,
+                    answers=tuple(_field(a, "text", where) for a in answers),
+                )
+                if is_training and not _locate_answer(
+                    example, answers, context, char_to_word_offset, where
+                ):
                     continue
                 examples.append(example)
     return examples
@@ -126,38 +131,48 @@ def _locate_answer(example, answers, context, char_to_word_offset, where):
         example.orig_answer_text, example.start_position, example.end_position = "", -1, -1
         return True
     if len(answers) != 1:
-        raise DataError(f"{where}: for training, each question should have exactly 1 answer, "
-                        f"got {len(answers)}")
+        raise DataError(
+            f"{where}: for training, each question should have exactly 1 answer, got {len(answers)}"
+        )
     text = _field(answers[0], "text", where)
     offset = _field(answers[0], "answer_start", where)
     if not text:
         raise DataError(f"{where}: empty answer text")
     if not isinstance(offset, int) or offset < 0 or offset + len(text) > len(char_to_word_offset):
-        raise DataError(f"{where}: answer_start {offset} with answer {text!r} is outside its "
-                        f"context of {len(char_to_word_offset)} characters")
-    if context[offset:offset + len(text)] != text:
-        raise DataError(f"{where}: answer {text!r} not found at answer_start {offset}, where "
-                        f"the context reads {context[offset:offset + len(text)]!r}")
+        raise DataError(
+            f"{where}: answer_start {offset} with answer {text!r} is outside its "
+            f"context of {len(char_to_word_offset)} characters"
+        )
+    if context[offset : offset + len(text)] != text:
+        raise DataError(
+            f"{where}: answer {text!r} not found at answer_start {offset}, where "
+            f"the context reads {context[offset : offset + len(text)]!r}"
+        )
     start = char_to_word_offset[offset]
     end = char_to_word_offset[offset + len(text) - 1]
-    actual_text = " ".join(example.doc_tokens[start:end + 1])
+    actual_text = " ".join(example.doc_tokens[start : end + 1])
     cleaned_answer_text = " ".join(text.split())
     if actual_text.find(cleaned_answer_text) == -1:
-        logging.warning("%s: skipped, as the original does: could not find answer %r in %r",
-                        where, cleaned_answer_text, actual_text)
+        logging.warning(
+            "%s: skipped, as the original does: could not find answer %r in %r",
+            where,
+            cleaned_answer_text,
+            actual_text,
+        )
         return False
     example.orig_answer_text, example.start_position, example.end_position = text, start, end
     return True
 
 
 def read_squad_file(path, is_training, version_2_with_negative):
-    """Examples of a SQuAD JSON file; malformed JSON raises DataError naming path, line and column."""
+    """Examples of a SQuAD JSON file; malformed JSON raises DataError naming path, line, column."""
     try:
         data = json.loads(read_text(path))
     except json.JSONDecodeError as e:
         raise DataError(f"{path}:{e.lineno}:{e.colno}: malformed JSON: {e.msg}") from None
-    examples = parse_squad_data(_field(data, "data", path), path, is_training,
-                                version_2_with_negative)
+    examples = parse_squad_data(
+        _field(data, "data", path), path, is_training, version_2_with_negative
+    )
     if not examples:
         raise DataError(f"{path}: no questions")
     return examples
@@ -173,9 +188,14 @@ def read_squad_tfds(name, split, is_training, version_2_with_negative, data_dir=
     data = []
     for record in tfds.as_numpy(tfds.load(name, split=split, data_dir=data_dir)):
         answers = record["answers"]
-        qa = {"id": text(record["id"]), "question": text(record["question"]),
-              "answers": [{"text": text(t), "answer_start": int(s)}
-                          for t, s in zip(answers["text"], answers["answer_start"])]}
+        qa = {
+            "id": text(record["id"]),
+            "question": text(record["question"]),
+            "answers": [
+                {"text": text(t), "answer_start": int(s)}
+                for t, s in zip(answers["text"], answers["answer_start"])
+            ],
+        }
         if "is_impossible" in record:
             qa["is_impossible"] = bool(record["is_impossible"])
         data.append({"paragraphs": [{"context": text(record["context"]), "qas": [qa]}]})

@@ -67,32 +67,37 @@ def make_windows(tokenizer, question, context, max_seq_length, doc_stride, max_q
     example = tf.repeat(tf.range(tf.size(num_windows)), num_windows)
     window_in_example = tf.ragged.range(num_windows).flat_values
     start = window_in_example * tf.gather(step, example)
-    length = tf.minimum(tf.gather(num_pieces, example) - start,
-                        tf.gather(max_tokens_for_doc, example))
+    length = tf.minimum(
+        tf.gather(num_pieces, example) - start, tf.gather(max_tokens_for_doc, example)
+    )
 
     first = tf.gather(tf.cast(doc_ids.row_splits[:-1], tf.int32), example) + start
     flat_index = tf.ragged.range(first, first + length)
     window_ids = tf.gather(doc_ids.flat_values, flat_index)
     window_words = tf.gather(doc_words.flat_values, flat_index)
-    inputs = pack_inputs([tf.gather(query, example), window_ids], max_seq_length,
-                         tokenizer.cls_id, tokenizer.sep_id)
+    inputs = pack_inputs(
+        [tf.gather(query, example), window_ids], max_seq_length, tokenizer.cls_id, tokenizer.sep_id
+    )
     doc_offset = tf.gather(query_length, example) + 2  # position of the window's first piece
-    token_to_orig_map = text_inputs.scatter_to_positions(window_words, doc_offset,
-                                                         max_seq_length, -1)
+    token_to_orig_map = text_inputs.scatter_to_positions(
+        window_words, doc_offset, max_seq_length, -1
+    )
     return {
         "inputs": inputs,
         "example_index": example,
         "num_windows": num_windows,
         "token_to_orig_map": token_to_orig_map,
-        "token_is_max_context": _is_max_context(num_windows, example, window_in_example, start,
-                                                length, doc_offset, max_seq_length),
+        "token_is_max_context": _is_max_context(
+            num_windows, example, window_in_example, start, length, doc_offset, max_seq_length
+        ),
         "words": words,
         "num_doc_pieces": num_pieces,
     }
 
 
-def _is_max_context(num_windows, example, window_in_example, start, length, doc_offset,
-                    max_seq_length):
+def _is_max_context(
+    num_windows, example, window_in_example, start, length, doc_offset, max_seq_length
+):
     """squad._check_is_max_context at every position of every window.
 
     A document piece's score in a window is min(left, right context) + 0.01 * window length,
@@ -110,8 +115,9 @@ def _is_max_context(num_windows, example, window_in_example, start, length, doc_
     piece, starts, lengths = piece[:, :, None], starts[:, None, :], lengths[:, None, :]
     ends = starts + lengths - 1
     contains = (piece >= starts) & (piece <= ends)
-    score = (tf.cast(tf.minimum(piece - starts, ends - piece), tf.float64)
-             + 0.01 * tf.cast(lengths, tf.float64))
+    score = tf.cast(tf.minimum(piece - starts, ends - piece), tf.float64) + 0.01 * tf.cast(
+        lengths, tf.float64
+    )
     return inside & tf.equal(_first_argmax(score, contains), window_in_example[:, None])
 
 
@@ -128,8 +134,15 @@ def _first_argmax(values, valid):
     return tf.where(first < size, first, 0)
 
 
-def best_answers(tokenizer, windows, outputs, n_best_size, max_answer_length,
-                 version_2_with_negative=False, null_score_diff_threshold=0.0):
+def best_answers(
+    tokenizer,
+    windows,
+    outputs,
+    n_best_size,
+    max_answer_length,
+    version_2_with_negative=False,
+    null_score_diff_threshold=0.0,
+):
     """squad.predict's answer for each example, from the logits of its windows.
 
     Args:
@@ -153,21 +166,28 @@ def best_answers(tokenizer, windows, outputs, n_best_size, max_answer_length,
     top_start = tf.math.top_k(start_logits, k).indices  # [windows, k]; ties: lower index first
     top_end = tf.math.top_k(end_logits, k).indices
     token_to_orig_map = windows["token_to_orig_map"]
-    start_ok = ((tf.gather(token_to_orig_map, top_start, batch_dims=1) >= 0)
-                & tf.gather(windows["token_is_max_context"], top_start, batch_dims=1))
+    start_ok = (tf.gather(token_to_orig_map, top_start, batch_dims=1) >= 0) & tf.gather(
+        windows["token_is_max_context"], top_start, batch_dims=1
+    )
     end_ok = tf.gather(token_to_orig_map, top_end, batch_dims=1) >= 0
     span = top_end[:, None, :] - top_start[:, :, None]
-    valid = (start_ok[:, :, None] & end_ok[:, None, :] & (span >= 0)
-             & (span + 1 <= max_answer_length))  # [windows, start rank, end rank]
-    scores = (tf.gather(start_logits, top_start, batch_dims=1)[:, :, None]
-              + tf.gather(end_logits, top_end, batch_dims=1)[:, None, :])
+    valid = (
+        start_ok[:, :, None] & end_ok[:, None, :] & (span >= 0) & (span + 1 <= max_answer_length)
+    )  # [windows, start rank, end rank]
+    scores = (
+        tf.gather(start_logits, top_start, batch_dims=1)[:, :, None]
+        + tf.gather(end_logits, top_end, batch_dims=1)[:, None, :]
+    )
 
     # The original sorts the spans of all windows by score, keeping the order window, start
     # rank, end rank among equals: the first maximum in that order.
     def per_example(values, default):
         flat = tf.reshape(values, [tf.shape(values)[0], -1])
-        return tf.RaggedTensor.from_row_lengths(flat, num_windows).merge_dims(1, 2).to_tensor(
-            default_value=default)
+        return (
+            tf.RaggedTensor.from_row_lengths(flat, num_windows)
+            .merge_dims(1, 2)
+            .to_tensor(default_value=default)
+        )
 
     example_valid = per_example(valid, False)
     example_scores = per_example(scores, tf.constant(0.0, tf.float64))
@@ -186,8 +206,11 @@ def best_answers(tokenizer, windows, outputs, n_best_size, max_answer_length,
         null_score = tf.reduce_min(tf.RaggedTensor.from_row_lengths(null, num_windows), axis=1)
         null_score = tf.where(windows["num_doc_pieces"] > 0, null_score, NO_WINDOW_NULL_SCORE)
         impossible = null_score - score > null_score_diff_threshold
-        result.update(answer=tf.where(impossible, "", answer),
-                      null_score=tf.cast(null_score, tf.float32), is_impossible=impossible)
+        result.update(
+            answer=tf.where(impossible, "", answer),
+            null_score=tf.cast(null_score, tf.float32),
+            is_impossible=impossible,
+        )
     return result
 
 
@@ -220,8 +243,9 @@ def _final_text(tokenizer, windows, window, start, end, found):
     basic = split_words(span_words.flat_values, tokenizer.do_lower_case)
     basic = span_words.with_flat_values(basic).merge_dims(1, 2)
     normalized = tf.strings.reduce_join(basic, axis=1, separator=" ")
-    return tf.map_fn(_align, (predicted, original, normalized),
-                     fn_output_signature=tf.TensorSpec([], tf.string))
+    return tf.map_fn(
+        _align, (predicted, original, normalized), fn_output_signature=tf.TensorSpec([], tf.string)
+    )
 
 
 def _align(texts):
@@ -239,19 +263,22 @@ def _align(texts):
     def map_back():
         start = tf.strings.length(before[0], unit="UTF8_CHAR")
         end = start + tf.strings.length(predicted, unit="UTF8_CHAR") - 1
-        original_chars, original_offsets = tf.strings.unicode_decode_with_offsets(original,
-                                                                                  "UTF-8")
+        original_chars, original_offsets = tf.strings.unicode_decode_with_offsets(original, "UTF-8")
         original_kept = tf.where(original_chars != ord(" "))[:, 0]
         normalized_kept = tf.strings.unicode_decode(normalized, "UTF-8") != ord(" ")
         rank = tf.cumsum(tf.cast(normalized_kept, tf.int32)) - 1  # index among non-spaces
-        aligned = ((tf.size(original_kept) == rank[-1] + 1)
-                   & tf.gather(normalized_kept, start) & tf.gather(normalized_kept, end))
+        aligned = (
+            (tf.size(original_kept) == rank[-1] + 1)
+            & tf.gather(normalized_kept, start)
+            & tf.gather(normalized_kept, end)
+        )
 
         def substring():
             first = tf.gather(original_kept, tf.gather(rank, start))
             last = tf.gather(original_kept, tf.gather(rank, end))
-            ends = tf.concat([original_offsets[1:],
-                              [tf.cast(tf.strings.length(original), tf.int64)]], 0)
+            ends = tf.concat(
+                [original_offsets[1:], [tf.cast(tf.strings.length(original), tf.int64)]], 0
+            )
             begin_byte = tf.gather(original_offsets, first)
             return tf.strings.substr(original, begin_byte, tf.gather(ends, last) - begin_byte)
 

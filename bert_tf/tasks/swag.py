@@ -107,17 +107,22 @@ class SwagTask:
                 where = f"{path}:{reader.line_num}"
                 # DictReader files surplus fields under None and fills absent ones with None.
                 if None in row or any(value is None for value in row.values()):
-                    raise DataError(f"{where}: expected {len(header)} comma-separated fields "
-                                    f"like the header, found a different number")
-                examples.append(SwagExample(
-                    split=split,
-                    index=_row_index(row.get(""), len(examples), where),
-                    video_id=row.get("video-id", ""),
-                    fold_ind=row.get("fold-ind", ""),
-                    context=row["sent1"],
-                    start_ending=row["sent2"],
-                    endings=tuple(row[column] for column in _ENDINGS),
-                    label=_parse_label(row["label"], where) if labelled else None))
+                    raise DataError(
+                        f"{where}: expected {len(header)} comma-separated fields "
+                        f"like the header, found a different number"
+                    )
+                examples.append(
+                    SwagExample(
+                        split=split,
+                        index=_row_index(row.get(""), len(examples), where),
+                        video_id=row.get("video-id", ""),
+                        fold_ind=row.get("fold-ind", ""),
+                        context=row["sent1"],
+                        start_ending=row["sent2"],
+                        endings=tuple(row[column] for column in _ENDINGS),
+                        label=_parse_label(row["label"], where) if labelled else None,
+                    )
+                )
         if not examples:
             raise DataError(f"{path}: no SWAG {split} examples")
         return examples
@@ -136,13 +141,17 @@ class SwagTask:
         contexts = [example.context for example in examples for _ in range(NUM_CHOICES)]
         # Tokenizing "sent2 ending" equals tokenizing the two and concatenating: the
         # tokenizer splits on the space first, as the original tokenizer does.
-        continuations = [f"{example.start_ending} {ending}"
-                         for example in examples for ending in example.endings]
+        continuations = [
+            f"{example.start_ending} {ending}" for example in examples for ending in example.endings
+        ]
         flat = encode_texts(self.tokenizer, contexts, continuations, self.max_seq_length)
-        features = {name: value.reshape(len(examples), NUM_CHOICES, self.max_seq_length)
-                    for name, value in flat.items()}
+        features = {
+            name: value.reshape(len(examples), NUM_CHOICES, self.max_seq_length)
+            for name, value in flat.items()
+        }
         features["label_ids"] = np.asarray(
-            [0 if example.label is None else example.label for example in examples], np.int32)
+            [0 if example.label is None else example.label for example in examples], np.int32
+        )
         features["example_index"] = np.arange(len(examples), dtype=np.int32)
         return features
 
@@ -160,28 +169,37 @@ class SwagTask:
         Returns:
             float32 scalar Tensor.
         """
-        return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
-            labels=tf.cast(features["label_ids"], tf.int32),
-            logits=tf.cast(outputs["logits"], tf.float32)))
+        return tf.reduce_mean(
+            tf.nn.sparse_softmax_cross_entropy_with_logits(
+                labels=tf.cast(features["label_ids"], tf.int32),
+                logits=tf.cast(outputs["logits"], tf.float32),
+            )
+        )
 
     def evaluate(self, examples, features, outputs):
         """{"accuracy": fraction of examples whose highest-scoring ending is the label}."""
         if any(example.label is None for example in examples):
             raise ValueError("SWAG examples without labels (test.csv) cannot be evaluated")
         predictions = np.argmax(self._logits(examples, features, outputs), axis=-1)
-        return {"accuracy": classification_metrics.accuracy(
-            [example.label for example in examples], predictions)}
+        return {
+            "accuracy": classification_metrics.accuracy(
+                [example.label for example in examples], predictions
+            )
+        }
 
     def write_predictions(self, examples, features, outputs, output_dir):
         """Writes swag_predictions.csv (format in the module docstring); returns [its path]."""
         logits = self._logits(examples, features, outputs)
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\n")
-        writer.writerow(["index", "video-id", "fold-ind", "pred"]
-                        + [f"logit{i}" for i in range(NUM_CHOICES)])
+        writer.writerow(
+            ["index", "video-id", "fold-ind", "pred"] + [f"logit{i}" for i in range(NUM_CHOICES)]
+        )
         for example, scores in zip(examples, logits):
-            writer.writerow([example.index, example.video_id, example.fold_ind,
-                             int(np.argmax(scores))] + [f"{float(s):.6g}" for s in scores])
+            writer.writerow(
+                [example.index, example.video_id, example.fold_ind, int(np.argmax(scores))]
+                + [f"{float(s):.6g}" for s in scores]
+            )
         path = os.path.join(output_dir, PREDICTIONS_FILE)
         write_text_atomically(path, text.getvalue())
         return [path]
@@ -190,10 +208,13 @@ class SwagTask:
         """The outputs' logits in example order: float [len(examples), 4]."""
         logits = np.asarray(outputs["logits"])
         example_index = np.asarray(features["example_index"])
-        if logits.shape != (len(examples), NUM_CHOICES) or \
-                sorted(example_index.tolist()) != list(range(len(examples))):
-            raise ValueError(f"expected logits of shape [{len(examples)}, {NUM_CHOICES}], one "
-                             f"row per example; got {logits.shape}")
+        if logits.shape != (len(examples), NUM_CHOICES) or sorted(example_index.tolist()) != list(
+            range(len(examples))
+        ):
+            raise ValueError(
+                f"expected logits of shape [{len(examples)}, {NUM_CHOICES}], one "
+                f"row per example; got {logits.shape}"
+            )
         ordered = np.empty_like(logits)
         ordered[example_index] = logits
         return ordered
@@ -211,5 +232,6 @@ def _row_index(value, row_number, where):
     try:
         return int(value)
     except ValueError:
-        raise DataError(f"{where}: row id {value!r} in the first column is not an integer") \
-            from None
+        raise DataError(
+            f"{where}: row id {value!r} in the first column is not an integer"
+        ) from None

@@ -8,7 +8,8 @@ from bert_tf.progress import progress_bar
 
 def _distribute(strategy, dataset_fn, global_batch_size):
     return strategy.distribute_datasets_from_function(
-        lambda context: dataset_fn(context.get_per_replica_batch_size(global_batch_size), context))
+        lambda context: dataset_fn(context.get_per_replica_batch_size(global_batch_size), context)
+    )
 
 
 def evaluate(strategy, model, dataset_fn, metrics_fn, global_batch_size, max_steps=None):
@@ -25,13 +26,17 @@ def evaluate(strategy, model, dataset_fn, metrics_fn, global_batch_size, max_ste
     Returns:
         dict metric name -> float, the mean over batches (and replicas).
     """
+
     @tf.function
     def step(batch):
         def replica(batch):
             return metrics_fn(batch, model(batch, training=False))
+
         metrics = strategy.run(replica, args=(batch,))
-        return {key: strategy.reduce(tf.distribute.ReduceOp.MEAN, value, axis=None)
-                for key, value in metrics.items()}
+        return {
+            key: strategy.reduce(tf.distribute.ReduceOp.MEAN, value, axis=None)
+            for key, value in metrics.items()
+        }
 
     totals, num_batches = {}, 0
     bar = progress_bar(max_steps, "evaluate", unit="batch")
@@ -67,7 +72,9 @@ class Predictor:
             def replica(batch):
                 outputs = model(batch, training=False)
                 return outputs if output_fn is None else output_fn(batch, outputs)
+
             return strategy.run(replica, args=(batch,))
+
         self._step = step
 
     def __call__(self, dataset_fn, global_batch_size):
@@ -81,8 +88,9 @@ class Predictor:
             bar.update(1)
             per_replica = self._step(batch)
             # Local replica i holds the i-th consecutive per-replica batch of this worker.
-            local = [strategy.experimental_local_results(value)
-                     for value in tf.nest.flatten(per_replica)]
+            local = [
+                strategy.experimental_local_results(value) for value in tf.nest.flatten(per_replica)
+            ]
             for i in range(len(local[0])):
                 pieces.append(tf.nest.pack_sequence_as(per_replica, [v[i].numpy() for v in local]))
         bar.close()

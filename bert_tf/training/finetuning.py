@@ -43,21 +43,28 @@ BEST_DIR = "best"
 @dataclasses.dataclass(kw_only=True)
 class FinetuningOptions(RunOptions, TextOptions):
     """The common flags of the fine-tuning scripts, with the original's defaults."""
+
     do_predict: bool = option(False, "Whether to write predictions for the test set.")
     eval_during_training: bool = option(
-        True, "With --do_train --do_eval, also score the dev set at every checkpoint "
-              "(TensorBoard eval curves) and keep the best model by the task's metric in "
-              "output_dir/best/.")
+        True,
+        "With --do_train --do_eval, also score the dev set at every checkpoint "
+        "(TensorBoard eval curves) and keep the best model by the task's metric in "
+        "output_dir/best/.",
+    )
     predict_batch_size: int = option(8, "Global prediction batch size.", POSITIVE)
     num_train_epochs: float = option(3.0, "Epochs over the training examples.", POSITIVE)
     warmup_proportion: float = option(
-        0.1, "Fraction of the training steps with linear learning-rate warmup.", FRACTION)
+        0.1, "Fraction of the training steps with linear learning-rate warmup.", FRACTION
+    )
 
 
 def _model_inputs(features):
     """The numeric arrays of a task's features (bookkeeping objects stay out of tf.data)."""
-    return {name: value for name, value in features.items()
-            if isinstance(value, np.ndarray) and value.dtype.kind in "iufb"}
+    return {
+        name: value
+        for name, value in features.items()
+        if isinstance(value, np.ndarray) and value.dtype.kind in "iufb"
+    }
 
 
 def _dataset_fn(arrays, is_training, seed=None):
@@ -67,11 +74,13 @@ def _dataset_fn(arrays, is_training, seed=None):
             # Every worker predicts every example: the task scores all of them at once.
             return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
         if input_context and input_context.num_input_pipelines > 1:
-            dataset = dataset.shard(input_context.num_input_pipelines,
-                                    input_context.input_pipeline_id)
+            dataset = dataset.shard(
+                input_context.num_input_pipelines, input_context.input_pipeline_id
+            )
         size = len(next(iter(arrays.values())))
         dataset = dataset.shuffle(size, seed=seed, reshuffle_each_iteration=True).repeat()
         return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
     return dataset_fn
 
 
@@ -88,8 +97,9 @@ class Finetuner:
         self.options = options
         config = BertConfig.from_json_file(options.bert_config_file)
         config.check_max_seq_length(options.max_seq_length, options.bert_config_file)
-        config.check_vocab_size(task.tokenizer.vocab_size, task.tokenizer.vocab_file,
-                                options.bert_config_file)
+        config.check_vocab_size(
+            task.tokenizer.vocab_size, task.tokenizer.vocab_file, options.bert_config_file
+        )
         self._config = config
         self._data = {}
         self._dataset_fns = {}
@@ -118,12 +128,16 @@ class Finetuner:
         label_list = getattr(task, "label_list", None)
         task_options = getattr(task, "options", None)
         return ModelSettings(
-            bert_config_file=options.bert_config_file, vocab_file=task.tokenizer.vocab_file,
-            do_lower_case=task.tokenizer.do_lower_case, max_seq_length=options.max_seq_length,
-            model_type=head_of(self.model).model_type, task_name=task.name,
+            bert_config_file=options.bert_config_file,
+            vocab_file=task.tokenizer.vocab_file,
+            do_lower_case=task.tokenizer.do_lower_case,
+            max_seq_length=options.max_seq_length,
+            model_type=head_of(self.model).model_type,
+            task_name=task.name,
             label_list=None if label_list is None else list(label_list),
             num_labels=getattr(task, "num_labels", None),
-            task_options={} if task_options is None else dataclasses.asdict(task_options))
+            task_options={} if task_options is None else dataclasses.asdict(task_options),
+        )
 
     def _split_data(self, split, is_training=False):
         """(examples, features) of a split, made once."""
@@ -131,8 +145,13 @@ class Finetuner:
         if key not in self._data:
             examples = self.task.read_examples(split)
             features = self.task.make_features(examples, is_training=is_training)
-            logging.info("%s %s: %d examples, %d features", self.task.name, split, len(examples),
-                         len(features["input_word_ids"]))
+            logging.info(
+                "%s %s: %d examples, %d features",
+                self.task.name,
+                split,
+                len(examples),
+                len(features["input_word_ids"]),
+            )
             self._data[key] = (examples, features)
         return self._data[key]
 
@@ -172,8 +191,9 @@ class Finetuner:
         options = self.options
         if options.do_train:
             self._split_data("train", is_training=True)
-        needed = ((self._eval_splits() if options.do_eval else ())
-                  + (self._predict_splits() if options.do_predict else ()))
+        needed = (self._eval_splits() if options.do_eval else ()) + (
+            self._predict_splits() if options.do_predict else ()
+        )
         for split in dict.fromkeys(needed):
             self._split_data(split)
 
@@ -181,21 +201,36 @@ class Finetuner:
         options = self.options
         examples, features = self._split_data("train", is_training=True)
         # As the original: the schedule counts examples, not (possibly more) features.
-        num_train_steps = max(1, int(len(examples) / options.train_batch_size * options.num_train_epochs))
+        num_train_steps = max(
+            1, int(len(examples) / options.train_batch_size * options.num_train_epochs)
+        )
         num_warmup_steps = int(num_train_steps * options.warmup_proportion)
         trainer = create_trainer(
-            options, self.strategy, self.model,
+            options,
+            self.strategy,
+            self.model,
             lambda batch, outputs: {"loss": self.task.loss(batch, outputs)},
-            options.train_batch_size, num_train_steps, num_warmup_steps,
-            resume_from=self._resume_or_initialize())
+            options.train_batch_size,
+            num_train_steps,
+            num_warmup_steps,
+            resume_from=self._resume_or_initialize(),
+        )
         if is_chief(self.strategy):
             self.settings().write(options.output_dir)
-        logging.info("Training %s: %d steps (%d warmup), batch %d", self.task.name,
-                     num_train_steps, num_warmup_steps, options.train_batch_size)
+        logging.info(
+            "Training %s: %d steps (%d warmup), batch %d",
+            self.task.name,
+            num_train_steps,
+            num_warmup_steps,
+            options.train_batch_size,
+        )
         keep_best = options.do_eval and options.eval_during_training
         self._model_step = None
-        trainer.train(_dataset_fn(_model_inputs(features), True, options.seed), num_train_steps,
-                      eval_fn=self._keep_best if keep_best else None)
+        trainer.train(
+            _dataset_fn(_model_inputs(features), True, options.seed),
+            num_train_steps,
+            eval_fn=self._keep_best if keep_best else None,
+        )
         # None when the weights in memory are not those of a checkpoint (the loss exploded
         # after the last one): the final model is then read from output_dir.
         self._model_step = trainer.checkpoint_step
@@ -218,16 +253,24 @@ class Finetuner:
                 write_eval_results(best_file, dict(results, global_step=step))
             note = f"the best so far, saved in {best_dir}"
         else:
-            note = (f"best {self.task.metric_name} = {best[self.task.metric_name]:.4g} at step "
-                    f"{int(best['global_step'])}")
-        logging.info("%s at step %d: %s (%s)", split, step,
-                     describe(results, first=self.task.metric_name), note)
+            note = (
+                f"best {self.task.metric_name} = {best[self.task.metric_name]:.4g} at step "
+                f"{int(best['global_step'])}"
+            )
+        logging.info(
+            "%s at step %d: %s (%s)",
+            split,
+            step,
+            describe(results, first=self.task.metric_name),
+            note,
+        )
         return results
 
     def _resume_or_initialize(self):
         # Fine-tuning starts its task head fresh: only the encoder of init_checkpoint is read.
-        return resume_or_initialize(self.model, self.options.output_dir,
-                                    self.options.init_checkpoint, heads="ignore")
+        return resume_or_initialize(
+            self.model, self.options.output_dir, self.options.init_checkpoint, heads="ignore"
+        )
 
     def _restore_final_model(self):
         """Makes the model hold the checkpoint of output_dir a resumed run would start from
@@ -243,8 +286,10 @@ class Finetuner:
             read_checkpoint(self.model, latest)
             self._model_step = int(latest.rsplit("-", 1)[-1])
         else:
-            logging.warning("No fine-tuned checkpoint in %s: the task head is untrained",
-                            self.options.output_dir)
+            logging.warning(
+                "No fine-tuned checkpoint in %s: the task head is untrained",
+                self.options.output_dir,
+            )
             self._model_step = 0
         return self._model_step
 
@@ -254,9 +299,11 @@ class Finetuner:
         results = {}
         for i, split in enumerate(self._eval_splits()):
             split_results = self.task.evaluate(
-                *self._outputs(split, self.options.eval_batch_size, step))
-            results.update({(f"{split}_" if i else "") + key: value
-                            for key, value in split_results.items()})
+                *self._outputs(split, self.options.eval_batch_size, step)
+            )
+            results.update(
+                {(f"{split}_" if i else "") + key: value for key, value in split_results.items()}
+            )
         if not results:
             logging.warning("%s: the dev data has no labels; nothing to evaluate", self.task.name)
             return results

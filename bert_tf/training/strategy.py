@@ -38,8 +38,10 @@ def get_strategy(distribution_strategy="one_device", num_gpus=0, tpu=""):
         tf.config.experimental_connect_to_cluster(resolver)
         tf.tpu.experimental.initialize_tpu_system(resolver)
         return tf.distribute.TPUStrategy(resolver)
-    raise ConfigError(f"distribution_strategy must be one of {', '.join(STRATEGIES)}, got "
-                      f"{distribution_strategy!r}")
+    raise ConfigError(
+        f"distribution_strategy must be one of {', '.join(STRATEGIES)}, got "
+        f"{distribution_strategy!r}"
+    )
 
 
 def set_precision(dtype):

@@ -22,11 +22,11 @@ from bert_tf.file_io import no_room_error, remove_path
 from bert_tf.progress import progress_bar
 from bert_tf.training.strategy import is_chief
 
-
 # What tensorboard.summary.scalar attaches to a scalar, written with TF's own
 # tf.summary.write so that training does not need the tensorboard package.
 _SCALAR_METADATA = summary_pb2.SummaryMetadata(
-    plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")).SerializeToString()
+    plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")
+).SerializeToString()
 
 # The directory TensorFlow writes a checkpoint's shards to before merging them into ckpt-N.
 _TEMPORARY_CHECKPOINT = re.compile(r"ckpt-\d+_temp.*")
@@ -99,10 +99,23 @@ class Trainer:
             final step.
     """
 
-    def __init__(self, strategy, model, optimizer, loss_fn, output_dir, global_batch_size,
-                 gradient_accumulation_steps=1, steps_per_loop=100, log_steps=100,
-                 save_checkpoints_steps=1000, keep_checkpoint_max=5, enable_xla=True,
-                 clip_norm=1.0, resume_from=None):
+    def __init__(
+        self,
+        strategy,
+        model,
+        optimizer,
+        loss_fn,
+        output_dir,
+        global_batch_size,
+        gradient_accumulation_steps=1,
+        steps_per_loop=100,
+        log_steps=100,
+        save_checkpoints_steps=1000,
+        keep_checkpoint_max=5,
+        enable_xla=True,
+        clip_norm=1.0,
+        resume_from=None,
+    ):
         self.strategy = strategy
         self.model = model
         self.optimizer = optimizer
@@ -113,40 +126,56 @@ class Trainer:
         self.steps_per_loop = steps_per_loop
         self.log_steps = log_steps
         self.save_checkpoints_steps = save_checkpoints_steps
-        self._compute_gradients = (tf.function(self._gradients, jit_compile=True)
-                                   if enable_xla else self._gradients)
+        self._compute_gradients = (
+            tf.function(self._gradients, jit_compile=True) if enable_xla else self._gradients
+        )
         self.clip_norm = clip_norm
         divisor = strategy.num_replicas_in_sync * gradient_accumulation_steps
         if global_batch_size % divisor:
             raise ConfigError(
                 f"batch size {global_batch_size} is not divisible by replicas "
                 f"({strategy.num_replicas_in_sync}) x gradient_accumulation_steps "
-                f"({gradient_accumulation_steps})")
+                f"({gradient_accumulation_steps})"
+            )
         self.is_chief = is_chief(strategy)
         with strategy.scope():
             self.global_step = tf.Variable(
-                0, dtype=tf.int64, trainable=False, name="global_step",
-                aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+                0,
+                dtype=tf.int64,
+                trainable=False,
+                name="global_step",
+                aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA,
+            )
             optimizer.build(model.trainable_variables)
-        self.checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer,
-                                              step=self.global_step)
+        self.checkpoint = tf.train.Checkpoint(
+            model=model, optimizer=optimizer, step=self.global_step
+        )
         # Every worker must take part in a save (it may run collectives); the
         # non-chief ones write to a private directory that is deleted afterwards.
         resolver = getattr(strategy, "cluster_resolver", None)
-        self._write_dir = output_dir if self.is_chief else os.path.join(
-            output_dir, f".tmp_worker_{resolver.task_type}_{resolver.task_id}")
+        self._write_dir = (
+            output_dir
+            if self.is_chief
+            else os.path.join(output_dir, f".tmp_worker_{resolver.task_type}_{resolver.task_id}")
+        )
         self.manager = _ManagerThatDoesNotRestore(
-            self.checkpoint, self._write_dir, max_to_keep=keep_checkpoint_max,
-            step_counter=self.global_step, checkpoint_name="ckpt")
+            self.checkpoint,
+            self._write_dir,
+            max_to_keep=keep_checkpoint_max,
+            step_counter=self.global_step,
+            checkpoint_name="ckpt",
+        )
         if self.is_chief and tf.io.gfile.isdir(output_dir):
             # What a save killed part-way (SIGKILL, a crash) left: TensorFlow's ckpt-N_temp/.
             for entry in tf.io.gfile.listdir(output_dir):
                 if _TEMPORARY_CHECKPOINT.fullmatch(entry.rstrip("/")):
                     remove_path(os.path.join(output_dir, entry.rstrip("/")))
         if self.is_chief and _absolute(self.manager.latest_checkpoint) != _absolute(resume_from):
-            raise ValueError(f"resume_from is {resume_from}, but the checkpoint state file of "
-                             f"{output_dir} names {self.manager.latest_checkpoint} as the latest; "
-                             "decide with bert_tf.checkpoints.resume_or_initialize")
+            raise ValueError(
+                f"resume_from is {resume_from}, but the checkpoint state file of "
+                f"{output_dir} names {self.manager.latest_checkpoint} as the latest; "
+                "decide with bert_tf.checkpoints.resume_or_initialize"
+            )
         with strategy.scope():
             # Installs a SIGTERM handler; save_checkpoint_if_preempted() between loops then
             # saves and raises Preempted (the scripts exit with status 42). An empty cluster
@@ -155,7 +184,9 @@ class Trainer:
                 resolver if resolver and resolver.cluster_spec().as_dict() else None,
                 self.manager,
                 termination_config=tf.distribute.experimental.TerminationConfig(
-                    exit_fn=self._stop_after_preemption, save_fn=self._save_on_preemption))
+                    exit_fn=self._stop_after_preemption, save_fn=self._save_on_preemption
+                ),
+            )
         # The step of the checkpoint whose weights the model holds, or None (trained since).
         self.checkpoint_step = None
         if resume_from:
@@ -201,7 +232,8 @@ class Trainer:
             grads, metrics = self._compute_gradients(tf.nest.map_structure(lambda t: t[0], batch))
             for i in tf.range(1, self.accumulation_steps):
                 more_grads, more_metrics = self._compute_gradients(
-                    tf.nest.map_structure(lambda t: t[i], batch))  # pylint: disable=cell-var-from-loop
+                    tf.nest.map_structure(lambda t: t[i], batch)  # noqa: B023 (called here)
+                )
                 grads = [g if g is None else g + h for g, h in zip(grads, more_grads)]
                 metrics = {key: metrics[key] + more_metrics[key] for key in metrics}
             grads = [g if g is None else g / self.accumulation_steps for g in grads]
@@ -211,7 +243,8 @@ class Trainer:
         num_replicas = self.strategy.num_replicas_in_sync
         if num_replicas > 1:
             grads = tf.distribute.get_replica_context().all_reduce(
-                tf.distribute.ReduceOp.SUM, grads)
+                tf.distribute.ReduceOp.SUM, grads
+            )
         # The original clips the global norm of the full gradient before the update.
         # Scaled gradients clip at the scaled norm: clipping is linear in the scale.
         scale = 1.0 if self._loss_scale is None else tf.cast(self._loss_scale, tf.float32)
@@ -230,10 +263,13 @@ class Trainer:
 
         def one_update(iterator):
             metrics, grad_norm = strategy.run(replica_step, args=(next(iterator),))
-            metrics = {key: strategy.reduce(tf.distribute.ReduceOp.MEAN, value, axis=None)
-                       for key, value in metrics.items()}
-            metrics["gradient_norm"] = strategy.reduce(tf.distribute.ReduceOp.MEAN, grad_norm,
-                                                       axis=None)
+            metrics = {
+                key: strategy.reduce(tf.distribute.ReduceOp.MEAN, value, axis=None)
+                for key, value in metrics.items()
+            }
+            metrics["gradient_norm"] = strategy.reduce(
+                tf.distribute.ReduceOp.MEAN, grad_norm, axis=None
+            )
             self.global_step.assign_add(1)
             return metrics
 
@@ -278,12 +314,14 @@ class Trainer:
 
     def distribute_dataset(self, dataset_fn):
         """Distributes `dataset_fn(batch_size, input_context)` (per-replica micro-batches)."""
+
         def per_worker(input_context):
             batch_size = input_context.get_per_replica_batch_size(self.global_batch_size)
             dataset = dataset_fn(batch_size // self.accumulation_steps, input_context)
             if self.accumulation_steps > 1:
                 dataset = dataset.batch(self.accumulation_steps, drop_remainder=True)
             return dataset
+
         return self.strategy.distribute_datasets_from_function(per_worker)
 
     def current_learning_rate(self):
@@ -324,8 +362,9 @@ class Trainer:
         while step < num_train_steps:
             next_save = (step // self.save_checkpoints_steps + 1) * self.save_checkpoints_steps
             next_log = (step // self.log_steps + 1) * self.log_steps
-            num_steps = min(self.steps_per_loop, num_train_steps - step, next_save - step,
-                            next_log - step)
+            num_steps = min(
+                self.steps_per_loop, num_train_steps - step, next_save - step, next_log - step
+            )
             metrics, bad_step = self.run_steps(iterator, num_steps)
             self.checkpoint_step = None
             step = int(self.global_step.numpy())
@@ -338,20 +377,28 @@ class Trainer:
                 now = time.time()
                 results["learning_rate"] = self.current_learning_rate()
                 results["examples_per_second"] = (
-                    (step - last_log_step) * self.global_batch_size / max(now - last_log_time, 1e-9))
+                    (step - last_log_step) * self.global_batch_size / max(now - last_log_time, 1e-9)
+                )
                 self._write_summaries(self.train_writer, results, step)
                 seconds_left = (num_train_steps - step) * (now - start_time) / (step - first_step)
-                logging.info("step %d/%d (%s left): %s", step, num_train_steps,
-                             datetime.timedelta(seconds=round(seconds_left)),
-                             describe(results, first="loss"))
+                logging.info(
+                    "step %d/%d (%s left): %s",
+                    step,
+                    num_train_steps,
+                    datetime.timedelta(seconds=round(seconds_left)),
+                    describe(results, first="loss"),
+                )
                 last_log_step, last_log_time = step, now
             if step % self.save_checkpoints_steps == 0 or step == num_train_steps:
                 if self._exploding_since is None:
                     self.save(eval_fn)
                 else:
-                    logging.warning("checkpoint of step %d not saved: the loss has exploded since "
-                                    "step %d. %s", step, self._exploding_since,
-                                    self._last_good_checkpoint())
+                    logging.warning(
+                        "checkpoint of step %d not saved: the loss has exploded since step %d. %s",
+                        step,
+                        self._exploding_since,
+                        self._last_good_checkpoint(),
+                    )
             self._preemption.save_checkpoint_if_preempted(checkpoint_number=step)
         bar.close()
         results["global_step"] = step
@@ -364,9 +411,14 @@ class Trainer:
             if loss > EXPLODING_LOSS_FACTOR * running_mean:
                 if self._exploding_since is None:
                     self._exploding_since = step
-                    logging.warning("loss %.4g at step %d is over %g times its running mean "
-                                    "%.4g; no checkpoint is saved until it comes back", loss, step,
-                                    EXPLODING_LOSS_FACTOR, running_mean)
+                    logging.warning(
+                        "loss %.4g at step %d is over %g times its running mean "
+                        "%.4g; no checkpoint is saved until it comes back",
+                        loss,
+                        step,
+                        EXPLODING_LOSS_FACTOR,
+                        running_mean,
+                    )
                 return
         self._good_losses.append(loss)
         self._exploding_since = None
@@ -378,11 +430,16 @@ class Trainer:
         return f"The last good checkpoint, {path}, is kept"
 
     def _non_finite_message(self, loss, bad_step):
-        since = ("" if self._exploding_since is None else
-                 f", after it exploded (over {EXPLODING_LOSS_FACTOR:g}x its running mean) at "
-                 f"step {self._exploding_since}")
-        return (f"loss is {loss} (not finite) at step {bad_step}{since}; training stopped. "
-                f"{self._last_good_checkpoint()}; lower learning_rate or check the data.")
+        since = (
+            ""
+            if self._exploding_since is None
+            else f", after it exploded (over {EXPLODING_LOSS_FACTOR:g}x its running mean) at "
+            f"step {self._exploding_since}"
+        )
+        return (
+            f"loss is {loss} (not finite) at step {bad_step}{since}; training stopped. "
+            f"{self._last_good_checkpoint()}; lower learning_rate or check the data."
+        )
 
     def _save_on_preemption(self, *args, **kwargs):
         if self._exploding_since is None:
@@ -394,8 +451,10 @@ class Trainer:
             tf.io.gfile.rmtree(self._write_dir)
         if self._exploding_since is None:
             raise Preempted(f"saved ckpt-{step} at step {step}; run the same command to resume")
-        raise Preempted(f"stopped at step {step} (a SIGTERM); not saved, the loss has exploded "
-                        f"since step {self._exploding_since}. {self._last_good_checkpoint()}")
+        raise Preempted(
+            f"stopped at step {step} (a SIGTERM); not saved, the loss has exploded "
+            f"since step {self._exploding_since}. {self._last_good_checkpoint()}"
+        )
 
     def _save_checkpoint(self, checkpoint_number):
         """manager.save, which on a full disk leaves nothing of the checkpoint behind."""

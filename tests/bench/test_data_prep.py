@@ -7,8 +7,10 @@ import pytest
 
 from bench import data_prep
 
-pytestmark = [pytest.mark.slow,  # starts processes
-              pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")]
+pytestmark = [
+    pytest.mark.slow,  # starts processes
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc"),
+]
 
 # A process that holds `mib` MiB of touched memory for a while, then exits.
 _HOLD = "import time; block = bytearray({mib} << 20); time.sleep(1.0)"
@@ -32,4 +34,5 @@ def test_peak_memory_of_a_process_tree_counts_every_process():
 def test_a_process_that_fails_is_an_error_with_its_stderr():
     with pytest.raises(RuntimeError, match="exited with 3:\n.*broken input"):
         data_prep.whole_process(
-            [sys.executable, "-c", "import sys; sys.stderr.write('broken input'); sys.exit(3)"])
+            [sys.executable, "-c", "import sys; sys.stderr.write('broken input'); sys.exit(3)"]
+        )

@@ -13,16 +13,22 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def test_importing_run_all_defines_no_flag_so_a_benchmark_process_can_define_its_own():
     before = set(flags.FLAGS)
-    from bench import run_all  # pylint: disable=import-outside-toplevel
+    from bench import run_all
+
     assert set(flags.FLAGS) == before
     assert callable(run_all.measure_in_own_process)
 
 
 def test_every_row_of_the_table_names_its_cpu():
-    from bench import run_all  # pylint: disable=import-outside-toplevel
+    from bench import run_all
+
     cpu = hardware.describe()
-    table = run_all.format_table([("training step", "1.00 sequences/s", "notes", cpu),
-                                  ("data prep", "2.00 s", "more notes", cpu)])
+    table = run_all.format_table(
+        [
+            ("training step", "1.00 sequences/s", "notes", cpu),
+            ("data prep", "2.00 s", "more notes", cpu),
+        ]
+    )
     lines = table.splitlines()
     assert lines[0].split() == ["benchmark", "figure", "notes", "[cpu]"]
     assert all(line.endswith(f"[{cpu}]") for line in lines[1:])

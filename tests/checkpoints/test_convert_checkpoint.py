@@ -24,9 +24,14 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def _convert(*flags):
-    result = subprocess.run([sys.executable, "-m", "bert_tf.convert_checkpoint", *flags],
-                            cwd=REPO, capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""})
+    result = subprocess.run(
+        [sys.executable, "-m", "bert_tf.convert_checkpoint", *flags],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""},
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return result
 
@@ -45,14 +50,21 @@ def test_hf_to_ours_to_tf1_to_ours_keeps_every_weight(hf_dir, tmp_path):
     hf_model, directory = hf_dir
     ours = tmp_path / "ours"
     _convert(f"--input_checkpoint={directory}", f"--output_dir={ours}")
-    assert sorted(os.listdir(ours)) == ["bert_config.json", "model.ckpt.data-00000-of-00001",
-                                        "model.ckpt.index", "model_settings.json", "vocab.txt"]
+    assert sorted(os.listdir(ours)) == [
+        "bert_config.json",
+        "model.ckpt.data-00000-of-00001",
+        "model.ckpt.index",
+        "model_settings.json",
+        "vocab.txt",
+    ]
     assert ModelSettings.read(str(ours)).model_type == "pretrainer"
     config = BertConfig.from_json_file(str(ours / "bert_config.json"))
     assert config.hidden_act == "gelu_new"
     pretrainer = read_checkpoint(BertPretrainer(BertEncoder(config)), str(ours / "model.ckpt"))
-    np.testing.assert_array_equal(pretrainer.encoder.embeddings.word_embeddings.numpy(),
-                                  hf_model.bert.embeddings.word_embeddings.weight.detach().numpy())
+    np.testing.assert_array_equal(
+        pretrainer.encoder.embeddings.word_embeddings.numpy(),
+        hf_model.bert.embeddings.word_embeddings.weight.detach().numpy(),
+    )
 
     google = tmp_path / "google"
     convert_to_tf1(str(ours / "model.ckpt"), str(ours / "bert_config.json"), str(google))
@@ -63,8 +75,12 @@ def test_hf_to_ours_to_tf1_to_ours_keeps_every_weight(hf_dir, tmp_path):
         np.testing.assert_array_equal(reader.get_tensor(tf1_name), value.T if transposed else value)
 
     again = tmp_path / "again"
-    _convert("--checkpoint_format=tf1", f"--input_checkpoint={google / 'bert_model.ckpt'}",
-             f"--bert_config_file={google / 'bert_config.json'}", f"--output_dir={again}")
+    _convert(
+        "--checkpoint_format=tf1",
+        f"--input_checkpoint={google / 'bert_model.ckpt'}",
+        f"--bert_config_file={google / 'bert_config.json'}",
+        f"--output_dir={again}",
+    )
     restored = read_checkpoint(BertPretrainer(BertEncoder(config)), str(again / "model.ckpt"))
     for a, b in zip(pretrainer.weights, restored.weights):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
@@ -73,7 +89,11 @@ def test_hf_to_ours_to_tf1_to_ours_keeps_every_weight(hf_dir, tmp_path):
 def test_non_empty_output_dir_is_refused_and_left_alone(hf_dir, tmp_path):
     _, directory = hf_dir
     (tmp_path / "old.txt").write_text("keep me")
-    with pytest.raises(FileExistsError, match=f"{tmp_path}: output directory exists and is not empty"):
+    with pytest.raises(
+        FileExistsError, match=f"{tmp_path}: output directory exists and is not empty"
+    ):
         convert_to_ours(str(directory), "huggingface", None, str(tmp_path))
     assert os.listdir(tmp_path) == ["old.txt"]
-    assert not [name for name in os.listdir(tmp_path.parent) if name.startswith(f".{tmp_path.name}.")]
+    assert not [
+        name for name in os.listdir(tmp_path.parent) if name.startswith(f".{tmp_path.name}.")
+    ]

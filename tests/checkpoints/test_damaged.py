@@ -11,8 +11,12 @@ import pytest
 import tensorflow as tf
 from safetensors.numpy import save_file
 
-from bert_tf.checkpoints import (load_pretrained, resume_or_initialize, save_tf1_checkpoint,
-                                 write_checkpoint)
+from bert_tf.checkpoints import (
+    load_pretrained,
+    resume_or_initialize,
+    save_tf1_checkpoint,
+    write_checkpoint,
+)
 from bert_tf.checkpoints.huggingface import huggingface_to_tf1_name
 from bert_tf.checkpoints.tf1 import tf1_weight_table
 from bert_tf.errors import CheckpointError
@@ -24,7 +28,7 @@ def _truncate(path, keep=0.5):
     with open(path, "rb") as f:
         data = f.read()
     with open(path, "wb") as f:
-        f.write(data[:int(len(data) * keep)])
+        f.write(data[: int(len(data) * keep)])
 
 
 def _ours(tmp_path):
@@ -72,18 +76,27 @@ def test_a_damaged_or_foreign_checkpoint_is_an_error_naming_the_file(case, tmp_p
 
 
 def test_our_checkpoint_of_another_size_names_a_variable_and_both_shapes(tmp_path):
-    path = write_checkpoint(BertClassifier(BertEncoder(tiny_config(hidden_size=64)), 2),
-                            str(tmp_path / "large.ckpt"))
+    path = write_checkpoint(
+        BertClassifier(BertEncoder(tiny_config(hidden_size=64)), 2), str(tmp_path / "large.ckpt")
+    )
     with pytest.raises(CheckpointError) as error:
         load_pretrained(BertClassifier(BertEncoder(tiny_config()), 2), path)
-    found = re.match(r".*large\.ckpt: .*tensor with shape \(([\d, ]+)\) .*variable with shape "
-                     r"\(([\d, ]+)\) and name [\w/]+", str(error.value))
+    found = re.match(
+        r".*large\.ckpt: .*tensor with shape \(([\d, ]+)\) .*variable with shape "
+        r"\(([\d, ]+)\) and name [\w/]+",
+        str(error.value),
+    )
     assert found and "64" in found[1] and "64" not in found[2], str(error.value)
 
 
 # TF1 names back into Hugging Face BertModel names: the reverse of the library's renames.
-_HF_NAMES = [(r"^bert/", ""), (r"layer_(\d+)/", r"layer.\1/"), (r"/(kernel|gamma)$", "/weight"),
-             (r"/beta$", "/bias"), (r"_embeddings$", "_embeddings/weight")]
+_HF_NAMES = [
+    (r"^bert/", ""),
+    (r"layer_(\d+)/", r"layer.\1/"),
+    (r"/(kernel|gamma)$", "/weight"),
+    (r"/beta$", "/bias"),
+    (r"_embeddings$", "_embeddings/weight"),
+]
 
 
 def _hf_safetensors(encoder, path):
@@ -103,25 +116,32 @@ def _hf_safetensors(encoder, path):
 
 DEPTH_WRITERS = {
     "ours": lambda encoder, tmp_path: write_checkpoint(encoder, str(tmp_path / "model.ckpt")),
-    "TF1": lambda encoder, tmp_path: save_tf1_checkpoint(
-        encoder, str(tmp_path / "bert_model.ckpt")) or str(tmp_path / "bert_model.ckpt"),
+    "TF1": lambda encoder, tmp_path: (
+        save_tf1_checkpoint(encoder, str(tmp_path / "bert_model.ckpt"))
+        or str(tmp_path / "bert_model.ckpt")
+    ),
     "Hugging Face": lambda encoder, tmp_path: _hf_safetensors(
-        encoder, str(tmp_path / "model.safetensors")),
+        encoder, str(tmp_path / "model.safetensors")
+    ),
 }
 
 
 @pytest.mark.parametrize("written, loaded", [(3, 2), (2, 3)])
 @pytest.mark.parametrize("kind", DEPTH_WRITERS)
-def test_a_checkpoint_of_another_depth_is_refused_naming_both_layer_counts(kind, written, loaded,
-                                                                           tmp_path):
+def test_a_checkpoint_of_another_depth_is_refused_naming_both_layer_counts(
+    kind, written, loaded, tmp_path
+):
     path = DEPTH_WRITERS[kind](BertEncoder(tiny_config(num_hidden_layers=written)), tmp_path)
-    for model in (BertEncoder(tiny_config(num_hidden_layers=loaded)),
-                  BertClassifier(BertEncoder(tiny_config(num_hidden_layers=loaded)), 2)):
+    for model in (
+        BertEncoder(tiny_config(num_hidden_layers=loaded)),
+        BertClassifier(BertEncoder(tiny_config(num_hidden_layers=loaded)), 2),
+    ):
         with pytest.raises(CheckpointError) as error:
             load_pretrained(model, path, heads="ignore")
         assert str(error.value) == (
             f"{path}: the checkpoint's encoder has {written} layers, the model "
-            f"(num_hidden_layers in its config) has {loaded}")
+            f"(num_hidden_layers in its config) has {loaded}"
+        )
 
 
 @pytest.mark.parametrize("kind", DEPTH_WRITERS)
@@ -137,7 +157,8 @@ def test_a_checkpoint_of_the_same_depth_loads_in_every_format(kind, tmp_path):
 def test_a_resume_skips_a_damaged_latest_checkpoint_for_the_newest_intact_one(tmp_path, caplog):
     run = str(tmp_path / "run")
     manager = tf.train.CheckpointManager(
-        tf.train.Checkpoint(model=BertEncoder(tiny_config())), run, max_to_keep=3)
+        tf.train.Checkpoint(model=BertEncoder(tiny_config())), run, max_to_keep=3
+    )
     first, second, third = (manager.save(checkpoint_number=step) for step in (100, 200, 300))
     _truncate(third + ".data-00000-of-00001")
     with caplog.at_level(logging.WARNING):
@@ -148,7 +169,9 @@ def test_a_resume_skips_a_damaged_latest_checkpoint_for_the_newest_intact_one(tm
     # The state file now names the choice, as the CheckpointManager of the resumed run reads it.
     state = tf.train.get_checkpoint_state(run)
     assert (state.model_checkpoint_path, list(state.all_model_checkpoint_paths)) == (
-        second, [first, second])
+        second,
+        [first, second],
+    )
     assert tf.train.CheckpointManager(tf.train.Checkpoint(), run, 3).checkpoints == [first, second]
     caplog.clear()
     with caplog.at_level(logging.WARNING):

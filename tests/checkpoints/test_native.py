@@ -7,11 +7,24 @@ import tensorflow as tf
 from bert_tf.checkpoints import build_model_for_checkpoint, read_checkpoint, write_checkpoint
 from bert_tf.config import BertConfig
 from bert_tf.errors import CheckpointError
-from bert_tf.models import (BertClassifier, BertEncoder, BertMultipleChoice, BertPretrainer,
-                            BertSpanLabeler, BertTokenClassifier)
+from bert_tf.models import (
+    BertClassifier,
+    BertEncoder,
+    BertMultipleChoice,
+    BertPretrainer,
+    BertSpanLabeler,
+    BertTokenClassifier,
+)
 
-CONFIG = BertConfig(vocab_size=40, hidden_size=16, num_hidden_layers=2, num_attention_heads=4,
-                    intermediate_size=32, max_position_embeddings=16, type_vocab_size=2)
+CONFIG = BertConfig(
+    vocab_size=40,
+    hidden_size=16,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    intermediate_size=32,
+    max_position_embeddings=16,
+    type_vocab_size=2,
+)
 
 
 def _assert_same_weights(a, b):
@@ -20,8 +33,9 @@ def _assert_same_weights(a, b):
         np.testing.assert_array_equal(x.numpy(), y.numpy())
 
 
-@pytest.mark.parametrize("build", [lambda e: e, BertPretrainer, lambda e: BertClassifier(e, 3),
-                                   BertSpanLabeler])
+@pytest.mark.parametrize(
+    "build", [lambda e: e, BertPretrainer, lambda e: BertClassifier(e, 3), BertSpanLabeler]
+)
 def test_written_checkpoint_restores_every_weight(build, tmp_path):
     model = build(BertEncoder(CONFIG))
     path = write_checkpoint(model, str(tmp_path / "model.ckpt"))
@@ -43,13 +57,16 @@ def test_reading_heads_the_checkpoint_lacks_fails(tmp_path):
         read_checkpoint(BertPretrainer(BertEncoder(CONFIG)), path)
 
 
-@pytest.mark.parametrize("model, expected", [
-    (lambda: BertEncoder(CONFIG), BertEncoder),
-    (lambda: BertPretrainer(BertEncoder(CONFIG)), BertPretrainer),
-    (lambda: BertSpanLabeler(BertEncoder(CONFIG)), BertSpanLabeler),
-    (lambda: BertTokenClassifier(BertEncoder(CONFIG), 5), BertClassifier),
-    (lambda: BertMultipleChoice(BertEncoder(CONFIG)), BertClassifier),
-])
+@pytest.mark.parametrize(
+    "model, expected",
+    [
+        (lambda: BertEncoder(CONFIG), BertEncoder),
+        (lambda: BertPretrainer(BertEncoder(CONFIG)), BertPretrainer),
+        (lambda: BertSpanLabeler(BertEncoder(CONFIG)), BertSpanLabeler),
+        (lambda: BertTokenClassifier(BertEncoder(CONFIG), 5), BertClassifier),
+        (lambda: BertMultipleChoice(BertEncoder(CONFIG)), BertClassifier),
+    ],
+)
 def test_model_for_checkpoint_has_the_heads_it_holds(model, expected, tmp_path):
     written = model()
     path = write_checkpoint(written, str(tmp_path / "model.ckpt"))
@@ -62,7 +79,9 @@ def test_a_training_checkpoint_with_optimizer_state_is_recognized_by_its_object_
     """Trainer checkpoints key most tensors `optimizer/_trainable_variables/N`; the heads show
     only through the object graph, and the TF1 export must still carry the classifier."""
     import keras
+
     from bert_tf.checkpoints import open_tf1_checkpoint, save_tf1_checkpoint
+
     written = BertClassifier(BertEncoder(CONFIG), num_labels=3)
     optimizer = keras.optimizers.AdamW()
     optimizer.build(written.trainable_variables)
@@ -80,6 +99,7 @@ def test_a_training_checkpoint_with_optimizer_state_is_recognized_by_its_object_
 
 def test_a_run_with_a_checkpoint_resumes_and_only_a_fresh_run_reads_init_checkpoint(tmp_path):
     from bert_tf.checkpoints import resume_or_initialize
+
     pretrained = BertEncoder(CONFIG)
     init = write_checkpoint(pretrained, str(tmp_path / "init" / "model.ckpt"))
     fresh = BertClassifier(BertEncoder(CONFIG), 3)
@@ -88,8 +108,9 @@ def test_a_run_with_a_checkpoint_resumes_and_only_a_fresh_run_reads_init_checkpo
     _assert_same_weights(pretrained, fresh.encoder)
     np.testing.assert_array_equal(fresh.classifier.dense.kernel.numpy(), head_before)
 
-    manager = tf.train.CheckpointManager(tf.train.Checkpoint(model=fresh), str(tmp_path / "run"),
-                                         max_to_keep=1)
+    manager = tf.train.CheckpointManager(
+        tf.train.Checkpoint(model=fresh), str(tmp_path / "run"), max_to_keep=1
+    )
     saved = manager.save(checkpoint_number=7)
     resumed = BertClassifier(BertEncoder(CONFIG), 3)
     untouched = [w.numpy() for w in resumed.weights]

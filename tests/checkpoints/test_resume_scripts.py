@@ -26,7 +26,7 @@ def _truncate(path):
     with open(path, "rb") as f:
         data = f.read()
     with open(path, "wb") as f:
-        f.write(data[:len(data) // 2])
+        f.write(data[: len(data) // 2])
 
 
 def _delete(prefix):
@@ -43,19 +43,36 @@ DAMAGES = {
 
 
 def _config(path, vocab_size):
-    path.write_text(json.dumps(dict(
-        vocab_size=vocab_size, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-        intermediate_size=32, hidden_act="gelu", hidden_dropout_prob=0.1,
-        attention_probs_dropout_prob=0.1, max_position_embeddings=16, type_vocab_size=2,
-        initializer_range=0.02)))
+    path.write_text(
+        json.dumps(
+            dict(
+                vocab_size=vocab_size,
+                hidden_size=16,
+                num_hidden_layers=1,
+                num_attention_heads=2,
+                intermediate_size=32,
+                hidden_act="gelu",
+                hidden_dropout_prob=0.1,
+                attention_probs_dropout_prob=0.1,
+                max_position_embeddings=16,
+                type_vocab_size=2,
+                initializer_range=0.02,
+            )
+        )
+    )
     return str(path)
 
 
 def _run(args, output_dir, **flags):
     flags = [f"--{name}={value}" for name, value in flags.items()]
-    return subprocess.run([sys.executable, "-m", *args, f"--output_dir={output_dir}", *flags],
-                          cwd=REPO, env=dict(os.environ, PYTHONPATH=REPO), capture_output=True,
-                          text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", *args, f"--output_dir={output_dir}", *flags],
+        cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=REPO),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def _readable(prefix):
@@ -92,8 +109,9 @@ class Script:
         output_dir = tmp_path / "run"
         shutil.copytree(self.first_run, output_dir)
         DAMAGES[damage](str(output_dir / os.path.basename(self.newest)))
-        result = _run(self.args, output_dir, save_checkpoints_steps=2,
-                      **{self.steps_flag: self.more})
+        result = _run(
+            self.args, output_dir, save_checkpoints_steps=2, **{self.steps_flag: self.more}
+        )
         assert result.returncode == 0, result.stderr
         return str(output_dir), result.stderr
 
@@ -103,10 +121,21 @@ def pretraining(tmp_path_factory):
     directory = tmp_path_factory.mktemp("pretraining")
     records = write_records(directory / "train.tfrecord", structured_examples(8))
     config = _config(directory / "bert_config.json", 60)
-    args = ["bert_tf.run_pretraining", f"--bert_config_file={config}", f"--input_file={records}",
-            "--do_train", "--train_batch_size=4", "--max_seq_length=16",
-            "--max_predictions_per_seq=3", "--num_warmup_steps=1", "--save_checkpoints_steps=1",
-            "--steps_per_loop=1", "--log_steps=1", "--noenable_xla", "--seed=1"]
+    args = [
+        "bert_tf.run_pretraining",
+        f"--bert_config_file={config}",
+        f"--input_file={records}",
+        "--do_train",
+        "--train_batch_size=4",
+        "--max_seq_length=16",
+        "--max_predictions_per_seq=3",
+        "--num_warmup_steps=1",
+        "--save_checkpoints_steps=1",
+        "--steps_per_loop=1",
+        "--log_steps=1",
+        "--noenable_xla",
+        "--seed=1",
+    ]
     return Script(args, "num_train_steps", 3, 5, 3, directory)
 
 
@@ -115,15 +144,30 @@ def classifier(tmp_path_factory):
     directory = tmp_path_factory.mktemp("classifier")
     vocab = corpus.write_vocab(directory)
     words = corpus.WORDS
-    (directory / "train.tsv").write_text("sentence\tlabel\n" + "".join(
-        f"{words[i]} {words[i + 1]} {words[-i]} \t{i % 2}\n" for i in range(8)))
+    (directory / "train.tsv").write_text(
+        "sentence\tlabel\n"
+        + "".join(f"{words[i]} {words[i + 1]} {words[-i]} \t{i % 2}\n" for i in range(8))
+    )
     (directory / "dev.tsv").write_text("sentence\tlabel\nthe cat sat \t0\nthe dog ran \t1\n")
     config = _config(directory / "bert_config.json", len(corpus.vocab_tokens()))
-    args = ["bert_tf.run_classifier", "--task_name=SST-2", f"--data_dir={directory}",
-            f"--vocab_file={vocab}", f"--bert_config_file={config}", "--do_train", "--do_eval",
-            "--noeval_during_training", "--max_seq_length=16", "--train_batch_size=2",
-            "--eval_batch_size=2", "--save_checkpoints_steps=1", "--steps_per_loop=1",
-            "--log_steps=1", "--noenable_xla", "--seed=1"]
+    args = [
+        "bert_tf.run_classifier",
+        "--task_name=SST-2",
+        f"--data_dir={directory}",
+        f"--vocab_file={vocab}",
+        f"--bert_config_file={config}",
+        "--do_train",
+        "--do_eval",
+        "--noeval_during_training",
+        "--max_seq_length=16",
+        "--train_batch_size=2",
+        "--eval_batch_size=2",
+        "--save_checkpoints_steps=1",
+        "--steps_per_loop=1",
+        "--log_steps=1",
+        "--noenable_xla",
+        "--seed=1",
+    ]
     return Script(args, "num_train_epochs", 1, 1.5, 4, directory)  # 4 steps an epoch
 
 
@@ -131,8 +175,9 @@ def _assert_resumed(output_dir, log, skipped, resumed_at, last_step, listed):
     warnings = [line for line in log.splitlines() if "Not resuming from" in line]
     assert len(warnings) == 1, log
     assert f"Not resuming from {output_dir}/ckpt-{skipped}, which cannot be read (" in warnings[0]
-    assert warnings[0].endswith(f"resuming from {output_dir}/ckpt-{resumed_at}, the newest "
-                                "checkpoint that can")
+    assert warnings[0].endswith(
+        f"resuming from {output_dir}/ckpt-{resumed_at}, the newest checkpoint that can"
+    )
     assert f"Resumed from {output_dir}/ckpt-{resumed_at} at step {resumed_at}\n" in log
     trained = [int(step) for step in re.findall(rf"step (\d+)/{last_step} ", log)]
     assert trained == list(range(resumed_at + 1, last_step + 1)), log
@@ -140,26 +185,33 @@ def _assert_resumed(output_dir, log, skipped, resumed_at, last_step, listed):
     assert state.model_checkpoint_path == f"{output_dir}/ckpt-{last_step}"
     # The first run's up to the one resumed from, then the new run's.
     assert [os.path.basename(path) for path in state.all_model_checkpoint_paths] == [
-        f"ckpt-{step}" for step in listed]
+        f"ckpt-{step}" for step in listed
+    ]
     assert all(_readable(path) for path in state.all_model_checkpoint_paths)
 
 
-@pytest.mark.parametrize("damage", [
-    ".data truncated",
-    pytest.param(".index truncated", marks=pytest.mark.long),
-    pytest.param("files deleted", marks=pytest.mark.long),
-])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        ".data truncated",
+        pytest.param(".index truncated", marks=pytest.mark.long),
+        pytest.param("files deleted", marks=pytest.mark.long),
+    ],
+)
 def test_pretraining_resumes_from_the_newest_intact_checkpoint(pretraining, damage, tmp_path):
     output_dir, log = pretraining.resume_after(damage, tmp_path)
     # The damaged ckpt-3 is not saved again (every second step), so it must stay unlisted.
     _assert_resumed(output_dir, log, skipped=3, resumed_at=2, last_step=5, listed=[1, 2, 4, 5])
 
 
-@pytest.mark.parametrize("damage", [
-    pytest.param(".data truncated", marks=pytest.mark.long),
-    ".index truncated",
-    pytest.param("files deleted", marks=pytest.mark.long),
-])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(".data truncated", marks=pytest.mark.long),
+        ".index truncated",
+        pytest.param("files deleted", marks=pytest.mark.long),
+    ],
+)
 def test_fine_tuning_resumes_from_the_newest_intact_checkpoint(classifier, damage, tmp_path):
     output_dir, log = classifier.resume_after(damage, tmp_path)
     # Step 4 is saved again, replacing the damaged ckpt-4.

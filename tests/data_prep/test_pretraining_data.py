@@ -207,7 +207,7 @@ def test_same_seed_gives_identical_files(tmp_path):
     first, _ = run(tmp_path, inputs, num_outputs=3, name="first")
     second, _ = run(tmp_path, inputs, num_outputs=3, name="second")
     other_seed, _ = run(tmp_path, inputs, num_outputs=3, name="third", random_seed=8)
-    for a, b, c in zip(first, second, other_seed):
+    for a, b in zip(first, second):
         assert open(a, "rb").read() == open(b, "rb").read()
     assert open(first[0], "rb").read() != open(other_seed[0], "rb").read()
     assert not [name for name in os.listdir(tmp_path) if name.startswith(".")]  # temporaries
@@ -262,8 +262,9 @@ def test_bad_utf8_empty_files_and_long_lines(tmp_path):
 def test_empty_input_is_an_error_and_writes_no_file(tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"\n\n")
-    with pytest.raises(DataError, match=f"no pretraining instance made from {empty}: .*"
-                                        "0 documents"):
+    with pytest.raises(
+        DataError, match=f"no pretraining instance made from {empty}: .*0 documents"
+    ):
         run(tmp_path, [str(empty)])
     assert sorted(os.listdir(tmp_path)) == ["empty.txt", "vocab.txt"]
 

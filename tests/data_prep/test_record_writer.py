@@ -30,8 +30,9 @@ def test_failure_leaves_no_partial_files(tmp_path):
     assert not list((tmp_path / "sub").iterdir())
 
 
-def test_a_full_disk_part_way_names_the_file_and_removes_every_temporary_file(tmp_path,
-                                                                            monkeypatch):
+def test_a_full_disk_part_way_names_the_file_and_removes_every_temporary_file(
+    tmp_path, monkeypatch
+):
     real_writer = tf.io.TFRecordWriter
     writes = []
 

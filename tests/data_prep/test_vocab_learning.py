@@ -50,7 +50,11 @@ def test_bytes_that_are_not_utf8_never_become_a_token(tmp_path):
     good = "".join(f"the cat sat on mat number {i % 10} .\n" for i in range(40))
     text.write_bytes(good.encode() + b"caf\xe9 \xff\xfe na\xefve \x80\x81\x82\n" * 10)
     learned = vocab_learning.learn_vocab(
-        [str(text)], vocab_size=60, do_lower_case=True,
-        reserved_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"], num_unused=0)
+        [str(text)],
+        vocab_size=60,
+        do_lower_case=True,
+        reserved_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"],
+        num_unused=0,
+    )
     assert "cat" in learned
     assert not [token for token in learned if "\ufffd" in token]

@@ -29,7 +29,8 @@ def main(request_path, result_path):
             loaded[path] = tf.saved_model.load(path)
         try:
             outputs = loaded[path].signatures[signature](
-                **{name: tf.constant(value) for name, value in inputs.items()})
+                **{name: tf.constant(value) for name, value in inputs.items()}
+            )
         except tf.errors.InvalidArgumentError as error:  # a rejected request, kept as data
             results[key] = {"invalid_argument": error.message}
             continue

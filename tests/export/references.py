@@ -25,8 +25,10 @@ def pack_rows(tokenizer, rows):
     """rows: list of [ids_a] or [ids_a, ids_b] -> packed numpy inputs [len(rows), seq]."""
     packed = []
     for segments in rows:
-        ragged = [tf.RaggedTensor.from_row_lengths(tf.constant(s, tf.int32, [len(s)]), [len(s)])
-                  for s in segments]
+        ragged = [
+            tf.RaggedTensor.from_row_lengths(tf.constant(s, tf.int32, [len(s)]), [len(s)])
+            for s in segments
+        ]
         packed.append(pack_inputs(ragged, MAX_SEQ_LENGTH, tokenizer.cls_id, tokenizer.sep_id))
     return {name: np.concatenate([p[name].numpy() for p in packed]) for name in packed[0]}
 

@@ -12,13 +12,23 @@ from bert_tf.export import feature_extraction
 from tests.export.conftest import MAX_SEQ_LENGTH, python_env
 from tests.export.references import ids_of, pack_rows, single_or_pair
 
-LINES = ["The cat sat on the mat.", "who is the cat? ||| the cat sat on the mat", "",
-         "where is paris " * 40, "Unaffable cafés 日本 привет 😀", "a ||| b ||| c"]
+LINES = [
+    "The cat sat on the mat.",
+    "who is the cat? ||| the cat sat on the mat",
+    "",
+    "where is paris " * 40,
+    "Unaffable cafés 日本 привет 😀",
+    "a ||| b ||| c",
+]
 
 
 def reference(models, tokenizer, examples):
-    inputs = pack_rows(tokenizer, single_or_pair(ids_of(tokenizer, [a for a, _ in examples]),
-                                                 ids_of(tokenizer, [b for _, b in examples])))
+    inputs = pack_rows(
+        tokenizer,
+        single_or_pair(
+            ids_of(tokenizer, [a for a, _ in examples]), ids_of(tokenizer, [b for _, b in examples])
+        ),
+    )
     layers = np.stack(models["encoder"](inputs)["encoder_outputs"])
     return inputs, layers
 
@@ -40,17 +50,32 @@ def test_read_examples_splits_pairs_as_the_original(input_file):
 
 @pytest.mark.slow
 def test_script_writes_per_token_layers(input_file, models, tokenizer, vocab_file, tmp_path):
-    from bert_tf.checkpoints.native import write_checkpoint
     from transformers import BertTokenizerFast
+
+    from bert_tf.checkpoints.native import write_checkpoint
+
     prefix = write_checkpoint(models["encoder"], str(tmp_path / "model.ckpt"))
     models["encoder"].config.to_json_file(str(tmp_path / "bert_config.json"))
     output_file = tmp_path / "out.jsonl"
     done = subprocess.run(
-        [sys.executable, "-m", "bert_tf.extract_features", f"--input_file={input_file}",
-         f"--output_file={output_file}", "--layers=-1,-2", f"--vocab_file={vocab_file}",
-         f"--bert_config_file={tmp_path / 'bert_config.json'}", f"--init_checkpoint={prefix}",
-         f"--max_seq_length={MAX_SEQ_LENGTH}", "--batch_size=4"],
-        env=python_env(), capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "bert_tf.extract_features",
+            f"--input_file={input_file}",
+            f"--output_file={output_file}",
+            "--layers=-1,-2",
+            f"--vocab_file={vocab_file}",
+            f"--bert_config_file={tmp_path / 'bert_config.json'}",
+            f"--init_checkpoint={prefix}",
+            f"--max_seq_length={MAX_SEQ_LENGTH}",
+            "--batch_size=4",
+        ],
+        env=python_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     records = [json.loads(line) for line in output_file.read_text(encoding="utf-8").splitlines()]
     examples = feature_extraction.read_examples(str(input_file))
@@ -67,8 +92,9 @@ def test_script_writes_per_token_layers(input_file, models, tokenizer, vocab_fil
         for position, feature in enumerate(record["features"]):
             assert [layer["index"] for layer in feature["layers"]] == [-1, -2]
             for layer in feature["layers"]:
-                np.testing.assert_allclose(layer["values"], layers[layer["index"], row, position],
-                                           atol=1e-5)
+                np.testing.assert_allclose(
+                    layer["values"], layers[layer["index"], row, position], atol=1e-5
+                )
 
 
 @pytest.fixture(scope="module")
@@ -79,12 +105,18 @@ def extractor(models, tokenizer):
 @pytest.mark.parametrize("pooling, normalize", [("cls", False), ("mean", False), ("mean", True)])
 def test_pooling_writes_one_embedding_per_line(models, tokenizer, extractor, pooling, normalize):
     examples = [("the cat", ""), ("who is the cat?", "the mat"), ("", "")]
-    records = list(feature_extraction.feature_records(extractor, examples, [-1, 0], pooling,
-                                                      normalize, batch_size=2))
+    records = list(
+        feature_extraction.feature_records(
+            extractor, examples, [-1, 0], pooling, normalize, batch_size=2
+        )
+    )
     inputs, layers = reference(models, tokenizer, examples)
     for row, record in enumerate(records):
         length = int(inputs["input_mask"][row].sum())
-        pick = (lambda x: x[0]) if pooling == "cls" else (lambda x: x[:length].mean(axis=0))
+
+        def pick(x, length=length):
+            return x[0] if pooling == "cls" else x[:length].mean(axis=0)
+
         expected = np.concatenate([pick(layers[-1, row]), pick(layers[0, row])])
         if normalize:
             expected /= np.linalg.norm(expected)

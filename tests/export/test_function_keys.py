@@ -26,25 +26,34 @@ def token_ids_exports(export_root, models, tokenizer, vocab_file, tmp_path_facto
     root = tmp_path_factory.mktemp("token_ids_only")
     paths = {}
     for model_type in ("encoder", "pretrainer", "swag"):
-        module = model_export.make_serving_module(model_type, models[model_type], tokenizer,
-                                                  MAX_SEQ_LENGTH, **EXPORT_OPTIONS[model_type])
+        module = model_export.make_serving_module(
+            model_type, models[model_type], tokenizer, MAX_SEQ_LENGTH, **EXPORT_OPTIONS[model_type]
+        )
         paths[model_type] = model_export.export_saved_model(
-            module, str(root / model_type), function_keys={"serve_token_ids": "serving_default"})
+            module, str(root / model_type), function_keys={"serve_token_ids": "serving_default"}
+        )
     exports = os.path.dirname(os.path.dirname(export_root["classifier"]))  # conftest's root
-    done = export_script(root / "classifier", f"--init_checkpoint={exports}/ckpt/model.ckpt",
-                         f"--bert_config_file={exports}/bert_config.json",
-                         f"--vocab_file={vocab_file}", f"--max_seq_length={MAX_SEQ_LENGTH}",
-                         f"--function_keys={TOKEN_IDS_ONLY}")
+    done = export_script(
+        root / "classifier",
+        f"--init_checkpoint={exports}/ckpt/model.ckpt",
+        f"--bert_config_file={exports}/bert_config.json",
+        f"--vocab_file={vocab_file}",
+        f"--max_seq_length={MAX_SEQ_LENGTH}",
+        f"--function_keys={TOKEN_IDS_ONLY}",
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     paths["classifier"] = str(root / "classifier" / "1")
     return paths
 
 
 def test_token_ids_only_exports_load_without_tensorflow_text(
-        token_ids_exports, export_root, models, tokenizer, tmp_path):
+    token_ids_exports, export_root, models, tokenizer, tmp_path
+):
     id_requests = token_id_requests(export_root, tokenizer)
-    requests = {t: (path, "serving_default", id_requests[f"{t}_ids"][2])
-                for t, path in token_ids_exports.items()}
+    requests = {
+        t: (path, "serving_default", id_requests[f"{t}_ids"][2])
+        for t, path in token_ids_exports.items()
+    }
     results = load_and_call(tmp_path, requests, "--without_tensorflow_text")
     assert isinstance(results, dict), results.stderr[-3000:]
     assert not results["tensorflow_text_imported"]
@@ -62,19 +71,30 @@ def test_token_ids_only_exports_load_without_tensorflow_text(
 
 def test_default_export_needs_tensorflow_text(export_root, tokenizer, tmp_path):
     _, _, inputs = token_id_requests(export_root, tokenizer)["classifier_ids"]
-    done = load_and_call(tmp_path, {"c": (export_root["classifier"], "serve_token_ids", inputs)},
-                         "--without_tensorflow_text")
+    done = load_and_call(
+        tmp_path,
+        {"c": (export_root["classifier"], "serve_token_ids", inputs)},
+        "--without_tensorflow_text",
+    )
     assert not isinstance(done, dict), "a default export loaded without tensorflow_text"
     assert "not registered" in done.stderr
 
 
-@pytest.mark.parametrize("keys, message", [
-    ("serve_txt:serving_default", "unknown serving function 'serve_txt'"),
-    ("serve_text:x,serve_token_ids:x", "two functions share a signature name"),
-    ("serve_text,serve_text:other", "serve_text is given twice"),
-])
+@pytest.mark.parametrize(
+    "keys, message",
+    [
+        ("serve_txt:serving_default", "unknown serving function 'serve_txt'"),
+        ("serve_text:x,serve_token_ids:x", "two functions share a signature name"),
+        ("serve_text,serve_text:other", "serve_text is given twice"),
+    ],
+)
 def test_bad_function_keys_are_named(tmp_path, keys, message):
-    done = export_script(tmp_path, "--init_checkpoint=unused", "--bert_config_file=unused",
-                         "--vocab_file=unused", f"--function_keys={keys}")
+    done = export_script(
+        tmp_path,
+        "--init_checkpoint=unused",
+        "--bert_config_file=unused",
+        "--vocab_file=unused",
+        f"--function_keys={keys}",
+    )
     assert done.returncode != 0
     assert "--function_keys" in done.stderr and message in done.stderr

@@ -16,6 +16,7 @@ def write_marker(text):
     def write(path):
         with open(os.path.join(path, "saved_model.pb"), "w") as f:
             f.write(text)
+
     return write
 
 
@@ -46,8 +47,9 @@ def test_a_full_disk_names_the_version_and_leaves_no_temporary_directory(tmp_pat
     def write_then_run_out_of_room(path):
         with open(os.path.join(path, "saved_model.pb"), "w") as f:
             f.write("half written")
-        raise tf.errors.UnknownError(None, None, f"{path}/variables/variables.data-00000-of-00001;"
-                                                 " No space left on device")
+        raise tf.errors.UnknownError(
+            None, None, f"{path}/variables/variables.data-00000-of-00001; No space left on device"
+        )
 
     with pytest.raises(OSError) as raised:
         write_version(str(tmp_path), 3, write_then_run_out_of_room)
@@ -62,8 +64,13 @@ def test_interrupted_export_leaves_no_version(tmp_path, models, tokenizer, monke
         raise OSError("disk full")
 
     monkeypatch.setattr(tf.saved_model, "save", save_then_fail)
-    module = model_export.make_serving_module("classifier", models["classifier"], tokenizer,
-                                              max_seq_length=8, num_labels=len(CLASSIFIER_LABELS))
+    module = model_export.make_serving_module(
+        "classifier",
+        models["classifier"],
+        tokenizer,
+        max_seq_length=8,
+        num_labels=len(CLASSIFIER_LABELS),
+    )
     with pytest.raises(OSError, match="disk full"):
         model_export.export_saved_model(module, str(tmp_path))
     assert not [name for name in os.listdir(tmp_path) if name.isdigit()]
@@ -74,10 +81,23 @@ def test_interrupted_export_leaves_no_version(tmp_path, models, tokenizer, monke
 def test_script_refuses_an_existing_version(export_root, tmp_path):
     export_dir = os.path.dirname(export_root["classifier"])
     done = subprocess.run(
-        [sys.executable, "-m", "bert_tf.export_saved_model", "--model_type=classifier",
-         "--init_checkpoint=unused", "--bert_config_file=unused", "--vocab_file=unused",
-         "--num_labels=3", f"--export_dir={export_dir}", "--version=1"],
-        env=python_env(), capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "bert_tf.export_saved_model",
+            "--model_type=classifier",
+            "--init_checkpoint=unused",
+            "--bert_config_file=unused",
+            "--vocab_file=unused",
+            "--num_labels=3",
+            f"--export_dir={export_dir}",
+            "--version=1",
+        ],
+        env=python_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode != 0
     assert "version 1 already exists" in done.stderr and "--overwrite" in done.stderr
 

@@ -17,8 +17,7 @@ import pytest
 import tensorflow as tf
 from tensorflow.core.protobuf import saved_model_pb2
 
-from tests.export.conftest import (CLASSIFIER_LABELS, MAX_SEQ_LENGTH, export_script,
-                                   load_and_call)
+from tests.export.conftest import CLASSIFIER_LABELS, MAX_SEQ_LENGTH, export_script, load_and_call
 from tests.export.references import ids_of, pack_rows, single_or_pair
 from tests.export.test_serving_signatures import ATOL, TEXTS_A, TEXTS_B, token_id_requests
 
@@ -36,8 +35,13 @@ def xla_functions_called(version_dir):
     functions = {function.signature.name: function for function in graph.library.function}
 
     def callees(nodes):
-        return {name for node in nodes for attr in node.attr.values()
-                for name in [attr.func.name, *(func.name for func in attr.list.func)] if name}
+        return {
+            name
+            for node in nodes
+            for attr in node.attr.values()
+            for name in [attr.func.name, *(func.name for func in attr.list.func)]
+            if name
+        }
 
     called, pending = set(), callees(graph.node)
     while pending:
@@ -48,34 +52,46 @@ def xla_functions_called(version_dir):
 
 
 def test_a_default_export_calls_no_xla_function_and_its_gradients_equal_keras(
-        export_root, models, tokenizer):
+    export_root, models, tokenizer
+):
     assert not xla_functions_called(export_root["encoder"])
     import tensorflow_text  # noqa: F401  (the export's text ops, loaded with it)
+
     loaded = tf.saved_model.load(export_root["encoder"])
     _, _, inputs = token_id_requests(export_root, tokenizer)["encoder_ids"]
     model = models["encoder"]
     with tf.GradientTape(persistent=True) as tape:
         served = loaded.signatures["serve_token_ids"](**inputs)["pooled_output"]
         expected = model(inputs, training=False)["pooled_output"]
-        served_loss, expected_loss = tf.reduce_sum(served ** 2), tf.reduce_sum(expected ** 2)
+        served_loss, expected_loss = tf.reduce_sum(served**2), tf.reduce_sum(expected**2)
     # model_variables is saved as the list model.variables, in its order.
     for served_grad, expected_grad, variable in zip(
-            tape.gradient(served_loss, loaded.model_variables),
-            tape.gradient(expected_loss, model.variables), model.variables):
+        tape.gradient(served_loss, loaded.model_variables),
+        tape.gradient(expected_loss, model.variables),
+        model.variables,
+    ):
         assert (served_grad is None) == (expected_grad is None), variable.path
         if expected_grad is not None:
-            np.testing.assert_allclose(tf.convert_to_tensor(served_grad),
-                                       tf.convert_to_tensor(expected_grad), atol=ATOL,
-                                       err_msg=variable.path)
+            np.testing.assert_allclose(
+                tf.convert_to_tensor(served_grad),
+                tf.convert_to_tensor(expected_grad),
+                atol=ATOL,
+                err_msg=variable.path,
+            )
 
 
-def test_jit_compiled_classifier_answers_as_keras(export_root, models, tokenizer, vocab_file,
-                                                  tmp_path):
+def test_jit_compiled_classifier_answers_as_keras(
+    export_root, models, tokenizer, vocab_file, tmp_path
+):
     exports = os.path.dirname(os.path.dirname(export_root["classifier"]))  # conftest's root
-    done = export_script(tmp_path / "jit", f"--init_checkpoint={exports}/ckpt/model.ckpt",
-                         f"--bert_config_file={exports}/bert_config.json",
-                         f"--vocab_file={vocab_file}", f"--max_seq_length={MAX_SEQ_LENGTH}",
-                         "--jit_compile")
+    done = export_script(
+        tmp_path / "jit",
+        f"--init_checkpoint={exports}/ckpt/model.ckpt",
+        f"--bert_config_file={exports}/bert_config.json",
+        f"--vocab_file={vocab_file}",
+        f"--max_seq_length={MAX_SEQ_LENGTH}",
+        "--jit_compile",
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     version_dir = str(tmp_path / "jit" / "1")
     assert xla_functions_called(version_dir)
@@ -83,8 +99,10 @@ def test_jit_compiled_classifier_answers_as_keras(export_root, models, tokenizer
 
     texts = {"all": (TEXTS_A, TEXTS_B), "one": (TEXTS_A[:1], TEXTS_B[:1]), "none": ([], [])}
     strings = lambda values: np.array(values, dtype=object)  # noqa: E731
-    requests = {key: (version_dir, "serving_default", {"text_a": strings(a), "text_b": strings(b)})
-                for key, (a, b) in texts.items()}
+    requests = {
+        key: (version_dir, "serving_default", {"text_a": strings(a), "text_b": strings(b)})
+        for key, (a, b) in texts.items()
+    }
     _, _, id_inputs = token_id_requests(export_root, tokenizer)["classifier_ids"]
     requests["ids"] = (version_dir, "serve_token_ids", id_inputs)
     results = load_and_call(tmp_path, requests)
@@ -97,5 +115,6 @@ def test_jit_compiled_classifier_answers_as_keras(export_root, models, tokenizer
         logits = np.asarray(models["classifier"](inputs)["logits"])
         np.testing.assert_allclose(results[key]["logits"], logits, atol=ATOL)
         np.testing.assert_array_equal(results[key]["label_id"], logits.argmax(-1))
-    np.testing.assert_allclose(results["ids"]["logits"],
-                               models["classifier"](id_inputs)["logits"], atol=ATOL)
+    np.testing.assert_allclose(
+        results["ids"]["logits"], models["classifier"](id_inputs)["logits"], atol=ATOL
+    )

@@ -29,8 +29,12 @@ def test_gelu_gradient_is_the_derivative_of_the_reference(name, reference):
     with tf.GradientTape() as tape:
         tape.watch(x)
         y = get_activation(name)(x)
-    np.testing.assert_allclose(tape.gradient(y, x, output_gradients=dy).numpy(),
-                               dy.numpy() * expected, rtol=1e-5, atol=2e-6)
+    np.testing.assert_allclose(
+        tape.gradient(y, x, output_gradients=dy).numpy(),
+        dy.numpy() * expected,
+        rtol=1e-5,
+        atol=2e-6,
+    )
 
 
 def test_gelu_keeps_the_input_dtype_under_mixed_precision():

@@ -15,4 +15,7 @@ def test_dense_projection_of_the_last_axis_in_float32():
 
 
 def test_config_round_trip():
-    assert assert_config_round_trips(ClassificationHead(num_classes=3, dropout_rate=0.2)).num_classes == 3
+    assert (
+        assert_config_round_trips(ClassificationHead(num_classes=3, dropout_rate=0.2)).num_classes
+        == 3
+    )

@@ -6,8 +6,13 @@ from tests.numpy_reference import layer_norm
 
 
 def make_layer():
-    layer = BertEmbeddings(vocab_size=60, hidden_size=16, max_position_embeddings=24,
-                           type_vocab_size=2, dropout_rate=0.1)
+    layer = BertEmbeddings(
+        vocab_size=60,
+        hidden_size=16,
+        max_position_embeddings=24,
+        type_vocab_size=2,
+        dropout_rate=0.1,
+    )
     layer.build()
     return layer
 
@@ -17,10 +22,12 @@ def test_sum_of_word_position_segment_then_layer_norm():
     inputs = random_inputs(vocab_size=60)
     ids, types = inputs["input_word_ids"], inputs["input_type_ids"]
     got = np.asarray(layer(ids, types, training=False))
-    word, position, segment = (np.asarray(w, np.float64) for w in (
-        layer.word_embeddings, layer.position_embeddings, layer.token_type_embeddings))
+    word, position, segment = (
+        np.asarray(w, np.float64)
+        for w in (layer.word_embeddings, layer.position_embeddings, layer.token_type_embeddings)
+    )
     gamma, beta = (np.asarray(w, np.float64) for w in layer.layer_norm.weights)
-    expected = layer_norm(word[ids] + segment[types] + position[None, :ids.shape[1]], gamma, beta)
+    expected = layer_norm(word[ids] + segment[types] + position[None, : ids.shape[1]], gamma, beta)
     np.testing.assert_allclose(got, expected, atol=1e-5)
 
 

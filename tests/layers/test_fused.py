@@ -14,8 +14,9 @@ DY = tf.constant(RNG.normal(size=(4, 64, 32)), tf.float32)
 SEED = tf.constant([7, 3], tf.int32)
 SCORES = tf.constant(RNG.normal(size=(2, 3, 50, 50)), tf.float32)
 # Padding on the last 10 keys of the second sequence.
-ADDER = tf.constant(np.where(np.arange(50)[None, :] >= [[50], [40]], -10000.0, 0.0)[:, None, None, :],
-                    tf.float32)
+ADDER = tf.constant(
+    np.where(np.arange(50)[None, :] >= [[50], [40]], -10000.0, 0.0)[:, None, None, :], tf.float32
+)
 SCALE = 0.25
 
 
@@ -46,19 +47,40 @@ def _keep_scale(rate, seed=SEED):
 
 def test_add_layer_norm_without_dropout_is_keras_layer_norm_and_its_gradients():
     _assert_same(
-        _value_and_gradients(lambda x, r, g, b: dropout_add_layer_norm(x, r, g, b, 0.0, None, 1e-12),
-                             X, RESIDUAL, GAMMA, BETA, dy=DY),
-        _value_and_gradients(lambda x, r, g, b: _keras_layer_norm(r + x, g, b),
-                             X, RESIDUAL, GAMMA, BETA, dy=DY))
+        _value_and_gradients(
+            lambda x, r, g, b: dropout_add_layer_norm(x, r, g, b, 0.0, None, 1e-12),
+            X,
+            RESIDUAL,
+            GAMMA,
+            BETA,
+            dy=DY,
+        ),
+        _value_and_gradients(
+            lambda x, r, g, b: _keras_layer_norm(r + x, g, b), X, RESIDUAL, GAMMA, BETA, dy=DY
+        ),
+    )
 
 
 def test_add_layer_norm_with_dropout_drops_x_not_the_residual_and_backward_uses_the_same_mask():
     keep = _keep_scale(0.3)
     _assert_same(
-        _value_and_gradients(lambda x, r, g, b: dropout_add_layer_norm(x, r, g, b, 0.3, SEED, 1e-12),
-                             X, RESIDUAL, GAMMA, BETA, dy=DY),
-        _value_and_gradients(lambda x, r, g, b: _keras_layer_norm(r + x * keep, g, b),
-                             X, RESIDUAL, GAMMA, BETA, dy=DY))
+        _value_and_gradients(
+            lambda x, r, g, b: dropout_add_layer_norm(x, r, g, b, 0.3, SEED, 1e-12),
+            X,
+            RESIDUAL,
+            GAMMA,
+            BETA,
+            dy=DY,
+        ),
+        _value_and_gradients(
+            lambda x, r, g, b: _keras_layer_norm(r + x * keep, g, b),
+            X,
+            RESIDUAL,
+            GAMMA,
+            BETA,
+            dy=DY,
+        ),
+    )
 
 
 def test_layer_norm_dropout_zeroes_a_rate_of_elements_and_scales_the_kept_ones():
@@ -72,10 +94,13 @@ def test_layer_norm_dropout_zeroes_a_rate_of_elements_and_scales_the_kept_ones()
 def test_layer_norm_dropout_gradients_follow_the_forward_mask():
     keep = _keep_scale(0.3)
     _assert_same(
-        _value_and_gradients(lambda x, g, b: layer_norm_dropout(x, g, b, 0.3, SEED, 1e-12),
-                             X, GAMMA, BETA, dy=DY),
-        _value_and_gradients(lambda x, g, b: _keras_layer_norm(x, g, b) * keep,
-                             X, GAMMA, BETA, dy=DY))
+        _value_and_gradients(
+            lambda x, g, b: layer_norm_dropout(x, g, b, 0.3, SEED, 1e-12), X, GAMMA, BETA, dy=DY
+        ),
+        _value_and_gradients(
+            lambda x, g, b: _keras_layer_norm(x, g, b) * keep, X, GAMMA, BETA, dy=DY
+        ),
+    )
 
 
 def test_dropout_mask_is_a_function_of_the_seed():
@@ -89,14 +114,21 @@ def test_softmax_dropout_is_softmax_then_dropout_and_their_gradients(rate):
     dy = tf.constant(RNG.normal(size=SCORES.shape), tf.float32)
     probs = tf.nn.softmax(SCORES * SCALE + ADDER, axis=-1)
     seed = SEED if rate else None
-    got = _value_and_gradients(lambda s: softmax_dropout(s, SCALE, ADDER, rate, seed), SCORES, dy=dy)
+    got = _value_and_gradients(
+        lambda s: softmax_dropout(s, SCALE, ADDER, rate, seed), SCORES, dy=dy
+    )
     keep = tf.cast(got[0] != 0, tf.float32) / (1.0 - rate)
     if rate:
         # Padded keys have probability 0: count the others (14,000 draws; 5 standard deviations).
         dropped = 1.0 - np.mean(keep.numpy()[probs.numpy() > 0] > 0)
         assert abs(dropped - rate) < 0.02
-    _assert_same(got, _value_and_gradients(
-        lambda s: tf.nn.softmax(s * SCALE + ADDER, axis=-1) * keep, SCORES, dy=dy), atol=1e-6)
+    _assert_same(
+        got,
+        _value_and_gradients(
+            lambda s: tf.nn.softmax(s * SCALE + ADDER, axis=-1) * keep, SCORES, dy=dy
+        ),
+        atol=1e-6,
+    )
     np.testing.assert_allclose(got[0].numpy(), (probs * keep).numpy(), atol=1e-6)
 
 

@@ -15,8 +15,9 @@ def test_matches_scaled_dot_product_attention_worked_in_numpy():
     layer = make_layer()
     mask = random_inputs(batch_size=3, seq_length=7)["input_mask"]
     x = np.random.default_rng(1).normal(size=(3, 7, 32)).astype("float32")
-    np.testing.assert_allclose(np.asarray(layer(x, mask)),
-                               self_attention(x.astype(np.float64), mask, layer), atol=1e-5)
+    np.testing.assert_allclose(
+        np.asarray(layer(x, mask)), self_attention(x.astype(np.float64), mask, layer), atol=1e-5
+    )
 
 
 def test_padded_keys_get_no_attention():
@@ -26,8 +27,9 @@ def test_padded_keys_get_no_attention():
     mask = np.array([[1, 1, 1, 1, 0, 0]])
     garbage = x.copy()
     garbage[:, 4:] = rng.normal(size=(1, 2, 32)) * 100
-    np.testing.assert_allclose(np.asarray(layer(x, mask))[:, :4],
-                               np.asarray(layer(garbage, mask))[:, :4], atol=1e-5)
+    np.testing.assert_allclose(
+        np.asarray(layer(x, mask))[:, :4], np.asarray(layer(garbage, mask))[:, :4], atol=1e-5
+    )
 
 
 def test_kernels_have_the_original_hidden_by_hidden_layout():

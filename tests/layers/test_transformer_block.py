@@ -8,9 +8,14 @@ from tests.numpy_reference import gelu_erf, gelu_tanh, transformer_block
 
 @pytest.mark.parametrize("hidden_act, activation", [("gelu", gelu_tanh), ("gelu_exact", gelu_erf)])
 def test_post_layer_norm_block_matches_numpy(hidden_act, activation):
-    block = TransformerBlock(hidden_size=32, num_heads=4, intermediate_size=48,
-                             hidden_act=hidden_act, hidden_dropout_prob=0.1,
-                             attention_probs_dropout_prob=0.1)
+    block = TransformerBlock(
+        hidden_size=32,
+        num_heads=4,
+        intermediate_size=48,
+        hidden_act=hidden_act,
+        hidden_dropout_prob=0.1,
+        attention_probs_dropout_prob=0.1,
+    )
     block.build()
     mask = random_inputs(batch_size=2, seq_length=6)["input_mask"]
     x = np.random.default_rng(3).normal(size=(2, 6, 32)).astype("float32")

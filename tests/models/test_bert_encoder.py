@@ -13,7 +13,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def test_bert_base_has_the_published_parameter_count():
-    config = BertConfig.from_json_file(os.path.join(REPO, "official_configs", "bert_base_uncased.json"))
+    config = BertConfig.from_json_file(
+        os.path.join(REPO, "official_configs", "bert_base_uncased.json")
+    )
     assert BertEncoder(config).count_params() == 109_482_240
 
 
@@ -47,9 +49,12 @@ def test_padding_does_not_change_real_positions():
 def test_dropout_is_active_only_when_training():
     encoder = BertEncoder(tiny_config())
     inputs = random_inputs()
-    np.testing.assert_array_equal(encoder(inputs)["pooled_output"], encoder(inputs)["pooled_output"])
-    assert not np.allclose(encoder(inputs, training=True)["pooled_output"],
-                           encoder(inputs)["pooled_output"])
+    np.testing.assert_array_equal(
+        encoder(inputs)["pooled_output"], encoder(inputs)["pooled_output"]
+    )
+    assert not np.allclose(
+        encoder(inputs, training=True)["pooled_output"], encoder(inputs)["pooled_output"]
+    )
 
 
 def test_config_round_trip_and_keras_file(tmp_path):
@@ -60,16 +65,18 @@ def test_config_round_trip_and_keras_file(tmp_path):
     encoder.save(path)
     loaded = keras.saving.load_model(path)
     inputs = random_inputs()
-    np.testing.assert_allclose(loaded(inputs)["sequence_output"], encoder(inputs)["sequence_output"],
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        loaded(inputs)["sequence_output"], encoder(inputs)["sequence_output"], atol=1e-6
+    )
 
 
 def test_forward_pass_compiles_with_xla():
     encoder = BertEncoder(tiny_config())
     inputs = random_inputs()
     compiled = tf.function(lambda x: encoder(x), jit_compile=True)
-    np.testing.assert_allclose(compiled(inputs)["sequence_output"], encoder(inputs)["sequence_output"],
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        compiled(inputs)["sequence_output"], encoder(inputs)["sequence_output"], atol=1e-5
+    )
 
 
 @pytest.mark.slow
@@ -101,8 +108,14 @@ def test_mixed_precision_stays_close_to_float32(policy, atol):
     inputs = random_inputs()
     got = mixed(inputs)
     assert got["sequence_output"].dtype == policy.split("_")[1]
-    np.testing.assert_allclose(np.asarray(got["sequence_output"], np.float32),
-                               reference(inputs)["sequence_output"], atol=atol)
+    np.testing.assert_allclose(
+        np.asarray(got["sequence_output"], np.float32),
+        reference(inputs)["sequence_output"],
+        atol=atol,
+    )
     compiled = tf.function(lambda x: mixed(x), jit_compile=True)(inputs)
-    np.testing.assert_allclose(np.asarray(compiled["pooled_output"], np.float32),
-                               reference(inputs)["pooled_output"], atol=atol)
+    np.testing.assert_allclose(
+        np.asarray(compiled["pooled_output"], np.float32),
+        reference(inputs)["pooled_output"],
+        atol=atol,
+    )

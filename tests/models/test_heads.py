@@ -22,8 +22,12 @@ POSITIONS = np.array([[1, 4, 9], [2, 3, 6]], np.int32)
 # model type -> (HF class, HF output-layer module, its TF1 name prefix, the model our
 # checkpoint reader builds from those names).
 REFERENCE = {
-    "pretrainer": (transformers.BertForPreTraining, "cls.seq_relationship", "cls/seq_relationship/",
-                   BertPretrainer),
+    "pretrainer": (
+        transformers.BertForPreTraining,
+        "cls.seq_relationship",
+        "cls/seq_relationship/",
+        BertPretrainer,
+    ),
     "classifier": (transformers.BertForSequenceClassification, "classifier", "", BertClassifier),
     "ner": (transformers.BertForTokenClassification, "classifier", "", BertClassifier),
     "swag": (transformers.BertForMultipleChoice, "classifier", "", BertClassifier),
@@ -40,14 +44,19 @@ def _write_tf1(prefix, hf_model, hf_module, tf1_scope):
     state = {name: value.numpy() for name, value in hf_model.state_dict().items()}
     tensors = {}
     for hf_name, (tf1_name, transposed) in hf_reference.tf1_names_of_hf(
-            hf_model.config.num_hidden_layers).items():
+        hf_model.config.num_hidden_layers
+    ).items():
         if hf_name in state:  # token and span models have no pooler, only pretraining has cls/
             tensors[tf1_name] = state[hf_name].T if transposed else state[hf_name]
     tensors[f"{tf1_scope}output_weights"] = state[f"{hf_module}.weight"]  # [out, in] in both
     tensors[f"{tf1_scope}output_bias"] = state[f"{hf_module}.bias"]
     names = sorted(tensors)
-    tf.raw_ops.SaveV2(prefix=prefix, tensor_names=names, shape_and_slices=[""] * len(names),
-                      tensors=[tensors[name] for name in names])
+    tf.raw_ops.SaveV2(
+        prefix=prefix,
+        tensor_names=names,
+        shape_and_slices=[""] * len(names),
+        tensors=[tensors[name] for name in names],
+    )
     return prefix
 
 
@@ -62,13 +71,19 @@ def _outputs(model_type, model, hf_model, batch):
     if model_type == "pretrainer":
         ours = model({**batch, "masked_lm_positions": POSITIONS})
         rows = np.arange(len(POSITIONS))[:, None]
-        return ([ours["mlm_logits"], ours["nsp_logits"]],
-                [theirs.prediction_logits.numpy()[rows, POSITIONS],
-                 theirs.seq_relationship_logits.numpy()])
+        return (
+            [ours["mlm_logits"], ours["nsp_logits"]],
+            [
+                theirs.prediction_logits.numpy()[rows, POSITIONS],
+                theirs.seq_relationship_logits.numpy(),
+            ],
+        )
     ours = model(batch)
     if model_type == "squad":
-        return ([ours["start_logits"], ours["end_logits"]],
-                [theirs.start_logits.numpy(), theirs.end_logits.numpy()])
+        return (
+            [ours["start_logits"], ours["end_logits"]],
+            [theirs.start_logits.numpy(), theirs.end_logits.numpy()],
+        )
     return [ours["logits"]], [theirs.logits.numpy()]
 
 
@@ -77,7 +92,8 @@ def test_each_head_loads_hugging_face_and_tf1_checkpoints(head, tmp_path):
     hf_class, hf_module, tf1_scope, read_as = REFERENCE[head.model_type]
     # HF's QA and multiple-choice models keep their own widths (2 and 1) at its default 2.
     hf_model = hf_reference.random_hf_model(
-        hf_class, num_labels=NUM_LABELS if head.takes_num_labels else 2)
+        hf_class, num_labels=NUM_LABELS if head.takes_num_labels else 2
+    )
     hf_model.save_pretrained(tmp_path / "hf", safe_serialization=True)
     prefix = _write_tf1(str(tmp_path / "bert_model.ckpt"), hf_model, hf_module, tf1_scope)
     batch = hf_reference.padded_two_segment_batch(hf_reference.HF_CONFIG["vocab_size"])

@@ -6,13 +6,24 @@ import numpy as np
 import pytest
 
 from bert_tf.checkpoints import load_huggingface_weights, read_huggingface_config
-from bert_tf.models import (BertClassifier, BertEncoder, BertMultipleChoice, BertPretrainer,
-                            BertSpanLabeler, BertTokenClassifier)
+from bert_tf.models import (
+    BertClassifier,
+    BertEncoder,
+    BertMultipleChoice,
+    BertPretrainer,
+    BertSpanLabeler,
+    BertTokenClassifier,
+)
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
-from tests.checkpoints.hf_reference import (HF_CONFIG, hf_inputs, hf_pretraining_outputs,  # noqa: E402
-                                            padded_two_segment_batch, random_hf_model)
+from tests.checkpoints.hf_reference import (  # noqa: E402  (needs torch)
+    HF_CONFIG,
+    hf_inputs,
+    hf_pretraining_outputs,
+    padded_two_segment_batch,
+    random_hf_model,
+)
 
 TOLERANCE = 1e-4  # float32 on both sides
 NUM_LABELS = 3
@@ -22,7 +33,9 @@ MASKED_LM_POSITIONS = np.array([[1, 4, 9], [2, 3, 6]], np.int32)
 def _batch(num_choices=None):
     batch = padded_two_segment_batch(HF_CONFIG["vocab_size"])
     if num_choices:  # the choices of an example differ in one token, not in layout
-        batch = {name: np.repeat(value[:, None], num_choices, axis=1) for name, value in batch.items()}
+        batch = {
+            name: np.repeat(value[:, None], num_choices, axis=1) for name, value in batch.items()
+        }
         batch["input_word_ids"][:, :, 2] = 7 + np.arange(num_choices)
     return batch
 
@@ -43,11 +56,16 @@ def _compare_pretrainer(hf_model, pretrainer):
     batch = _batch()
     encoded = pretrainer.encoder(batch)
     heads = pretrainer({**batch, "masked_lm_positions": MASKED_LM_POSITIONS})
-    ours = (encoded["sequence_output"], encoded["pooled_output"], heads["mlm_logits"],
-            heads["nsp_logits"])
+    ours = (
+        encoded["sequence_output"],
+        encoded["pooled_output"],
+        heads["mlm_logits"],
+        heads["nsp_logits"],
+    )
     theirs = hf_pretraining_outputs(hf_model, batch, MASKED_LM_POSITIONS)
-    for name, a, b in zip(("sequence_output", "pooled_output", "mlm_logits", "nsp_logits"),
-                          ours, theirs):
+    for name, a, b in zip(
+        ("sequence_output", "pooled_output", "mlm_logits", "nsp_logits"), ours, theirs
+    ):
         _check(name, a, b)
 
 
@@ -100,10 +118,16 @@ def test_bare_bert_model_save_without_prefix_loads_into_encoder(pretraining_tanh
 
 
 HEAD_CASES = {
-    "sequence_classification": (transformers.BertForSequenceClassification,
-                                lambda e: BertClassifier(e, NUM_LABELS), None),
-    "token_classification": (transformers.BertForTokenClassification,
-                             lambda e: BertTokenClassifier(e, NUM_LABELS), None),
+    "sequence_classification": (
+        transformers.BertForSequenceClassification,
+        lambda e: BertClassifier(e, NUM_LABELS),
+        None,
+    ),
+    "token_classification": (
+        transformers.BertForTokenClassification,
+        lambda e: BertTokenClassifier(e, NUM_LABELS),
+        None,
+    ),
     "question_answering": (transformers.BertForQuestionAnswering, BertSpanLabeler, None),
     "multiple_choice": (transformers.BertForMultipleChoice, BertMultipleChoice, 3),
 }

@@ -2,8 +2,14 @@ import keras
 import numpy as np
 import pytest
 
-from bert_tf.models import (BertClassifier, BertEncoder, BertMultipleChoice, BertPretrainer,
-                            BertSpanLabeler, BertTokenClassifier)
+from bert_tf.models import (
+    BertClassifier,
+    BertEncoder,
+    BertMultipleChoice,
+    BertPretrainer,
+    BertSpanLabeler,
+    BertTokenClassifier,
+)
 from tests.keras_helpers import assert_config_round_trips, random_inputs, tiny_config
 
 
@@ -24,17 +30,23 @@ def test_pretrainer_mlm_is_tied_to_word_embeddings(encoder):
     assert tuple(outputs["mlm_logits"].shape) == (3, 2, 60)
     assert tuple(outputs["nsp_logits"].shape) == (3, 2)
     # The vocabulary projection has no kernel of its own: only the bias is new.
-    assert [tuple(w.shape) for w in model.masked_lm.weights if len(w.shape) == 1 and w.shape[0] == 60]
+    assert [
+        tuple(w.shape) for w in model.masked_lm.weights if len(w.shape) == 1 and w.shape[0] == 60
+    ]
     assert not any(tuple(w.shape) == (32, 60) for w in model.weights)
     pooled = np.asarray(encoder(inputs)["pooled_output"])
-    np.testing.assert_allclose(outputs["nsp_logits"], dense_of(model.next_sentence, pooled), atol=1e-5)
+    np.testing.assert_allclose(
+        outputs["nsp_logits"], dense_of(model.next_sentence, pooled), atol=1e-5
+    )
 
 
 def test_classifier_reads_pooled_output(encoder):
     model = BertClassifier(encoder, num_labels=3)
     inputs = random_inputs()
     pooled = np.asarray(encoder(inputs)["pooled_output"])
-    np.testing.assert_allclose(model(inputs)["logits"], dense_of(model.classifier, pooled), atol=1e-5)
+    np.testing.assert_allclose(
+        model(inputs)["logits"], dense_of(model.classifier, pooled), atol=1e-5
+    )
     assert tuple(BertClassifier(encoder, num_labels=1)(inputs)["logits"].shape) == (3, 1)
 
 
@@ -42,7 +54,9 @@ def test_token_classifier_scores_every_position(encoder):
     model = BertTokenClassifier(encoder, num_labels=5)
     inputs = random_inputs()
     sequence = np.asarray(encoder(inputs)["sequence_output"])
-    np.testing.assert_allclose(model(inputs)["logits"], dense_of(model.classifier, sequence), atol=1e-5)
+    np.testing.assert_allclose(
+        model(inputs)["logits"], dense_of(model.classifier, sequence), atol=1e-5
+    )
 
 
 def test_span_labeler_start_and_end(encoder):
@@ -62,13 +76,21 @@ def test_multiple_choice_scores_each_choice_independently(encoder):
     assert logits.shape == (2, 4)
     for i, choice in enumerate(choices):
         pooled = np.asarray(encoder(choice)["pooled_output"])
-        np.testing.assert_allclose(logits[:, i], dense_of(model.classifier, pooled)[:, 0], atol=1e-5)
+        np.testing.assert_allclose(
+            logits[:, i], dense_of(model.classifier, pooled)[:, 0], atol=1e-5
+        )
 
 
-@pytest.mark.parametrize("make", [
-    lambda e: BertPretrainer(e), lambda e: BertClassifier(e, num_labels=3, dropout_rate=0.2),
-    lambda e: BertTokenClassifier(e, num_labels=9), lambda e: BertSpanLabeler(e),
-    lambda e: BertMultipleChoice(e)])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda e: BertPretrainer(e),
+        lambda e: BertClassifier(e, num_labels=3, dropout_rate=0.2),
+        lambda e: BertTokenClassifier(e, num_labels=9),
+        lambda e: BertSpanLabeler(e),
+        lambda e: BertMultipleChoice(e),
+    ],
+)
 def test_config_round_trip(encoder, make):
     model = make(encoder)
     restored = assert_config_round_trips(model)
@@ -81,5 +103,6 @@ def test_keras_file_round_trip(encoder, tmp_path):
     path = str(tmp_path / "classifier.keras")
     model.save(path)
     inputs = random_inputs()
-    np.testing.assert_allclose(keras.saving.load_model(path)(inputs)["logits"], model(inputs)["logits"],
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        keras.saving.load_model(path)(inputs)["logits"], model(inputs)["logits"], atol=1e-6
+    )

@@ -81,7 +81,8 @@ def test_report_matches_the_script_format():
         "processed 4 tokens with 2 phrases; found: 1 phrases; correct: 1.\n"
         "accuracy:  75.00%; precision: 100.00%; recall:  50.00%; FB1:  66.67\n"
         "              LOC: precision:   0.00%; recall:   0.00%; FB1:   0.00  0\n"
-        "              PER: precision: 100.00%; recall: 100.00%; FB1: 100.00  1\n")
+        "              PER: precision: 100.00%; recall: 100.00%; FB1: 100.00  1\n"
+    )
 
 
 def test_reader_handles_boundaries_and_rejects_short_or_ragged_lines(tmp_path):

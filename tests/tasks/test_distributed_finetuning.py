@@ -34,26 +34,48 @@ print(json.dumps(task.evaluate(examples, features, outputs)))
 @pytest.mark.slow
 def test_mirrored_predictions_cover_every_example_in_order(tmp_path, tokenizer, tiny_vocab_file):
     import tensorflow as tf
+
     from bert_tf.config import BertConfig
     from bert_tf.models import BertClassifier, BertEncoder
 
-    rows = ["sentence\tlabel"] + [f"{'good' if i % 3 else 'bad'} movie {i % 7}\t{int(i % 3 > 0)}"
-                                  for i in range(11)]  # 11: the last batch is split unevenly
+    rows = ["sentence\tlabel"] + [
+        f"{'good' if i % 3 else 'bad'} movie {i % 7}\t{int(i % 3 > 0)}" for i in range(11)
+    ]  # 11: the last batch is split unevenly
     (tmp_path / "dev.tsv").write_text("\n".join(rows) + "\n")
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=16, num_hidden_layers=1,
-                        num_attention_heads=2, intermediate_size=32, max_position_embeddings=32)
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=32,
+    )
     config.to_json_file(str(tmp_path / "bert_config.json"))
     checkpoint = tf.train.Checkpoint(model=BertClassifier(BertEncoder(config), num_labels=2)).write(
-        str(tmp_path / "weights" / "model.ckpt"))
+        str(tmp_path / "weights" / "model.ckpt")
+    )
 
     logits, results = {}, {}
     for strategy in ("one_device", "mirrored"):
         out = tmp_path / strategy
         out.mkdir()
         run = subprocess.run(
-            [sys.executable, "-c", PREDICT, tiny_vocab_file, str(tmp_path / "bert_config.json"),
-             str(tmp_path), str(out), strategy, checkpoint],
-            cwd=REPO, capture_output=True, text=True, timeout=300)
+            [
+                sys.executable,
+                "-c",
+                PREDICT,
+                tiny_vocab_file,
+                str(tmp_path / "bert_config.json"),
+                str(tmp_path),
+                str(out),
+                strategy,
+                checkpoint,
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert run.returncode == 0, run.stderr[-3000:]
         results[strategy] = json.loads(run.stdout.strip().splitlines()[-1])
         logits[strategy] = np.load(out / "logits.npy")

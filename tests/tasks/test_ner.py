@@ -7,8 +7,13 @@ import pytest
 
 from bert_tf.errors import DataError
 from bert_tf.tasks import conlleval
-from bert_tf.tasks.ner import (CONLL2003_LABELS, NerTask, convert_tag_scheme, detect_tag_scheme,
-                               read_conll_file)
+from bert_tf.tasks.ner import (
+    CONLL2003_LABELS,
+    NerTask,
+    convert_tag_scheme,
+    detect_tag_scheme,
+    read_conll_file,
+)
 
 # The original format: -DOCSTART-, IOB1 tags, `word POS chunk NER`.
 TRAIN = """-DOCSTART- -X- O O
@@ -41,8 +46,10 @@ def oracle_outputs(task, features):
 
 def test_reader_skips_docstart_and_splits_sentences(tmp_path):
     examples = read_conll_file(os.path.join(write_split(tmp_path, "eng.train", TRAIN), "eng.train"))
-    assert [e.words for e in examples] == [["EU", "rejects", "German", "call", "."],
-                                           ["Peter", "Blackburn", "met", "Ann", "Bob"]]
+    assert [e.words for e in examples] == [
+        ["EU", "rejects", "German", "call", "."],
+        ["Peter", "Blackburn", "met", "Ann", "Bob"],
+    ]
     assert examples[1].labels == ["I-PER", "I-PER", "O", "I-PER", "B-PER"]
     assert examples[1].source.endswith("eng.train:9")
 
@@ -52,7 +59,9 @@ def test_line_with_too_few_columns_names_file_and_line(tmp_path, tokenizer):
     with pytest.raises(DataError, match=r"eng\.testa:2: expected a word and its tag"):
         NerTask(tokenizer, data_dir=data_dir).read_examples("dev")
     write_split(tmp_path, "eng.testa", "EU NNP I-NP I-ORG\n\nrejects VBZ O\n")
-    with pytest.raises(DataError, match=r"eng\.testa:3: 3 fields where the file's first line has 4"):
+    with pytest.raises(
+        DataError, match=r"eng\.testa:3: 3 fields where the file's first line has 4"
+    ):
         NerTask(tokenizer, data_dir=data_dir).read_examples("dev")
 
 
@@ -132,7 +141,8 @@ def test_written_predictions_are_read_by_conlleval(tmp_path, tokenizer):
     # Gold: ORG, MISC, PER (Peter Blackburn), PER (Ann), PER (Bob). Guess: Ann Bob as one.
     assert (counts.found_gold, counts.found_guessed, counts.correct_chunks) == (5, 4, 3)
     assert task.evaluate(examples, features, outputs)["f1"] == pytest.approx(
-        conlleval.scores(counts)["f1"])
+        conlleval.scores(counts)["f1"]
+    )
 
 
 def test_token_classifier_loss_is_cross_entropy_on_first_pieces(tmp_path, tokenizer):
@@ -159,7 +169,9 @@ def test_tfds_source_reads_the_conll2003_builder(tokenizer):
         records = list(tfds.as_numpy(tfds.load("conll2003", split="dev")))
         examples = NerTask(tokenizer, data_source="tfds").read_examples("dev")
     assert [e.words for e in examples] == [[w.decode() for w in r["tokens"]] for r in records]
-    assert [e.labels for e in examples] == [[CONLL2003_LABELS[t] for t in r["ner"]] for r in records]
+    assert [e.labels for e in examples] == [
+        [CONLL2003_LABELS[t] for t in r["ner"]] for r in records
+    ]
 
 
 @pytest.mark.shared_data
@@ -174,5 +186,6 @@ def test_original_conll2003_train_file_has_the_published_entity_counts(tokenizer
     # training set, and 6,600 PER, 7,140 LOC, 6,321 ORG, 3,438 MISC entities.
     assert sum(len(e.words) for e in examples) == 203621
     counts = conlleval.count_chunks(
-        pair for e in examples for pair in [*zip(e.labels, e.labels), None])
+        pair for e in examples for pair in [*zip(e.labels, e.labels), None]
+    )
     assert dict(counts.gold_by_type) == {"PER": 6600, "LOC": 7140, "ORG": 6321, "MISC": 3438}

@@ -31,17 +31,22 @@ SENTENCES = [
 
 
 def _examples():
-    return [NerExample(text.split(), ["O"] * len(text.split()), f"sentence {i}")
-            for i, text in enumerate(SENTENCES)]
+    return [
+        NerExample(text.split(), ["O"] * len(text.split()), f"sentence {i}")
+        for i, text in enumerate(SENTENCES)
+    ]
 
 
 def test_served_features_and_tags_equal_the_python_path(tokenizer):
     import keras
+
     keras.utils.set_random_seed(5)
     task = NerTask(tokenizer, MAX_SEQ_LENGTH)
-    model = build_model("ner", BertEncoder(tiny_config(vocab_size=tokenizer.vocab_size,
-                                                       initializer_range=0.5)),
-                        len(task.label_list))
+    model = build_model(
+        "ner",
+        BertEncoder(tiny_config(vocab_size=tokenizer.vocab_size, initializer_range=0.5)),
+        len(task.label_list),
+    )
     examples = _examples()
     features = task.make_features(examples, is_training=False)
     assert max(np.bincount(features["example_index"])) >= 5
@@ -58,10 +63,17 @@ def test_served_features_and_tags_equal_the_python_path(tokenizer):
 
 @pytest.fixture(scope="module")
 def cased_vocab_file(tmp_path_factory):
-    from tests.tasks.conftest import tiny_vocab_tokens
     import string
-    tokens = list(dict.fromkeys(tiny_vocab_tokens() + list(string.ascii_uppercase)
-                                + ["##" + c for c in string.ascii_uppercase]))
+
+    from tests.tasks.conftest import tiny_vocab_tokens
+
+    tokens = list(
+        dict.fromkeys(
+            tiny_vocab_tokens()
+            + list(string.ascii_uppercase)
+            + ["##" + c for c in string.ascii_uppercase]
+        )
+    )
     path = tmp_path_factory.mktemp("cased") / "vocab.txt"
     path.write_text("".join(t + "\n" for t in tokens), encoding="utf-8")
     return str(path)
@@ -73,6 +85,7 @@ def test_saved_model_tags_equal_run_ner_predictions_txt(tmp_path, cased_vocab_fi
     SavedModel tags every word of the test file as predictions.txt does."""
     from tests.tasks.test_end_to_end import REPO, write_config
     from tests.tasks.test_ner import TRAIN
+
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     (data_dir / "eng.train").write_text(TRAIN, encoding="utf-8")
@@ -81,26 +94,48 @@ def test_saved_model_tags_equal_run_ner_predictions_txt(tmp_path, cased_vocab_fi
     for text in SENTENCES:
         test_lines += [f"{word} X X O" for word in text.split()] + [""]
     (data_dir / "eng.testb").write_text("\n".join(test_lines), encoding="utf-8")
-    config = write_config(tmp_path / "bert_config.json",
-                          len(open(cased_vocab_file).read().splitlines()))
-    shared = [f"--vocab_file={cased_vocab_file}", f"--bert_config_file={config}",
-              f"--max_seq_length={MAX_SEQ_LENGTH}", "--nodo_lower_case"]
+    config = write_config(
+        tmp_path / "bert_config.json", len(open(cased_vocab_file).read().splitlines())
+    )
+    shared = [
+        f"--vocab_file={cased_vocab_file}",
+        f"--bert_config_file={config}",
+        f"--max_seq_length={MAX_SEQ_LENGTH}",
+        "--nodo_lower_case",
+    ]
     output_dir, export_dir = tmp_path / "out", tmp_path / "export"
     env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2")
     for command in (
-            ["bert_tf.run_ner", *shared, f"--data_dir={data_dir}", f"--output_dir={output_dir}",
-             "--do_train", "--do_predict", "--train_batch_size=4", "--learning_rate=1e-3",
-             "--num_train_epochs=3", "--seed=2"],
-            ["bert_tf.export_saved_model", "--model_type=ner", *shared,
-             f"--label_list={','.join(CONLL2003_LABELS)}", f"--init_checkpoint={output_dir}",
-             f"--export_dir={export_dir}"]):
-        done = subprocess.run([sys.executable, "-m", *command], cwd=REPO, env=env,
-                              capture_output=True, text=True)
+        [
+            "bert_tf.run_ner",
+            *shared,
+            f"--data_dir={data_dir}",
+            f"--output_dir={output_dir}",
+            "--do_train",
+            "--do_predict",
+            "--train_batch_size=4",
+            "--learning_rate=1e-3",
+            "--num_train_epochs=3",
+            "--seed=2",
+        ],
+        [
+            "bert_tf.export_saved_model",
+            "--model_type=ner",
+            *shared,
+            f"--label_list={','.join(CONLL2003_LABELS)}",
+            f"--init_checkpoint={output_dir}",
+            f"--export_dir={export_dir}",
+        ],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", *command], cwd=REPO, env=env, capture_output=True, text=True
+        )
         assert done.returncode == 0, done.stderr[-3000:]
     with open(output_dir / "predictions.txt", encoding="utf-8") as f:
         sentences = f.read().split("\n\n")
-    predicted = [[line.split()[2] for line in block.splitlines()] for block in sentences
-                 if block.strip()]
+    predicted = [
+        [line.split()[2] for line in block.splitlines()] for block in sentences if block.strip()
+    ]
     serve = tf.saved_model.load(str(export_dir / "1")).signatures["serving_default"]
     served = serve(text=tf.constant(SENTENCES))["tags"].numpy()
     assert [[t.decode() for t in row if t] for row in served] == predicted

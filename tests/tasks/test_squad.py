@@ -24,10 +24,15 @@ def oracle_outputs(features, high=10.0):
 
 
 @pytest.mark.parametrize("max_seq_length,doc_stride", [(384, 128), (48, 8), (40, 6)])
-def test_training_spans_map_back_to_the_answer_text(tmp_path, tokenizer, max_seq_length, doc_stride):
-    task = SquadTask(tokenizer, max_seq_length=max_seq_length,
-                     train_file=write_json(tmp_path, squad_json()),
-                     options=SquadOptions(doc_stride=doc_stride, max_query_length=8))
+def test_training_spans_map_back_to_the_answer_text(
+    tmp_path, tokenizer, max_seq_length, doc_stride
+):
+    task = SquadTask(
+        tokenizer,
+        max_seq_length=max_seq_length,
+        train_file=write_json(tmp_path, squad_json()),
+        options=SquadOptions(doc_stride=doc_stride, max_query_length=8),
+    )
     examples = task.read_examples("train")
     features = task.make_features(examples, is_training=True)
     if max_seq_length < 50:
@@ -39,20 +44,25 @@ def test_training_spans_map_back_to_the_answer_text(tmp_path, tokenizer, max_seq
         if start == 0:
             assert end == 0
             continue
-        ids = features["input_word_ids"][i][start:end + 1].tolist()
-        assert (" ".join(tokenizer.convert_ids_to_tokens(ids))
-                == " ".join(tokenizer.tokenize(example.orig_answer_text)))
-        words = example.doc_tokens[features["token_to_orig_map"][i][start]:
-                                   features["token_to_orig_map"][i][end] + 1]
+        ids = features["input_word_ids"][i][start : end + 1].tolist()
+        assert " ".join(tokenizer.convert_ids_to_tokens(ids)) == " ".join(
+            tokenizer.tokenize(example.orig_answer_text)
+        )
+        words = example.doc_tokens[
+            features["token_to_orig_map"][i][start] : features["token_to_orig_map"][i][end] + 1
+        ]
         assert example.orig_answer_text in " ".join(words)
         found.add(example.qas_id)
     assert found == {q[0] for q in QUESTIONS}
 
 
 def test_features_pack_cls_query_sep_window_sep(tmp_path, tokenizer):
-    task = SquadTask(tokenizer, max_seq_length=24,
-                     predict_file=write_json(tmp_path, squad_json(QUESTIONS[:1])),
-                     options=SquadOptions(doc_stride=5, max_query_length=4))
+    task = SquadTask(
+        tokenizer,
+        max_seq_length=24,
+        predict_file=write_json(tmp_path, squad_json(QUESTIONS[:1])),
+        options=SquadOptions(doc_stride=5, max_query_length=4),
+    )
     features = task.make_features(task.read_examples("dev"), is_training=False)
     tokens = tokenizer.convert_ids_to_tokens(features["input_word_ids"][0].tolist())
     query = tokenizer.tokenize("What is the cafe?")[:4]
@@ -79,9 +89,12 @@ def test_oracle_logits_score_100_and_keep_the_original_text(tmp_path, tokenizer)
     # With 53-piece windows every 8 pieces, each answer (17 pieces at most) lies whole in the
     # window where its first piece has the most context, so the oracle can reach it.
     for max_seq_length, doc_stride in [(384, 128), (64, 8)]:
-        task = SquadTask(tokenizer, max_seq_length=max_seq_length,
-                         train_file=write_json(tmp_path, squad_json()),
-                         options=SquadOptions(doc_stride=doc_stride, max_query_length=8))
+        task = SquadTask(
+            tokenizer,
+            max_seq_length=max_seq_length,
+            train_file=write_json(tmp_path, squad_json()),
+            options=SquadOptions(doc_stride=doc_stride, max_query_length=8),
+        )
         examples = task.read_examples("train")
         features = task.make_features(examples, is_training=True)
         assert max_seq_length == 384 or np.bincount(features["example_index"]).min() > 2
@@ -97,9 +110,13 @@ def test_oracle_logits_score_100_and_keep_the_original_text(tmp_path, tokenizer)
 def test_v2_predicts_empty_when_null_score_wins(tmp_path, tokenizer):
     impossible = [("q-none", "Who built the tower?")]
     path = write_json(tmp_path, squad_json(QUESTIONS[:3], impossible=impossible))
-    task = SquadTask(tokenizer, max_seq_length=40, train_file=path, predict_file=path,
-                     options=SquadOptions(doc_stride=6, max_query_length=8,
-                                          version_2_with_negative=True))
+    task = SquadTask(
+        tokenizer,
+        max_seq_length=40,
+        train_file=path,
+        predict_file=path,
+        options=SquadOptions(doc_stride=6, max_query_length=8, version_2_with_negative=True),
+    )
     examples = task.read_examples("train")
     features = task.make_features(examples, is_training=True)
     outputs = oracle_outputs(features)
@@ -114,22 +131,34 @@ def test_v2_predicts_empty_when_null_score_wins(tmp_path, tokenizer):
 
     written = task.write_predictions(examples, features, outputs, str(tmp_path / "out"))
     assert [os.path.basename(p) for p in written] == [
-        "predictions.json", "nbest_predictions.json", "null_odds.json"]
+        "predictions.json",
+        "nbest_predictions.json",
+        "null_odds.json",
+    ]
     with open(written[0], encoding="utf-8") as f:
         assert json.load(f) == predictions
     assert not [n for n in os.listdir(tmp_path / "out") if n.startswith(".tmp")]
 
     # A threshold above every null - best difference answers every question.
-    lenient = SquadTask(tokenizer, max_seq_length=40,
-                        options=SquadOptions(doc_stride=6, max_query_length=8,
-                                             version_2_with_negative=True,
-                                             null_score_diff_threshold=1000.0))
+    lenient = SquadTask(
+        tokenizer,
+        max_seq_length=40,
+        options=SquadOptions(
+            doc_stride=6,
+            max_query_length=8,
+            version_2_with_negative=True,
+            null_score_diff_threshold=1000.0,
+        ),
+    )
     assert lenient.predict(examples, features, outputs)[0]["q-none"] != ""
 
 
 def test_get_final_text_recovers_casing_and_drops_glued_punctuation():
     # Hand-worked: the pieces of "Steve Smith's" are "steve smith ' s".
-    assert get_final_text("steve smith", "Steve Smith's", ["steve", "smith", "'", "s"]) == "Steve Smith"
+    assert (
+        get_final_text("steve smith", "Steve Smith's", ["steve", "smith", "'", "s"])
+        == "Steve Smith"
+    )
     assert get_final_text("cafe", "Café,", ["cafe", ","]) == "Café"
     assert get_final_text("1686", "(founded 1686)", ["(", "founded", "1686", ")"]) == "1686"
     # Not found (an [UNK] piece): the whole original span.
@@ -140,9 +169,12 @@ def test_span_labeler_loss_is_the_mean_of_start_and_end_cross_entropy(tmp_path, 
     from bert_tf.models import BertEncoder
     from tests.keras_helpers import tiny_config
 
-    task = SquadTask(tokenizer, max_seq_length=24,
-                     train_file=write_json(tmp_path, squad_json(QUESTIONS[:2])),
-                     options=SquadOptions(doc_stride=5, max_query_length=8))
+    task = SquadTask(
+        tokenizer,
+        max_seq_length=24,
+        train_file=write_json(tmp_path, squad_json(QUESTIONS[:2])),
+        options=SquadOptions(doc_stride=5, max_query_length=8),
+    )
     features = task.make_features(task.read_examples("train"), is_training=True)
     model = task.build_model(BertEncoder(tiny_config(vocab_size=len(tokenizer.vocab))))
     batch = {k: features[k][:4] for k in ("input_word_ids", "input_mask", "input_type_ids")}
@@ -154,8 +186,10 @@ def test_span_labeler_loss_is_the_mean_of_start_and_end_cross_entropy(tmp_path, 
         log_z = np.log(np.exp(logits - logits.max(-1, keepdims=True)).sum(-1)) + logits.max(-1)
         return np.mean(log_z - logits[np.arange(len(positions)), positions])
 
-    expected = (cross_entropy(outputs["start_logits"], features["start_positions"][:4])
-                + cross_entropy(outputs["end_logits"], features["end_positions"][:4])) / 2
+    expected = (
+        cross_entropy(outputs["start_logits"], features["start_positions"][:4])
+        + cross_entropy(outputs["end_logits"], features["end_positions"][:4])
+    ) / 2
     assert np.isfinite(loss)
     assert loss == pytest.approx(expected, rel=1e-5)
 
@@ -164,8 +198,9 @@ def test_tfds_source_reads_the_squad_builder(tokenizer):
     tfds = pytest.importorskip("tensorflow_datasets")
     with tfds.testing.mock_data(num_examples=3):
         records = list(tfds.as_numpy(tfds.load("squad/v2.0", split="validation")))
-        task = SquadTask(tokenizer, data_source="tfds",
-                         options=SquadOptions(version_2_with_negative=True))
+        task = SquadTask(
+            tokenizer, data_source="tfds", options=SquadOptions(version_2_with_negative=True)
+        )
         examples = task.read_examples("dev")
         assert [e.qas_id for e in examples] == [r["id"].decode() for r in records]
         assert [e.question_text for e in examples] == [r["question"].decode() for r in records]

@@ -6,25 +6,40 @@ from bert_tf.tasks import squad_evaluation as ev
 
 
 def dataset(*qas):
-    return [{"paragraphs": [{"qas": [{"id": qid, "answers": [{"text": t} for t in answers]}
-                                     for qid, answers in qas]}]}]
+    return [
+        {
+            "paragraphs": [
+                {
+                    "qas": [
+                        {"id": qid, "answers": [{"text": t} for t in answers]}
+                        for qid, answers in qas
+                    ]
+                }
+            ]
+        }
+    ]
 
 
-@pytest.mark.parametrize("text,normalized", [
-    ("The Eiffel Tower!", "eiffel tower"),
-    ("  an   apple, a pear  ", "apple pear"),
-    ("theater", "theater"),                # articles only as whole words
-    ("A-team", "ateam"),                   # punctuation goes before the article regex sees "a"
-    ("Émile’s café", "émile’s café"),      # non-ASCII letters and U+2019 are not string.punctuation
-])
+@pytest.mark.parametrize(
+    "text,normalized",
+    [
+        ("The Eiffel Tower!", "eiffel tower"),
+        ("  an   apple, a pear  ", "apple pear"),
+        ("theater", "theater"),  # articles only as whole words
+        ("A-team", "ateam"),  # punctuation goes before the article regex sees "a"
+        ("Émile’s café", "émile’s café"),  # non-ASCII letters and U+2019 are not string.punctuation
+    ],
+)
 def test_normalize_answer(text, normalized):
     assert ev.normalize_answer(text) == normalized
 
 
 def test_v1_takes_the_best_gold_answer_and_counts_unanswered_as_zero():
-    data = dataset(("q1", ["Denver Broncos", "the Broncos"]),
-                   ("q2", ["Santa Clara, California"]),
-                   ("q3", ["1990"]))
+    data = dataset(
+        ("q1", ["Denver Broncos", "the Broncos"]),
+        ("q2", ["Santa Clara, California"]),
+        ("q3", ["1990"]),
+    )
     # q1: "Broncos" vs "the Broncos" -> normalized "broncos" == "broncos": EM 1, F1 1.
     # q2: "Santa Clara" vs 3 gold tokens: P 1, R 2/3, F1 0.8. q3 unanswered: 0.
     result = ev.evaluate_v1(data, {"q1": "Broncos", "q2": "Santa Clara"})

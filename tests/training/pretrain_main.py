@@ -13,7 +13,8 @@ num_cpus = int(os.environ.get("NUM_LOGICAL_CPUS", "1"))
 if num_cpus > 1:
     tf.config.set_logical_device_configuration(
         tf.config.list_physical_devices("CPU")[0],
-        [tf.config.LogicalDeviceConfiguration()] * num_cpus)
+        [tf.config.LogicalDeviceConfiguration()] * num_cpus,
+    )
 
 from bert_tf import cli, run_pretraining  # noqa: E402  (after the device setup)
 

@@ -18,11 +18,19 @@ FIRST_WORD = 5
 
 def tiny_config(path, max_position_embeddings=64, dropout=0.0):
     """Writes a 2-layer, hidden-32 bert_config.json; returns its path."""
-    config = {"vocab_size": VOCAB_SIZE, "hidden_size": 32, "num_hidden_layers": 2,
-              "num_attention_heads": 2, "intermediate_size": 64, "hidden_act": "gelu",
-              "hidden_dropout_prob": dropout, "attention_probs_dropout_prob": dropout,
-              "max_position_embeddings": max_position_embeddings, "type_vocab_size": 2,
-              "initializer_range": 0.02}
+    config = {
+        "vocab_size": VOCAB_SIZE,
+        "hidden_size": 32,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 2,
+        "intermediate_size": 64,
+        "hidden_act": "gelu",
+        "hidden_dropout_prob": dropout,
+        "attention_probs_dropout_prob": dropout,
+        "max_position_embeddings": max_position_embeddings,
+        "type_vocab_size": 2,
+        "initializer_range": 0.02,
+    }
     with open(path, "w") as f:
         json.dump(config, f)
     return str(path)
@@ -34,8 +42,9 @@ def _feature(values, kind):
     return tf.train.Feature(int64_list=tf.train.Int64List(value=[int(v) for v in values]))
 
 
-def structured_examples(num_examples, seq_length=16, max_predictions_per_seq=3, seed=0,
-                        num_masked=None):
+def structured_examples(
+    num_examples, seq_length=16, max_predictions_per_seq=3, seed=0, num_masked=None
+):
     """Returns a list of dicts of numpy feature arrays (original feature names)."""
     rng = np.random.default_rng(seed)
     words = VOCAB_SIZE - FIRST_WORD
@@ -59,26 +68,34 @@ def structured_examples(num_examples, seq_length=16, max_predictions_per_seq=3, 
             input_ids[p] = MASK
         pad = seq_length - length
         pred_pad = max_predictions_per_seq - count
-        examples.append({
-            "input_ids": np.array(input_ids + [0] * pad),
-            "input_mask": np.array([1] * length + [0] * pad),
-            "segment_ids": np.array(segment_ids + [0] * pad),
-            "masked_lm_positions": np.array(positions + [0] * pred_pad),
-            "masked_lm_ids": np.array(ids + [0] * pred_pad),
-            "masked_lm_weights": np.array([1.0] * count + [0.0] * pred_pad, np.float32),
-            "next_sentence_labels": np.array([is_random]),
-        })
+        examples.append(
+            {
+                "input_ids": np.array(input_ids + [0] * pad),
+                "input_mask": np.array([1] * length + [0] * pad),
+                "segment_ids": np.array(segment_ids + [0] * pad),
+                "masked_lm_positions": np.array(positions + [0] * pred_pad),
+                "masked_lm_ids": np.array(ids + [0] * pred_pad),
+                "masked_lm_weights": np.array([1.0] * count + [0.0] * pred_pad, np.float32),
+                "next_sentence_labels": np.array([is_random]),
+            }
+        )
     return examples
 
 
 def write_records(path, examples, model_garden_names=False):
     """Writes examples (dicts of numpy arrays) as tf.train.Example records; returns path."""
-    rename = ({"input_ids": "input_word_ids", "segment_ids": "input_type_ids"}
-              if model_garden_names else {})
+    rename = (
+        {"input_ids": "input_word_ids", "segment_ids": "input_type_ids"}
+        if model_garden_names
+        else {}
+    )
     with tf.io.TFRecordWriter(str(path)) as writer:
         for example in examples:
-            features = {rename.get(k, k): _feature(v, "float" if v.dtype.kind == "f" else "int")
-                        for k, v in example.items()}
-            writer.write(tf.train.Example(
-                features=tf.train.Features(feature=features)).SerializeToString())
+            features = {
+                rename.get(k, k): _feature(v, "float" if v.dtype.kind == "f" else "int")
+                for k, v in example.items()
+            }
+            writer.write(
+                tf.train.Example(features=tf.train.Features(feature=features)).SerializeToString()
+            )
     return str(path)

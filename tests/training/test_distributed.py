@@ -24,21 +24,39 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def _command(tmp_path, output_dir, **flags):
-    values = dict(bert_config_file=tiny_config(tmp_path / "bert_config.json"),
-                  input_file=str(tmp_path / "*.tfrecord"), output_dir=str(output_dir),
-                  max_seq_length=16, max_predictions_per_seq=3, do_train=True,
-                  train_batch_size=8, learning_rate=1e-3, num_train_steps=20,
-                  num_warmup_steps=2, save_checkpoints_steps=10, steps_per_loop=5, log_steps=5,
-                  seed=0)
+    values = dict(
+        bert_config_file=tiny_config(tmp_path / "bert_config.json"),
+        input_file=str(tmp_path / "*.tfrecord"),
+        output_dir=str(output_dir),
+        max_seq_length=16,
+        max_predictions_per_seq=3,
+        do_train=True,
+        train_batch_size=8,
+        learning_rate=1e-3,
+        num_train_steps=20,
+        num_warmup_steps=2,
+        save_checkpoints_steps=10,
+        steps_per_loop=5,
+        log_steps=5,
+        seed=0,
+    )
     values.update(flags)
     return [sys.executable, "-m", "tests.training.pretrain_main"] + [
-        f"--{k}={v}" for k, v in values.items()]
+        f"--{k}={v}" for k, v in values.items()
+    ]
 
 
 def _run(command, num_cpus=1, env=None, **kwargs):
     env = dict(os.environ, NUM_LOGICAL_CPUS=str(num_cpus), **(env or {}))
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, **kwargs)
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **kwargs,
+    )
 
 
 def _finish(process, timeout=120):
@@ -48,19 +66,24 @@ def _finish(process, timeout=120):
 
 
 def _checkpoint_steps(output_dir):
-    return sorted(int(p.split("ckpt-")[1].split(".")[0])
-                  for p in tf.io.gfile.glob(os.path.join(str(output_dir), "ckpt-*.index")))
+    return sorted(
+        int(p.split("ckpt-")[1].split(".")[0])
+        for p in tf.io.gfile.glob(os.path.join(str(output_dir), "ckpt-*.index"))
+    )
 
 
 def _losses(output_dir):
-    return np.array([value for _, value in _scalars(os.path.join(str(output_dir), "train"))["loss"]])
+    return np.array(
+        [value for _, value in _scalars(os.path.join(str(output_dir), "train"))["loss"]]
+    )
 
 
 def test_mirrored_on_two_devices_follows_the_one_device_loss_trajectory(tmp_path):
     write_records(tmp_path / "a.tfrecord", structured_examples(64, seed=1))
     single = _run(_command(tmp_path, tmp_path / "one"))
-    mirrored = _run(_command(tmp_path, tmp_path / "two", distribution_strategy="mirrored"),
-                    num_cpus=2)
+    mirrored = _run(
+        _command(tmp_path, tmp_path / "two", distribution_strategy="mirrored"), num_cpus=2
+    )
     _finish(single)
     _finish(mirrored)
     np.testing.assert_allclose(_losses(tmp_path / "two"), _losses(tmp_path / "one"), rtol=1e-4)
@@ -76,11 +99,21 @@ def test_two_workers_train_together_and_the_chief_writes_one_checkpoint(tmp_path
     write_records(tmp_path / "a.tfrecord", structured_examples(64, seed=1))
     cluster = {"worker": [f"127.0.0.1:{_free_port()}", f"127.0.0.1:{_free_port()}"]}
     workers = [
-        _run(_command(tmp_path, tmp_path / "out", distribution_strategy="multi_worker_mirrored",
-                      num_train_steps=10),
-             env={"TF_CONFIG": json.dumps({"cluster": cluster,
-                                           "task": {"type": "worker", "index": i}})})
-        for i in range(2)]
+        _run(
+            _command(
+                tmp_path,
+                tmp_path / "out",
+                distribution_strategy="multi_worker_mirrored",
+                num_train_steps=10,
+            ),
+            env={
+                "TF_CONFIG": json.dumps(
+                    {"cluster": cluster, "task": {"type": "worker", "index": i}}
+                )
+            },
+        )
+        for i in range(2)
+    ]
     for worker in workers:
         _finish(worker, timeout=180)
     assert _checkpoint_steps(tmp_path / "out") == [10]
@@ -99,8 +132,14 @@ def _wait_for_checkpoint(output_dir, process, timeout=120):
 @pytest.mark.long
 def test_a_killed_run_resumes_from_its_last_checkpoint(tmp_path):
     write_records(tmp_path / "a.tfrecord", structured_examples(64, seed=1))
-    command = _command(tmp_path, tmp_path / "out", num_train_steps=400, steps_per_loop=1,
-                       save_checkpoints_steps=20, log_steps=20)
+    command = _command(
+        tmp_path,
+        tmp_path / "out",
+        num_train_steps=400,
+        steps_per_loop=1,
+        save_checkpoints_steps=20,
+        log_steps=20,
+    )
     process = _run(command)
     _wait_for_checkpoint(tmp_path / "out", process)
     process.send_signal(signal.SIGKILL)
@@ -114,8 +153,14 @@ def test_a_killed_run_resumes_from_its_last_checkpoint(tmp_path):
 
 def test_sigterm_saves_a_checkpoint_before_exiting(tmp_path):
     write_records(tmp_path / "a.tfrecord", structured_examples(64, seed=1))
-    command = _command(tmp_path, tmp_path / "out", num_train_steps=100000, steps_per_loop=1,
-                       save_checkpoints_steps=10, log_steps=10)
+    command = _command(
+        tmp_path,
+        tmp_path / "out",
+        num_train_steps=100000,
+        steps_per_loop=1,
+        save_checkpoints_steps=10,
+        log_steps=10,
+    )
     process = _run(command)
     _wait_for_checkpoint(tmp_path / "out", process)
     process.send_signal(signal.SIGTERM)
@@ -128,5 +173,6 @@ def test_sigterm_saves_a_checkpoint_before_exiting(tmp_path):
     assert steps[-1] == int(match[1])
     # The preemption save comes between the regular ones (every 10 steps).
     assert steps[-1] % 10 != 0 or len(steps) >= 2, steps
-    assert not [name for name in os.listdir(tmp_path / "out") if "_temp" in name or
-                name.startswith(".")]
+    assert not [
+        name for name in os.listdir(tmp_path / "out") if "_temp" in name or name.startswith(".")
+    ]

@@ -18,19 +18,25 @@ def fake_strategy(device):
     return types.SimpleNamespace(
         num_replicas_in_sync=1,
         extended=types.SimpleNamespace(
-            worker_devices=(f"/job:localhost/replica:0/task:0/device:{device}:0",)))
+            worker_devices=(f"/job:localhost/replica:0/task:0/device:{device}:0",)
+        ),
+    )
 
 
 @pytest.fixture
 def cpu(monkeypatch):
     """Sets the CPU that hardware reads: cpu(flags) -> None."""
+
     def set_cpu(flags, model="Fake EPYC"):
         monkeypatch.setattr(hardware, "read_cpuinfo", lambda path=None: (model, frozenset(flags)))
+
     return set_cpu
 
 
-@pytest.mark.parametrize("flags, expected", [
-    (set(), True), (AVX2, True), (AVX512, False), (AVX512_BF16, False), (AMX, False)])
+@pytest.mark.parametrize(
+    "flags, expected",
+    [(set(), True), (AVX2, True), (AVX512, False), (AVX512_BF16, False), (AMX, False)],
+)
 def test_auto_xla_on_cpu_is_off_from_avx512_on(flags, expected):
     assert hardware.xla_by_default("cpu", flags)[0] is expected
 
@@ -42,9 +48,15 @@ def test_auto_xla_is_on_for_accelerators_whatever_the_host_cpu(device, flags):
     assert on and device.upper() in why
 
 
-@pytest.mark.parametrize("device, flags, expected", [
-    ("CPU", AVX2, True), ("CPU", AVX512_BF16, False), ("GPU", AVX512_BF16, True),
-    ("TPU", AMX, True)])
+@pytest.mark.parametrize(
+    "device, flags, expected",
+    [
+        ("CPU", AVX2, True),
+        ("CPU", AVX512_BF16, False),
+        ("GPU", AVX512_BF16, True),
+        ("TPU", AMX, True),
+    ],
+)
 def test_options_left_to_auto_follow_the_rule(cpu, device, flags, expected):
     cpu(flags)
     options = engine.EngineOptions(output_dir="unused")
@@ -59,7 +71,9 @@ def test_an_explicit_enable_xla_overrides_the_rule(cpu, device, flags, given):
     cpu(flags)
     options = engine.EngineOptions(output_dir="unused", enable_xla=given)
     assert engine.use_xla(options, fake_strategy(device)) == (
-        given, "--enable_xla" if given else "--noenable_xla")
+        given,
+        "--enable_xla" if given else "--noenable_xla",
+    )
 
 
 def test_start_up_line_names_the_path_and_suggests_bfloat16_on_an_avx512_bf16_cpu(cpu):
@@ -70,11 +84,17 @@ def test_start_up_line_names_the_path_and_suggests_bfloat16_on_an_avx512_bf16_cp
     assert f"--dtype=mixed_bfloat16 trained BERT-Base {hardware.BFLOAT16_SPEEDUP:g}x" in line
 
 
-@pytest.mark.parametrize("flags, device, dtype", [
-    (AVX2, "CPU", "float32"), (AVX512_BF16, "CPU", "mixed_bfloat16"),
-    (AVX512_BF16, "GPU", "float32")])
+@pytest.mark.parametrize(
+    "flags, device, dtype",
+    [
+        (AVX2, "CPU", "float32"),
+        (AVX512_BF16, "CPU", "mixed_bfloat16"),
+        (AVX512_BF16, "GPU", "float32"),
+    ],
+)
 def test_no_bfloat16_suggestion_without_native_bfloat16_or_when_already_taken(
-        cpu, flags, device, dtype):
+    cpu, flags, device, dtype
+):
     cpu(flags)
     options = engine.EngineOptions(output_dir="unused", dtype=dtype, enable_xla=True)
     line = engine.describe_path(options, fake_strategy(device))
@@ -86,8 +106,11 @@ def test_start_logs_the_path_once(cpu, tmp_path, caplog):
     cpu(AVX2, model="AMD EPYC 7B13")
     with caplog.at_level(logging.INFO):
         engine.start(engine.EngineOptions(output_dir=str(tmp_path), dtype="float32"))
-    lines = [record.getMessage() for record in caplog.records
-             if record.getMessage().startswith("Path: ")]
-    expected = ("Path: CPU x1, XLA on (auto: XLA fuses the step on a CPU without AVX-512), "
-                "float32; CPU AMD EPYC 7B13 (avx2)")
+    lines = [
+        record.getMessage() for record in caplog.records if record.getMessage().startswith("Path: ")
+    ]
+    expected = (
+        "Path: CPU x1, XLA on (auto: XLA fuses the step on a CPU without AVX-512), "
+        "float32; CPU AMD EPYC 7B13 (avx2)"
+    )
     assert lines == [expected]

@@ -21,12 +21,22 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def _pretrain(tmp_path, file_size_limit=None, **flags):
-    values = dict(bert_config_file=tiny_config(tmp_path / "bert_config.json"),
-                  input_file=str(tmp_path / "records" / "*"), output_dir=str(tmp_path / "out"),
-                  max_seq_length=16, max_predictions_per_seq=3, do_train=True,
-                  train_batch_size=8, learning_rate=1e-3, num_train_steps=20,
-                  num_warmup_steps=2, save_checkpoints_steps=10, steps_per_loop=5, log_steps=5,
-                  seed=0)
+    values = dict(
+        bert_config_file=tiny_config(tmp_path / "bert_config.json"),
+        input_file=str(tmp_path / "records" / "*"),
+        output_dir=str(tmp_path / "out"),
+        max_seq_length=16,
+        max_predictions_per_seq=3,
+        do_train=True,
+        train_batch_size=8,
+        learning_rate=1e-3,
+        num_train_steps=20,
+        num_warmup_steps=2,
+        save_checkpoints_steps=10,
+        steps_per_loop=5,
+        log_steps=5,
+        seed=0,
+    )
     values.update(flags)
     env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
 
@@ -37,9 +47,15 @@ def _pretrain(tmp_path, file_size_limit=None, **flags):
         resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
 
     return subprocess.run(
-        [sys.executable, "-m", "bert_tf.run_pretraining"] + [f"--{k}={v}" for k, v in values.items()],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
-        preexec_fn=limit_file_size if file_size_limit else None)
+        [sys.executable, "-m", "bert_tf.run_pretraining"]
+        + [f"--{k}={v}" for k, v in values.items()],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        preexec_fn=limit_file_size if file_size_limit else None,
+    )
 
 
 def _error_line(result):
@@ -73,8 +89,10 @@ def test_records_with_ids_past_the_config_vocab_size_are_named_as_such(tmp_path)
         example["input_ids"][4] = VOCAB_SIZE + 5
     _records(tmp_path, examples)
     line = _error_line(_pretrain(tmp_path))
-    assert (f"records/a.tfrecord: record 1 has input_ids {VOCAB_SIZE + 5}, outside the "
-            f"config's vocab_size={VOCAB_SIZE}") in line
+    assert (
+        f"records/a.tfrecord: record 1 has input_ids {VOCAB_SIZE + 5}, outside the "
+        f"config's vocab_size={VOCAB_SIZE}"
+    ) in line
     assert not [name for name in _entries(tmp_path / "out") if name.startswith("ckpt")]
 
 
@@ -84,8 +102,9 @@ def test_an_id_past_vocab_size_deep_in_the_records_is_named_when_read(tmp_path):
     examples[150]["masked_lm_ids"] = np.array([VOCAB_SIZE, 7, 8])  # past the records checked first
     _records(tmp_path, examples)
     line = _error_line(_pretrain(tmp_path, num_train_steps=40))
-    assert (f"record 151 has masked_lm_ids {VOCAB_SIZE}, outside the config's "
-            f"vocab_size={VOCAB_SIZE}") in line
+    assert (
+        f"record 151 has masked_lm_ids {VOCAB_SIZE}, outside the config's vocab_size={VOCAB_SIZE}"
+    ) in line
 
 
 @pytest.mark.long
@@ -95,5 +114,9 @@ def test_a_full_disk_during_a_checkpoint_save_leaves_nothing_half_made(tmp_path)
     # event files, settings and config stay under it.
     line = _error_line(_pretrain(tmp_path, file_size_limit=100_000))
     assert f"{tmp_path / 'out' / 'ckpt-10'}: not written: File too large" in line
-    assert _entries(tmp_path / "out") == ["bert_config.json", "eval", "model_settings.json",
-                                          "train"]
+    assert _entries(tmp_path / "out") == [
+        "bert_config.json",
+        "eval",
+        "model_settings.json",
+        "train",
+    ]

@@ -29,13 +29,16 @@ def counted(monkeypatch):
     def call(predictor, dataset_fn, global_batch_size):
         runs.append(dataset_fn)
         return real_call(predictor, dataset_fn, global_batch_size)
+
     monkeypatch.setattr(evaluation.Predictor, "__call__", call)
 
     def counting(method):
         def read(self, path, *args, **kwargs):
             reads[str(path)] += 1
             return method(self, path, *args, **kwargs)
+
         return read
+
     monkeypatch.setattr(tf.train.Checkpoint, "read", counting(tf.train.Checkpoint.read))
     monkeypatch.setattr(tf.train.Checkpoint, "restore", counting(tf.train.Checkpoint.restore))
     real_read_in_full = pretrained._read_in_full
@@ -43,6 +46,7 @@ def counted(monkeypatch):
     def read_in_full(path):
         reads[str(path)] += 1
         return real_read_in_full(path)
+
     monkeypatch.setattr(pretrained, "_read_in_full", read_in_full)
     return runs, reads
 
@@ -50,23 +54,30 @@ def counted(monkeypatch):
 @pytest.fixture
 def run_parts(tmp_path, tokenizer):  # noqa: F811 (a fixture)
     config = write_config(tmp_path / "bert_config.json", tokenizer.vocab_size)
-    init = write_checkpoint(BertEncoder(BertConfig.from_json_file(config)),
-                            str(tmp_path / "init" / "model.ckpt"))
+    init = write_checkpoint(
+        BertEncoder(BertConfig.from_json_file(config)), str(tmp_path / "init" / "model.ckpt")
+    )
     (tmp_path / "data").mkdir()
     data_dir = write_files(tmp_path / "data", GLUE_FILES["sst2"])
     return config, init, data_dir
 
 
 def test_train_eval_predict_evaluates_each_checkpoint_once_and_reads_the_start_once(
-        tmp_path, tokenizer, run_parts, counted):  # noqa: F811
+    tmp_path,
+    tokenizer,
+    run_parts,
+    counted,  # noqa: F811 (the fixture)
+):
     config, init, data_dir = run_parts
     runs, reads = counted
     task = GlueTask("sst2", tokenizer, 24, data_dir=data_dir)
     splits_read = []
     read_examples = task.read_examples
     task.read_examples = lambda split: splits_read.append(split) or read_examples(split)
-    finetuner = Finetuner(task, options(config, tmp_path / "out", init_checkpoint=init,
-                                        num_train_epochs=float(NUM_STEPS)))
+    finetuner = Finetuner(
+        task,
+        options(config, tmp_path / "out", init_checkpoint=init, num_train_epochs=float(NUM_STEPS)),
+    )
     results = finetuner.run()
 
     dev, test = finetuner._dataset_fns["dev"], finetuner._dataset_fns["test"]
@@ -81,17 +92,24 @@ def test_train_eval_predict_evaluates_each_checkpoint_once_and_reads_the_start_o
 
 
 def test_eval_and_predict_after_training_read_the_final_checkpoint_once(
-        tmp_path, tokenizer, run_parts, counted):  # noqa: F811
+    tmp_path,
+    tokenizer,
+    run_parts,
+    counted,  # noqa: F811 (the fixture)
+):
     config, init, data_dir = run_parts
     runs, reads = counted
     output_dir = tmp_path / "out"
-    Finetuner(GlueTask("sst2", tokenizer, 24, data_dir=data_dir),
-              options(config, output_dir, init_checkpoint=init, do_eval=False,
-                      do_predict=False)).run()
+    Finetuner(
+        GlueTask("sst2", tokenizer, 24, data_dir=data_dir),
+        options(config, output_dir, init_checkpoint=init, do_eval=False, do_predict=False),
+    ).run()
     reads.clear()
     runs.clear()
-    finetuner = Finetuner(GlueTask("sst2", tokenizer, 24, data_dir=data_dir),
-                          options(config, output_dir, do_train=False))
+    finetuner = Finetuner(
+        GlueTask("sst2", tokenizer, 24, data_dir=data_dir),
+        options(config, output_dir, do_train=False),
+    )
     results = finetuner.run()
 
     final = tf.train.latest_checkpoint(str(output_dir))

@@ -15,9 +15,15 @@ from bert_tf.training.trainer import Trainer
 from tests.training.records import VOCAB_SIZE, structured_examples, write_records
 
 # Dropout on: the fused dropout kernels run in bfloat16 too.
-CONFIG = BertConfig(vocab_size=VOCAB_SIZE, hidden_size=16, num_hidden_layers=1,
-                    num_attention_heads=2, intermediate_size=32, max_position_embeddings=16,
-                    type_vocab_size=2)
+CONFIG = BertConfig(
+    vocab_size=VOCAB_SIZE,
+    hidden_size=16,
+    num_hidden_layers=1,
+    num_attention_heads=2,
+    intermediate_size=32,
+    max_position_embeddings=16,
+    type_vocab_size=2,
+)
 
 
 @pytest.mark.slow
@@ -30,10 +36,12 @@ def test_mixed_bfloat16_keeps_weights_and_losses_float32_and_the_loss_falls(tmp_
         with strategy.scope():
             model = BertPretrainer(BertEncoder(CONFIG))
             optimizer = create_optimizer("adamw", 1e-3, num_train_steps=100, num_warmup_steps=0)
-        trainer = Trainer(strategy, model, optimizer, pretraining_losses, str(tmp_path),
-                          global_batch_size=8)
+        trainer = Trainer(
+            strategy, model, optimizer, pretraining_losses, str(tmp_path), global_batch_size=8
+        )
         dataset_fn = lambda batch_size, context: pretraining_dataset(
-            pattern, 16, 3, batch_size, True, context, shuffle=False)
+            pattern, 16, 3, batch_size, True, context, shuffle=False
+        )
         iterator = iter(trainer.distribute_dataset(dataset_fn))
         first, _ = trainer.run_steps(iterator, 1)
         trainer.run_steps(iterator, 40)
@@ -45,7 +53,8 @@ def test_mixed_bfloat16_keeps_weights_and_losses_float32_and_the_loss_falls(tmp_
         keras.mixed_precision.set_global_policy("float32")
     assert sequence_output.dtype == tf.bfloat16
     assert {name: loss.dtype for name, loss in losses.items()} == {
-        name: tf.float32 for name in losses}
+        name: tf.float32 for name in losses
+    }
     assert {v.dtype for v in model.weights + optimizer.variables} <= {"float32", "int64"}
     # Two epochs over 16 examples of 3 predictions: the loss falls well below its start.
     assert float(last["loss"]) < float(first["loss"]) - 0.5

@@ -11,8 +11,15 @@ from bert_tf.models.bert_encoder import BertEncoder
 from bert_tf.models.bert_pretrainer import BertPretrainer
 from bert_tf.training.trainer import Trainer
 
-CONFIG = BertConfig(vocab_size=30, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                    intermediate_size=32, max_position_embeddings=16, type_vocab_size=2)
+CONFIG = BertConfig(
+    vocab_size=30,
+    hidden_size=16,
+    num_hidden_layers=1,
+    num_attention_heads=2,
+    intermediate_size=32,
+    max_position_embeddings=16,
+    type_vocab_size=2,
+)
 
 
 def _trainer(output_dir, optimizer=keras.optimizers.Adam, resume_from=None):
@@ -20,8 +27,16 @@ def _trainer(output_dir, optimizer=keras.optimizers.Adam, resume_from=None):
     with strategy.scope():
         model = BertPretrainer(BertEncoder(CONFIG))
         optimizer = optimizer()
-    return Trainer(strategy, model, optimizer, pretraining_losses, str(output_dir),
-                   global_batch_size=2, enable_xla=False, resume_from=resume_from)
+    return Trainer(
+        strategy,
+        model,
+        optimizer,
+        pretraining_losses,
+        str(output_dir),
+        global_batch_size=2,
+        enable_xla=False,
+        resume_from=resume_from,
+    )
 
 
 def _saved(output_dir, step, optimizer=keras.optimizers.Adam):
@@ -35,9 +50,11 @@ def test_a_trainer_restores_resume_from_once(tmp_path, monkeypatch):
     path = _saved(tmp_path, 7)
     restores = []
     original = tf.train.Checkpoint.restore
-    monkeypatch.setattr(tf.train.Checkpoint, "restore",
-                        lambda self, *args, **kwargs: restores.append(args) or original(
-                            self, *args, **kwargs))
+    monkeypatch.setattr(
+        tf.train.Checkpoint,
+        "restore",
+        lambda self, *args, **kwargs: restores.append(args) or original(self, *args, **kwargs),
+    )
     assert int(_trainer(tmp_path, resume_from=path).global_step.numpy()) == 7
     assert restores == [(path,)]
 
