@@ -249,7 +249,7 @@ def run_pytorch(task, seed, checkpoint):
         optimizer.step(step)
         seconds.append(time.perf_counter() - start)
         if (step + 1) % LOG_STEPS == 0:
-            logging.info("step %d/%d: loss = %.4f", step + 1, num_train_steps, float(loss))
+            logging.info("step %d/%d: loss = %.4f", step + 1, num_train_steps, loss.item())
     model.eval()
     examples = task_object.read_examples("dev")
     features = task_object.make_features(examples, is_training=False)
