@@ -56,6 +56,14 @@ flags.mark_flag_as_required("bert_config_file")
 FLAGS = flags.FLAGS
 
 
+def xla_label(enable_xla):
+    """ "on"/"off" and why, as a run on this machine's CPU decides it (None: the auto rule)."""
+    if enable_xla is not None:
+        return "on (given)" if enable_xla else "off (given)"
+    xla, why = hardware.xla_by_default("cpu")
+    return f"{'on' if xla else 'off'} ({why})"
+
+
 def step_flops(config, batch, seq, predictions):
     """Model FLOPs of one training step, by the formula of the module docstring."""
     hidden, layers = config.hidden_size, config.num_hidden_layers
@@ -232,7 +240,7 @@ def measure(
     print(
         f"config: {os.path.basename(bert_config_file)} ({config.num_hidden_layers} layers, "
         f"hidden {config.hidden_size})  seq: {seq}  batch: {batch}  predictions: {preds}  "
-        f"dtype: {dtype}  XLA: {'on' if enable_xla else 'off'}"
+        f"dtype: {dtype}  XLA: {xla_label(enable_xla)}"
     )
     print(
         f"warmup: {warmup_steps} steps in {warmup_seconds:.1f} s;  timed: {steps} steps, "
