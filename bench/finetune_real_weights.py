@@ -124,7 +124,8 @@ def prepare_data():
     train, dev = heldout_data.split_squad(
         os.path.join(shared, "squad/dev-v1.1-articles-24-47.json"), TASKS["SQuAD"]["dev"],
         SPLIT_SEED)
-    train = heldout_data.sample_squad_questions(train, TASKS["SQuAD"]["train"], SPLIT_SEED)
+    train = heldout_data.first_answers(
+        heldout_data.sample_squad_questions(train, TASKS["SQuAD"]["train"], SPLIT_SEED))
     os.makedirs(_path("data", "SQuAD"), exist_ok=True)
     heldout_data.write_squad(_path("data", "SQuAD", "train.json"), train)
     heldout_data.write_squad(_path("data", "SQuAD", "dev.json"), dev)
@@ -338,7 +339,8 @@ def results_table(runs):
     def difference(task, a, b, key, scale):
         if not (values(task, a, key) and values(task, b, key)):
             return ""
-        return (f"{statistics.mean(values(task, a, key, scale)) - statistics.mean(values(task, b, key, scale)):+.1f}")
+        means = [statistics.mean(values(task, system, key, scale)) for system in (a, b)]
+        return f"{means[0] - means[1]:+.1f}"
 
     for task in FLAGS.tasks:
         for metric, scale in TASKS[task]["metrics"]:

@@ -151,6 +151,16 @@ def sample_squad_questions(dataset, num_questions, seed):
     return {**dataset, "data": data}
 
 
+def first_answers(dataset):
+    """The dataset with each question's first answer only: a training file's shape (SQuAD's dev
+    questions carry several annotators' answers; training takes the first, as the original)."""
+    return {**dataset, "data": [
+        {**article, "paragraphs": [
+            {**paragraph, "qas": [{**qa, "answers": qa["answers"][:1]} for qa in paragraph["qas"]]}
+            for paragraph in article["paragraphs"]]}
+        for article in dataset["data"]]}
+
+
 def write_squad(path, dataset):
     write_text_atomically(path, json.dumps(dataset, ensure_ascii=False))
 

@@ -24,7 +24,7 @@ from bert_tf.training.trainer import Trainer
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
-from bench.torch_reference import AdamWeightDecay  # needs torch
+from bench.torch_reference import AdamWeightDecay  # noqa: E402  (needs torch)
 
 STEPS, WARMUP, LEARNING_RATE, BATCH, MAX_SEQ_LENGTH = 30, 3, 5e-5, 4, 24
 TOLERANCE = 1e-3
@@ -54,9 +54,9 @@ def _pytorch_losses(model, batches):
     optimizer = AdamWeightDecay(model, LEARNING_RATE, STEPS, WARMUP)
     losses = []
     for step, batch in enumerate(batches):
-        logits = model(input_ids=torch.tensor(batch["input_word_ids"], dtype=torch.long),
-                       attention_mask=torch.tensor(batch["input_mask"], dtype=torch.long),
-                       token_type_ids=torch.tensor(batch["input_type_ids"], dtype=torch.long)).logits
+        ids, mask, types = (torch.tensor(batch[k], dtype=torch.long)
+                            for k in ("input_word_ids", "input_mask", "input_type_ids"))
+        logits = model(input_ids=ids, attention_mask=mask, token_type_ids=types).logits
         loss = torch.nn.functional.cross_entropy(
             logits, torch.tensor(batch["label_ids"], dtype=torch.long))
         losses.append(loss.item())

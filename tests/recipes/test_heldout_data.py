@@ -7,7 +7,7 @@ from recipes import heldout_data
 
 def _write_sst2(tmp_path, rows):
     path = tmp_path / "train.tsv"
-    path.write_text("sentence\tlabel\n" + "".join(f"{t} \t{l}\n" for t, l in rows))
+    path.write_text("sentence\tlabel\n" + "".join(f"{t} \t{label}\n" for t, label in rows))
     return str(path)
 
 
@@ -18,7 +18,7 @@ def test_sst2_holds_out_whole_sentences_and_every_phrase_inside_them(tmp_path):
     path = _write_sst2(tmp_path, rows)
     # Sentences: rows inside no other row ("warm" is inside "fine , warm", not inside "warmth").
     assert sorted(t for t, _ in heldout_data.sst2_sentences(
-        [(t, str(l)) for t, l in rows])) == ["a dull film", "a fine , warm film",
+        [(t, str(label)) for t, label in rows])) == ["a dull film", "a fine , warm film",
                                              "no fine film at all", "warmth"]
     for seed in range(6):
         train, dev = heldout_data.split_sst2(path, 1, seed)
@@ -96,3 +96,16 @@ def test_squad_question_sample_keeps_the_picked_questions_with_their_context(tmp
     original = {qa["id"]: p["context"] for a in train["data"] for p in a["paragraphs"]
                 for qa in p["qas"]}
     assert all(original[qid] == context for context, qid in picked)
+
+
+def test_squad_training_file_keeps_the_first_answer_of_each_question(tmp_path):
+    train, _ = heldout_data.split_squad(_squad_file(tmp_path, 3), 1, 0)
+    for article in train["data"]:
+        for paragraph in article["paragraphs"]:
+            for qa in paragraph["qas"]:
+                qa["answers"].append({"text": "other", "answer_start": 0})
+    trimmed = heldout_data.first_answers(train)
+    assert all(len(qa["answers"]) == 1 and qa["answers"][0]["text"] != "other"
+               for a in trimmed["data"] for p in a["paragraphs"] for qa in p["qas"])
+    assert all(len(qa["answers"]) == 2 for a in train["data"] for p in a["paragraphs"]
+               for qa in p["qas"])  # the input is left as it was

@@ -19,8 +19,8 @@ from bert_tf.training.trainer import Trainer
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
-from bench.torch_reference import AdamWeightDecay  # needs torch
-from tests.checkpoints import hf_reference  # needs torch
+from bench.torch_reference import AdamWeightDecay  # noqa: E402  (needs torch)
+from tests.checkpoints import hf_reference  # noqa: E402  (needs torch)
 
 # Training runs of more than a few seconds: `make test` runs them, `make test-fast` does not.
 pytestmark = pytest.mark.slow
