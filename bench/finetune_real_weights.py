@@ -51,8 +51,11 @@ from bert_tf.hardware import describe as describe_cpu
 from recipes import heldout_data
 
 flags.DEFINE_string("shared_data", None, "The data folder: glue/, conll2003/, squad/.")
-flags.DEFINE_string("work_dir", os.path.expanduser("~/bert_tf_real_weights"),
-                    "Where every output goes (outside the repository).")
+flags.DEFINE_string(
+    "work_dir",
+    os.path.expanduser("~/bert_tf_real_weights"),
+    "Where every output goes (outside the repository).",
+)
 flags.DEFINE_list("tasks", ["SST-2", "MRPC", "CoNLL", "SQuAD"], "Tasks to fine-tune.")
 flags.DEFINE_list("seeds", ["1", "2", "3"], "Seeds: weights of the head, dropout, order.")
 flags.DEFINE_list("systems", ["ours", "pytorch", "random"], "Which runs to make.")
@@ -71,14 +74,34 @@ SPLIT_SEED = 0
 
 # task -> script, its flags, (metric, scale to points), training sample, dev size.
 TASKS = {
-    "SST-2": {"script": "run_classifier", "flags": ["--task_name=sst-2", "--max_seq_length=64"],
-              "metrics": [("accuracy", 100)], "train": 480, "dev": 300},
-    "MRPC": {"script": "run_classifier", "flags": ["--task_name=mrpc", "--max_seq_length=128"],
-             "metrics": [("accuracy", 100), ("f1", 100)], "train": 320, "dev": 150},
-    "CoNLL": {"script": "run_ner", "flags": ["--max_seq_length=64"],
-              "metrics": [("f1", 1)], "train": 30, "dev": 8},
-    "SQuAD": {"script": "run_squad", "flags": ["--max_seq_length=192", "--doc_stride=64"],
-              "metrics": [("exact_match", 1), ("f1", 1)], "train": 240, "dev": 1},
+    "SST-2": {
+        "script": "run_classifier",
+        "flags": ["--task_name=sst-2", "--max_seq_length=64"],
+        "metrics": [("accuracy", 100)],
+        "train": 480,
+        "dev": 300,
+    },
+    "MRPC": {
+        "script": "run_classifier",
+        "flags": ["--task_name=mrpc", "--max_seq_length=128"],
+        "metrics": [("accuracy", 100), ("f1", 100)],
+        "train": 320,
+        "dev": 150,
+    },
+    "CoNLL": {
+        "script": "run_ner",
+        "flags": ["--max_seq_length=64"],
+        "metrics": [("f1", 1)],
+        "train": 30,
+        "dev": 8,
+    },
+    "SQuAD": {
+        "script": "run_squad",
+        "flags": ["--max_seq_length=192", "--doc_stride=64"],
+        "metrics": [("exact_match", 1), ("f1", 1)],
+        "train": 240,
+        "dev": 1,
+    },
 }
 
 
@@ -100,46 +123,56 @@ def prepare_data():
     import random  # pylint: disable=import-outside-toplevel
 
     shared, sizes = FLAGS.shared_data, {}
-    train, dev = heldout_data.split_sst2(os.path.join(shared, "glue/SST-2/train.tsv"),
-                                         TASKS["SST-2"]["dev"], SPLIT_SEED)
+    train, dev = heldout_data.split_sst2(
+        os.path.join(shared, "glue/SST-2/train.tsv"), TASKS["SST-2"]["dev"], SPLIT_SEED
+    )
     train = random.Random(SPLIT_SEED).sample(train, TASKS["SST-2"]["train"])
     heldout_data.write_sst2(_path("data", "SST-2"), train, dev)
     sizes["SST-2"] = f"{len(train)} training rows, {len(dev)} dev sentences"
 
-    header, train, dev = heldout_data.split_mrpc(os.path.join(shared, "glue/MRPC/train.tsv"),
-                                                 TASKS["MRPC"]["dev"], SPLIT_SEED)
+    header, train, dev = heldout_data.split_mrpc(
+        os.path.join(shared, "glue/MRPC/train.tsv"), TASKS["MRPC"]["dev"], SPLIT_SEED
+    )
     train = random.Random(SPLIT_SEED).sample(train, TASKS["MRPC"]["train"])
     heldout_data.write_mrpc(_path("data", "MRPC"), header, train, dev)
     sizes["MRPC"] = f"{len(train)} training pairs, {len(dev)} dev pairs"
 
-    train, dev = heldout_data.split_conll(os.path.join(shared, "conll2003/eng.train"),
-                                          TASKS["CoNLL"]["dev"], SPLIT_SEED)
+    train, dev = heldout_data.split_conll(
+        os.path.join(shared, "conll2003/eng.train"), TASKS["CoNLL"]["dev"], SPLIT_SEED
+    )
     train = random.Random(SPLIT_SEED).sample(train, TASKS["CoNLL"]["train"])
     heldout_data.write_conll(_path("data", "CoNLL"), train, dev)
-    count = lambda documents: sum(1 for d in documents for line in d[1:]
-                                  if not line.strip())
-    sizes["CoNLL"] = (f"{len(train)} training documents (~{count(train)} sentences), "
-                      f"{len(dev)} dev documents (~{count(dev)} sentences)")
+    count = lambda documents: sum(1 for d in documents for line in d[1:] if not line.strip())
+    sizes["CoNLL"] = (
+        f"{len(train)} training documents (~{count(train)} sentences), "
+        f"{len(dev)} dev documents (~{count(dev)} sentences)"
+    )
 
     train, dev = heldout_data.split_squad(
-        os.path.join(shared, "squad/dev-v1.1-articles-24-47.json"), TASKS["SQuAD"]["dev"],
-        SPLIT_SEED)
+        os.path.join(shared, "squad/dev-v1.1-articles-24-47.json"),
+        TASKS["SQuAD"]["dev"],
+        SPLIT_SEED,
+    )
     train = heldout_data.first_answers(
-        heldout_data.sample_squad_questions(train, TASKS["SQuAD"]["train"], SPLIT_SEED))
+        heldout_data.sample_squad_questions(train, TASKS["SQuAD"]["train"], SPLIT_SEED)
+    )
     os.makedirs(_path("data", "SQuAD"), exist_ok=True)
     heldout_data.write_squad(_path("data", "SQuAD", "train.json"), train)
     heldout_data.write_squad(_path("data", "SQuAD", "dev.json"), dev)
-    questions = lambda d: sum(len(p["qas"]) for a in d["data"]
-                              for p in a["paragraphs"])
-    sizes["SQuAD"] = (f"{questions(train)} training questions from {len(train['data'])} articles, "
-                      f"{len(dev['data'])} held-out articles ({questions(dev)} questions)")
+    questions = lambda d: sum(len(p["qas"]) for a in d["data"] for p in a["paragraphs"])
+    sizes["SQuAD"] = (
+        f"{questions(train)} training questions from {len(train['data'])} articles, "
+        f"{len(dev['data'])} held-out articles ({questions(dev)} questions)"
+    )
     write_text_atomically(_path("data", "sizes.json"), json.dumps(sizes, indent=1))
 
 
 def _hyperparameters():
-    return [f"--train_batch_size={FLAGS.train_batch_size}",
-            f"--learning_rate={FLAGS.learning_rate}",
-            f"--num_train_epochs={FLAGS.num_train_epochs}"]
+    return [
+        f"--train_batch_size={FLAGS.train_batch_size}",
+        f"--learning_rate={FLAGS.learning_rate}",
+        f"--num_train_epochs={FLAGS.num_train_epochs}",
+    ]
 
 
 def _log_step_seconds(log_path):
@@ -152,11 +185,16 @@ def _log_step_seconds(log_path):
 def _run_logged(command, log_path):
     logging.info("%s", " ".join(command))
     threads = str(FLAGS.threads)
-    env = dict(os.environ, OMP_NUM_THREADS=threads, TF_NUM_INTRAOP_THREADS=threads,
-               TF_NUM_INTEROP_THREADS=threads)
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS=threads,
+        TF_NUM_INTRAOP_THREADS=threads,
+        TF_NUM_INTEROP_THREADS=threads,
+    )
     with open(log_path, "a", encoding="utf-8") as log:
-        result = subprocess.run(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                check=False, env=env)
+        result = subprocess.run(
+            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, check=False, env=env
+        )
     if result.returncode:
         raise RuntimeError(f"{command[2]} failed (exit {result.returncode}); see {log_path}")
 
@@ -168,16 +206,34 @@ def run_script(task, system, seed, checkpoint):
     if system == "ours":
         model_flags = [f"--init_checkpoint={checkpoint}"]
     else:  # the same config, vocabulary and casing; fresh weights
-        model_flags = [f"--bert_config_file={checkpoint}/config.json",
-                       f"--vocab_file={checkpoint}/vocab.txt", "--do_lower_case"]
+        model_flags = [
+            f"--bert_config_file={checkpoint}/config.json",
+            f"--vocab_file={checkpoint}/vocab.txt",
+            "--do_lower_case",
+        ]
     os.makedirs(out, exist_ok=True)
     log_path = os.path.join(out, "log.txt")
-    _run_logged([sys.executable, "-m", f"bert_tf.{spec['script']}", *spec["flags"],
-                 *_data_flags(task), *model_flags, *_hyperparameters(), "--do_train",
-                 "--do_eval", "--eval_during_training=false",
-                 f"--eval_batch_size={EVAL_BATCH_SIZE}", f"--seed={seed}",
-                 f"--log_steps={LOG_STEPS}", f"--steps_per_loop={LOG_STEPS}",
-                 "--save_checkpoints_steps=100", f"--output_dir={out}"], log_path)
+    _run_logged(
+        [
+            sys.executable,
+            "-m",
+            f"bert_tf.{spec['script']}",
+            *spec["flags"],
+            *_data_flags(task),
+            *model_flags,
+            *_hyperparameters(),
+            "--do_train",
+            "--do_eval",
+            "--eval_during_training=false",
+            f"--eval_batch_size={EVAL_BATCH_SIZE}",
+            f"--seed={seed}",
+            f"--log_steps={LOG_STEPS}",
+            f"--steps_per_loop={LOG_STEPS}",
+            "--save_checkpoints_steps=100",
+            f"--output_dir={out}",
+        ],
+        log_path,
+    )
     with open(os.path.join(out, "eval_results.txt"), encoding="utf-8") as f:
         results = {k.strip(): float(v) for k, v in (line.split("=") for line in f if "=" in line)}
     results["step_seconds"] = _log_step_seconds(log_path)
@@ -196,9 +252,13 @@ def _task_object(task, checkpoint):
     length = int(flag_values["max_seq_length"])
     directory = _path("data", task)
     if task == "SQuAD":
-        return SquadTask(tokenizer, length, train_file=f"{directory}/train.json",
-                         predict_file=f"{directory}/dev.json",
-                         options=SquadOptions(doc_stride=int(flag_values["doc_stride"])))
+        return SquadTask(
+            tokenizer,
+            length,
+            train_file=f"{directory}/train.json",
+            predict_file=f"{directory}/dev.json",
+            options=SquadOptions(doc_stride=int(flag_values["doc_stride"])),
+        )
     if task == "CoNLL":
         return NerTask(tokenizer, length, data_dir=directory)
     return GlueTask(flag_values["task_name"], tokenizer, length, data_dir=directory)
@@ -225,21 +285,29 @@ def run_pytorch(task, seed, checkpoint):
     num_train_steps = max(1, int(len(examples) / FLAGS.train_batch_size * FLAGS.num_train_epochs))
     num_warmup_steps = int(num_train_steps * 0.1)
     keras.utils.set_random_seed(seed)
-    order = iter(_dataset_fn({"index": np.arange(len(features["input_word_ids"]))}, True, seed)(
-        FLAGS.train_batch_size))
+    order = iter(
+        _dataset_fn({"index": np.arange(len(features["input_word_ids"]))}, True, seed)(
+            FLAGS.train_batch_size
+        )
+    )
     torch.manual_seed(seed)
     if task == "SQuAD":
         model = transformers.BertForQuestionAnswering.from_pretrained(checkpoint)
     elif task == "CoNLL":
         model = transformers.BertForTokenClassification.from_pretrained(
-            checkpoint, num_labels=len(task_object.label_list))
+            checkpoint, num_labels=len(task_object.label_list)
+        )
     else:
         model = transformers.BertForSequenceClassification.from_pretrained(
-            checkpoint, num_labels=len(task_object.label_list))
+            checkpoint, num_labels=len(task_object.label_list)
+        )
     model.train()
     optimizer = AdamWeightDecay(model, FLAGS.learning_rate, num_train_steps, num_warmup_steps)
-    tensors = {k: torch.from_numpy(np.asarray(v)) for k, v in features.items()
-               if isinstance(v, np.ndarray) and v.dtype.kind in "iuf"}
+    tensors = {
+        k: torch.from_numpy(np.asarray(v))
+        for k, v in features.items()
+        if isinstance(v, np.ndarray) and v.dtype.kind in "iuf"
+    }
     seconds = []
     for step in range(num_train_steps):
         index = torch.from_numpy(next(order)["index"].numpy())
@@ -257,24 +325,30 @@ def run_pytorch(task, seed, checkpoint):
     outputs = {}
     with torch.no_grad():
         for begin in range(0, len(features["input_word_ids"]), EVAL_BATCH_SIZE):
-            batch = {k: torch.from_numpy(np.asarray(features[k][begin:begin + EVAL_BATCH_SIZE]))
-                     for k in ("input_word_ids", "input_mask", "input_type_ids")}
+            batch = {
+                k: torch.from_numpy(np.asarray(features[k][begin : begin + EVAL_BATCH_SIZE]))
+                for k in ("input_word_ids", "input_mask", "input_type_ids")
+            }
             for name, value in model(**model_inputs(batch)).items():
                 outputs.setdefault(name, []).append(value.numpy())
     outputs = {name: np.concatenate(values) for name, values in outputs.items()}
     results = dict(task_object.evaluate(examples, features, outputs))
     # The intervals of LOG_STEPS updates, as the scripts log them, after the first.
-    intervals = [sum(seconds[i:i + LOG_STEPS]) / LOG_STEPS
-                 for i in range(0, len(seconds) - LOG_STEPS + 1, LOG_STEPS)]
+    intervals = [
+        sum(seconds[i : i + LOG_STEPS]) / LOG_STEPS
+        for i in range(0, len(seconds) - LOG_STEPS + 1, LOG_STEPS)
+    ]
     results["step_seconds"] = statistics.median(intervals[1:] or intervals)
     return results
 
 
 def model_inputs(batch):
     """Hugging Face's names of our model inputs, as torch int64 tensors."""
-    return {"input_ids": batch["input_word_ids"].long(),
-            "attention_mask": batch["input_mask"].long(),
-            "token_type_ids": batch["input_type_ids"].long()}
+    return {
+        "input_ids": batch["input_word_ids"].long(),
+        "attention_mask": batch["input_mask"].long(),
+        "token_type_ids": batch["input_type_ids"].long(),
+    }
 
 
 def task_loss(task, outputs, batch):
@@ -283,11 +357,14 @@ def task_loss(task, outputs, batch):
 
     cross_entropy = torch.nn.functional.cross_entropy
     if task == "SQuAD":
-        return (cross_entropy(outputs.start_logits, batch["start_positions"].long())
-                + cross_entropy(outputs.end_logits, batch["end_positions"].long())) / 2
+        return (
+            cross_entropy(outputs.start_logits, batch["start_positions"].long())
+            + cross_entropy(outputs.end_logits, batch["end_positions"].long())
+        ) / 2
     if task == "CoNLL":
-        per_token = cross_entropy(outputs.logits.flatten(0, 1), batch["label_ids"].long().flatten(),
-                                  reduction="none")
+        per_token = cross_entropy(
+            outputs.logits.flatten(0, 1), batch["label_ids"].long().flatten(), reduction="none"
+        )
         weights = batch["label_weights"].flatten()
         return (per_token * weights).sum() / weights.sum().clamp(min=1e-12)
     return cross_entropy(outputs.logits, batch["label_ids"].long())
@@ -304,14 +381,21 @@ def run(task, system, seed, checkpoint):
         if system == "pytorch":
             out = _path("runs", task, system, f"seed{seed}")
             os.makedirs(out, exist_ok=True)
-            _run_logged([sys.executable, "-m", "bench.finetune_real_weights",
-                         f"--pytorch_run={task}:{seed}", f"--work_dir={FLAGS.work_dir}",
-                         f"--shared_data={FLAGS.shared_data}",
-                         f"--learning_rate={FLAGS.learning_rate}",
-                         f"--train_batch_size={FLAGS.train_batch_size}",
-                         f"--num_train_epochs={FLAGS.num_train_epochs}",
-                         f"--threads={FLAGS.threads}"],
-                        os.path.join(out, "log.txt"))
+            _run_logged(
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.finetune_real_weights",
+                    f"--pytorch_run={task}:{seed}",
+                    f"--work_dir={FLAGS.work_dir}",
+                    f"--shared_data={FLAGS.shared_data}",
+                    f"--learning_rate={FLAGS.learning_rate}",
+                    f"--train_batch_size={FLAGS.train_batch_size}",
+                    f"--num_train_epochs={FLAGS.num_train_epochs}",
+                    f"--threads={FLAGS.threads}",
+                ],
+                os.path.join(out, "log.txt"),
+            )
         else:
             results = run_script(task, system, seed, checkpoint)
             os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -328,13 +412,19 @@ def _describe(values):
 def results_table(runs):
     """The table in markdown: metrics in points, mean ± sample standard deviation over seeds."""
     systems = [s for s in SYSTEMS if s in FLAGS.systems]
-    lines = ["| task | metric | " + " | ".join(SYSTEMS[s] for s in systems)
-             + " | ours − PyTorch | pretrained − random |",
-             "| --- | --- | " + " | ".join("---" for _ in systems) + " | --- | --- |"]
+    lines = [
+        "| task | metric | "
+        + " | ".join(SYSTEMS[s] for s in systems)
+        + " | ours − PyTorch | pretrained − random |",
+        "| --- | --- | " + " | ".join("---" for _ in systems) + " | --- | --- |",
+    ]
 
     def values(task, system, key, scale=1):
-        return [runs[task, system, seed][key] * scale for seed in FLAGS.seeds
-                if (task, system, seed) in runs]
+        return [
+            runs[task, system, seed][key] * scale
+            for seed in FLAGS.seeds
+            if (task, system, seed) in runs
+        ]
 
     def difference(task, a, b, key, scale):
         if not (values(task, a, key) and values(task, b, key)):
@@ -344,19 +434,32 @@ def results_table(runs):
 
     for task in FLAGS.tasks:
         for metric, scale in TASKS[task]["metrics"]:
-            cells = [_describe(values(task, s, metric, scale)) if values(task, s, metric) else "—"
-                     for s in systems]
-            lines.append(f"| {task} | {metric} | " + " | ".join(cells) + f" | "
-                         f"{difference(task, 'ours', 'pytorch', metric, scale)} | "
-                         f"{difference(task, 'ours', 'random', metric, scale)} |")
-        cells = [f"{statistics.mean(values(task, s, 'step_seconds')):.2f}"
-                 if values(task, s, "step_seconds") else "—" for s in systems]
+            cells = [
+                _describe(values(task, s, metric, scale)) if values(task, s, metric) else "—"
+                for s in systems
+            ]
+            lines.append(
+                f"| {task} | {metric} | " + " | ".join(cells) + f" | "
+                f"{difference(task, 'ours', 'pytorch', metric, scale)} | "
+                f"{difference(task, 'ours', 'random', metric, scale)} |"
+            )
+        cells = [
+            f"{statistics.mean(values(task, s, 'step_seconds')):.2f}"
+            if values(task, s, "step_seconds")
+            else "—"
+            for s in systems
+        ]
         lines.append(f"| {task} | seconds per step | " + " | ".join(cells) + " | | |")
     with open(_path("data", "sizes.json"), encoding="utf-8") as f:
         sizes = json.load(f)
-    lines += ["", (f"Seeds {', '.join(FLAGS.seeds)}; batch {FLAGS.train_batch_size}, peak "
-                   f"learning rate {FLAGS.learning_rate:g}, {FLAGS.num_train_epochs:g} epoch(s); "
-                   f"{describe_cpu()}. Subsampled:")]
+    lines += [
+        "",
+        (
+            f"Seeds {', '.join(FLAGS.seeds)}; batch {FLAGS.train_batch_size}, peak "
+            f"learning rate {FLAGS.learning_rate:g}, {FLAGS.num_train_epochs:g} epoch(s); "
+            f"{describe_cpu()}. Subsampled:"
+        ),
+    ]
     lines += [f"- {task}: {sizes[task]}" for task in FLAGS.tasks]
     return "\n".join(lines) + "\n"
 
@@ -380,8 +483,9 @@ def main(argv):
         raise app.UsageError(f"--work_dir={FLAGS.work_dir} is inside the repository")
     unknown = (set(FLAGS.tasks) - set(TASKS)) | (set(FLAGS.systems) - set(SYSTEMS))
     if unknown:
-        raise app.UsageError(f"unknown tasks or systems {sorted(unknown)}; known: "
-                             f"{sorted(TASKS)}, {sorted(SYSTEMS)}")
+        raise app.UsageError(
+            f"unknown tasks or systems {sorted(unknown)}; known: {sorted(TASKS)}, {sorted(SYSTEMS)}"
+        )
     prepare_data()
     runs = {}
     # Seed by seed, the systems of a task at once: a change in the machine's load then falls
@@ -389,8 +493,10 @@ def main(argv):
     with concurrent.futures.ThreadPoolExecutor(len(FLAGS.systems)) as pool:
         for seed in FLAGS.seeds:
             for task in FLAGS.tasks:
-                jobs = {system: pool.submit(run, task, system, seed, checkpoint)
-                        for system in FLAGS.systems}
+                jobs = {
+                    system: pool.submit(run, task, system, seed, checkpoint)
+                    for system in FLAGS.systems
+                }
                 for system, job in jobs.items():
                     runs[task, system, seed] = job.result()
                 write_text_atomically(_path("results.md"), results_table(runs))

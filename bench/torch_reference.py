@@ -33,8 +33,7 @@ class AdamWeightDecay:
 
     def step(self, step):
         """Clips the gradients to global norm 1.0, applies update `step` and clears them."""
-        parameters = [(name, p) for name, p in self.model.named_parameters()
-                      if p.grad is not None]
+        parameters = [(name, p) for name, p in self.model.named_parameters() if p.grad is not None]
         norm = torch.sqrt(sum((p.grad.double() ** 2).sum() for _, p in parameters))
         scale = 1.0 / max(float(norm), 1.0)
         rate = learning_rate(step, *self.schedule)

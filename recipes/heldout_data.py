@@ -80,8 +80,10 @@ def split_sst2(train_tsv, num_dev_sentences, seed):
 def write_sst2(directory, train, dev):
     os.makedirs(directory, exist_ok=True)
     for name, rows in (("train.tsv", train), ("dev.tsv", dev)):
-        write_text_atomically(os.path.join(directory, name),
-                    SST2_HEADER + "".join(f"{text}\t{label}\n" for text, label in rows))
+        write_text_atomically(
+            os.path.join(directory, name),
+            SST2_HEADER + "".join(f"{text}\t{label}\n" for text, label in rows),
+        )
 
 
 def split_mrpc(train_tsv, num_dev_pairs, seed):
@@ -90,16 +92,20 @@ def split_mrpc(train_tsv, num_dev_pairs, seed):
     dev_index = set(random.Random(seed).sample(range(len(rows)), num_dev_pairs))
     dev = [rows[i] for i in sorted(dev_index)]
     dev_sentences = {s for row in dev for s in row[3:5]}
-    train = [row for i, row in enumerate(rows)
-             if i not in dev_index and not dev_sentences.intersection(row[3:5])]
+    train = [
+        row
+        for i, row in enumerate(rows)
+        if i not in dev_index and not dev_sentences.intersection(row[3:5])
+    ]
     return header, train, dev
 
 
 def write_mrpc(directory, header, train, dev):
     os.makedirs(directory, exist_ok=True)
     for name, rows in (("train.tsv", train), ("dev.tsv", dev)):
-        write_text_atomically(os.path.join(directory, name),
-                              "".join("\t".join(row) + "\n" for row in [header] + rows))
+        write_text_atomically(
+            os.path.join(directory, name), "".join("\t".join(row) + "\n" for row in [header] + rows)
+        )
 
 
 def _conll_documents(path):
@@ -117,8 +123,10 @@ def split_conll(train_file, num_dev_documents, seed):
     """(train documents, dev documents) of a CoNLL file, as lists of lines."""
     documents = _conll_documents(train_file)
     dev_index = set(random.Random(seed).sample(range(len(documents)), num_dev_documents))
-    return ([d for i, d in enumerate(documents) if i not in dev_index],
-            [d for i, d in enumerate(documents) if i in dev_index])
+    return (
+        [d for i, d in enumerate(documents) if i not in dev_index],
+        [d for i, d in enumerate(documents) if i in dev_index],
+    )
 
 
 def split_squad(squad_json, num_dev_articles, seed):
@@ -128,23 +136,31 @@ def split_squad(squad_json, num_dev_articles, seed):
         dataset = json.load(f)
     articles = dataset["data"]
     dev_index = set(random.Random(seed).sample(range(len(articles)), num_dev_articles))
-    return tuple({"version": dataset.get("version", "1.1"),
-                  "data": [a for i, a in enumerate(articles) if (i in dev_index) == is_dev]}
-                 for is_dev in (False, True))
+    return tuple(
+        {
+            "version": dataset.get("version", "1.1"),
+            "data": [a for i, a in enumerate(articles) if (i in dev_index) == is_dev],
+        }
+        for is_dev in (False, True)
+    )
 
 
 def sample_squad_questions(dataset, num_questions, seed):
     """A SQuAD dataset with num_questions of its questions picked at random; paragraphs keep
     their context and lose the questions not picked (those left without one are dropped)."""
-    keys = [(a, p, q) for a, article in enumerate(dataset["data"])
-            for p, paragraph in enumerate(article["paragraphs"])
-            for q in range(len(paragraph["qas"]))]
+    keys = [
+        (a, p, q)
+        for a, article in enumerate(dataset["data"])
+        for p, paragraph in enumerate(article["paragraphs"])
+        for q in range(len(paragraph["qas"]))
+    ]
     kept = set(random.Random(seed).sample(keys, min(num_questions, len(keys))))
     data = []
     for a, article in enumerate(dataset["data"]):
-        paragraphs = [{**paragraph, "qas": [qa for q, qa in enumerate(paragraph["qas"])
-                                            if (a, p, q) in kept]}
-                      for p, paragraph in enumerate(article["paragraphs"])]
+        paragraphs = [
+            {**paragraph, "qas": [qa for q, qa in enumerate(paragraph["qas"]) if (a, p, q) in kept]}
+            for p, paragraph in enumerate(article["paragraphs"])
+        ]
         paragraphs = [paragraph for paragraph in paragraphs if paragraph["qas"]]
         if paragraphs:
             data.append({**article, "paragraphs": paragraphs})
@@ -154,11 +170,22 @@ def sample_squad_questions(dataset, num_questions, seed):
 def first_answers(dataset):
     """The dataset with each question's first answer only: a training file's shape (SQuAD's dev
     questions carry several annotators' answers; training takes the first, as the original)."""
-    return {**dataset, "data": [
-        {**article, "paragraphs": [
-            {**paragraph, "qas": [{**qa, "answers": qa["answers"][:1]} for qa in paragraph["qas"]]}
-            for paragraph in article["paragraphs"]]}
-        for article in dataset["data"]]}
+    return {
+        **dataset,
+        "data": [
+            {
+                **article,
+                "paragraphs": [
+                    {
+                        **paragraph,
+                        "qas": [{**qa, "answers": qa["answers"][:1]} for qa in paragraph["qas"]],
+                    }
+                    for paragraph in article["paragraphs"]
+                ],
+            }
+            for article in dataset["data"]
+        ],
+    }
 
 
 def write_squad(path, dataset):
@@ -169,29 +196,41 @@ def write_conll(directory, train, dev):
     """eng.train and eng.testa (the dev file run_ner reads) of lists of documents' lines."""
     os.makedirs(directory, exist_ok=True)
     for name, documents in (("eng.train", train), ("eng.testa", dev)):
-        write_text_atomically(os.path.join(directory, name),
-                              "".join(line for document in documents for line in document))
+        write_text_atomically(
+            os.path.join(directory, name),
+            "".join(line for document in documents for line in document),
+        )
 
 
-def write_splits(shared_data, output_dir, seed=0, sst2_dev_sentences=1000, sst2_small_rows=1000,
-                 mrpc_dev_pairs=400, conll_dev_documents=100):
+def write_splits(
+    shared_data,
+    output_dir,
+    seed=0,
+    sst2_dev_sentences=1000,
+    sst2_small_rows=1000,
+    mrpc_dev_pairs=400,
+    conll_dev_documents=100,
+):
     """Writes the four task directories under output_dir; returns {task dir: {split: size}}."""
     sizes = {}
-    train, dev = split_sst2(os.path.join(shared_data, "glue/SST-2/train.tsv"),
-                            sst2_dev_sentences, seed)
+    train, dev = split_sst2(
+        os.path.join(shared_data, "glue/SST-2/train.tsv"), sst2_dev_sentences, seed
+    )
     write_sst2(os.path.join(output_dir, "SST-2"), train, dev)
     sizes["SST-2"] = {"train": len(train), "dev": len(dev)}
     small = random.Random(seed).sample(train, sst2_small_rows)
     write_sst2(os.path.join(output_dir, "SST-2-small"), small, dev)
     sizes["SST-2-small"] = {"train": len(small), "dev": len(dev)}
 
-    header, train, dev = split_mrpc(os.path.join(shared_data, "glue/MRPC/train.tsv"),
-                                    mrpc_dev_pairs, seed)
+    header, train, dev = split_mrpc(
+        os.path.join(shared_data, "glue/MRPC/train.tsv"), mrpc_dev_pairs, seed
+    )
     write_mrpc(os.path.join(output_dir, "MRPC"), header, train, dev)
     sizes["MRPC"] = {"train": len(train), "dev": len(dev)}
 
-    train, dev = split_conll(os.path.join(shared_data, "conll2003/eng.train"),
-                             conll_dev_documents, seed)
+    train, dev = split_conll(
+        os.path.join(shared_data, "conll2003/eng.train"), conll_dev_documents, seed
+    )
     write_conll(os.path.join(output_dir, "CoNLL"), train, dev)
     sizes["CoNLL"] = {"train documents": len(train), "dev documents": len(dev)}
     return sizes
@@ -217,8 +256,10 @@ def shakespeare_documents(path, speeches_per_document=20):
     consecutive speeches; a speech's lines are its sentences."""
     with open(path, encoding="utf-8") as f:
         speeches = [block.strip().splitlines() for block in f.read().split("\n\n") if block.strip()]
-    return [[line for speech in speeches[i:i + speeches_per_document] for line in speech]
-            for i in range(0, len(speeches), speeches_per_document)]
+    return [
+        [line for speech in speeches[i : i + speeches_per_document] for line in speech]
+        for i in range(0, len(speeches), speeches_per_document)
+    ]
 
 
 def sentence_file_documents(path):

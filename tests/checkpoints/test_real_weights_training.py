@@ -41,24 +41,35 @@ def checkpoint():
 
 def _batches(directory):
     """STEPS batches of real training sentences, in file order."""
-    task = GlueTask("sst-2", Tokenizer(os.path.join(directory, "vocab.txt"), do_lower_case=True),
-                    MAX_SEQ_LENGTH, data_dir=SENTIMENT)
+    task = GlueTask(
+        "sst-2",
+        Tokenizer(os.path.join(directory, "vocab.txt"), do_lower_case=True),
+        MAX_SEQ_LENGTH,
+        data_dir=SENTIMENT,
+    )
     features = task.make_features(task.read_examples("train"), is_training=True)
     assert len(features["input_word_ids"]) >= STEPS * BATCH
-    return [{key: features[key][i * BATCH:(i + 1) * BATCH]
-             for key in ("input_word_ids", "input_mask", "input_type_ids", "label_ids")}
-            for i in range(STEPS)], task
+    return [
+        {
+            key: features[key][i * BATCH : (i + 1) * BATCH]
+            for key in ("input_word_ids", "input_mask", "input_type_ids", "label_ids")
+        }
+        for i in range(STEPS)
+    ], task
 
 
 def _pytorch_losses(model, batches):
     optimizer = AdamWeightDecay(model, LEARNING_RATE, STEPS, WARMUP)
     losses = []
     for step, batch in enumerate(batches):
-        ids, mask, types = (torch.tensor(batch[k], dtype=torch.long)
-                            for k in ("input_word_ids", "input_mask", "input_type_ids"))
+        ids, mask, types = (
+            torch.tensor(batch[k], dtype=torch.long)
+            for k in ("input_word_ids", "input_mask", "input_type_ids")
+        )
         logits = model(input_ids=ids, attention_mask=mask, token_type_ids=types).logits
         loss = torch.nn.functional.cross_entropy(
-            logits, torch.tensor(batch["label_ids"], dtype=torch.long))
+            logits, torch.tensor(batch["label_ids"], dtype=torch.long)
+        )
         losses.append(loss.item())
         loss.backward()
         optimizer.step(step)
@@ -73,13 +84,23 @@ def _our_losses(directory, batches, task, output_dir):
         model = build_model("classifier", BertEncoder(config), 2)
         load_pretrained(model, directory)  # the encoder, pooler and head PyTorch starts from
         optimizer = create_optimizer("adamw", LEARNING_RATE, STEPS, WARMUP)
-    trainer = Trainer(strategy, model, optimizer,
-                      lambda batch, outputs: {"loss": task.loss(batch, outputs)}, output_dir,
-                      global_batch_size=BATCH, steps_per_loop=1, log_steps=STEPS,
-                      save_checkpoints_steps=STEPS * 10)
+    trainer = Trainer(
+        strategy,
+        model,
+        optimizer,
+        lambda batch, outputs: {"loss": task.loss(batch, outputs)},
+        output_dir,
+        global_batch_size=BATCH,
+        steps_per_loop=1,
+        log_steps=STEPS,
+        save_checkpoints_steps=STEPS * 10,
+    )
     stacked = {k: np.concatenate([b[k] for b in batches]) for k in batches[0]}
-    iterator = iter(trainer.distribute_dataset(
-        lambda batch_size, _: tf.data.Dataset.from_tensor_slices(stacked).batch(batch_size)))
+    iterator = iter(
+        trainer.distribute_dataset(
+            lambda batch_size, _: tf.data.Dataset.from_tensor_slices(stacked).batch(batch_size)
+        )
+    )
     return [float(trainer.run_steps(iterator, 1)[0]["loss"]) for _ in batches]
 
 
@@ -88,7 +109,8 @@ def test_fine_tuning_the_real_weights_follows_pytorch_for_30_steps(checkpoint, t
     batches, task = _batches(checkpoint)
     torch.manual_seed(0)  # the head's (and, when absent from the file, the pooler's) weights
     hf_model = transformers.BertForSequenceClassification.from_pretrained(
-        checkpoint, num_labels=2, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+        checkpoint, num_labels=2, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0
+    )
     hf_model.save_pretrained(tmp_path / "start", safe_serialization=True)
     hf_model.train()  # dropout is 0: train mode computes what eval mode does
     expected = _pytorch_losses(hf_model, batches)

@@ -34,19 +34,25 @@ def _pretraining_batches(rng):
     batches = []
     for _ in range(STEPS):
         mask = np.ones((BATCH, SEQ), np.int32)
-        mask[BATCH // 2:, SEQ - 4:] = 0  # padded rows
+        mask[BATCH // 2 :, SEQ - 4 :] = 0  # padded rows
         ids = rng.integers(5, hf_reference.HF_CONFIG["vocab_size"], (BATCH, SEQ)) * mask
         weights = np.ones((BATCH, PREDICTIONS), np.float32)
         weights[::3, -1] = 0.0  # fewer real predictions in some rows
-        batches.append({
-            "input_word_ids": ids.astype(np.int32), "input_mask": mask,
-            "input_type_ids": (np.arange(SEQ)[None, :] >= SEQ // 2).astype(np.int32) * mask,
-            "masked_lm_positions": rng.integers(1, SEQ - 4, (BATCH, PREDICTIONS)).astype(np.int32),
-            "masked_lm_ids": rng.integers(5, hf_reference.HF_CONFIG["vocab_size"],
-                                          (BATCH, PREDICTIONS)).astype(np.int32),
-            "masked_lm_weights": weights,
-            "next_sentence_labels": rng.integers(0, 2, (BATCH,)).astype(np.int32),
-        })
+        batches.append(
+            {
+                "input_word_ids": ids.astype(np.int32),
+                "input_mask": mask,
+                "input_type_ids": (np.arange(SEQ)[None, :] >= SEQ // 2).astype(np.int32) * mask,
+                "masked_lm_positions": rng.integers(1, SEQ - 4, (BATCH, PREDICTIONS)).astype(
+                    np.int32
+                ),
+                "masked_lm_ids": rng.integers(
+                    5, hf_reference.HF_CONFIG["vocab_size"], (BATCH, PREDICTIONS)
+                ).astype(np.int32),
+                "masked_lm_weights": weights,
+                "next_sentence_labels": rng.integers(0, 2, (BATCH,)).astype(np.int32),
+            }
+        )
     return batches
 
 
@@ -67,26 +73,37 @@ def _original_pretraining_loss(hf_model, batch):
 
 def _classifier_batches(rng):
     batches = _pretraining_batches(rng)
-    return [{**{k: b[k] for k in ("input_word_ids", "input_mask", "input_type_ids")},
-             "label_ids": rng.integers(0, NUM_LABELS, (BATCH,)).astype(np.int32)}
-            for b in batches]
+    return [
+        {
+            **{k: b[k] for k in ("input_word_ids", "input_mask", "input_type_ids")},
+            "label_ids": rng.integers(0, NUM_LABELS, (BATCH,)).astype(np.int32),
+        }
+        for b in batches
+    ]
 
 
 def _original_classifier_loss(hf_model, batch):
     """run_classifier.py's create_model: mean cross-entropy of the pooled-output logits."""
     logits = hf_model(**hf_reference.hf_inputs(batch)).logits
-    return torch.nn.functional.cross_entropy(logits, torch.tensor(batch["label_ids"],
-                                                                  dtype=torch.long))
+    return torch.nn.functional.cross_entropy(
+        logits, torch.tensor(batch["label_ids"], dtype=torch.long)
+    )
 
 
 def _classifier_loss(batch, outputs):
-    return {"loss": tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
-        labels=batch["label_ids"], logits=tf.cast(outputs["logits"], tf.float32)))}
+    return {
+        "loss": tf.reduce_mean(
+            tf.nn.sparse_softmax_cross_entropy_with_logits(
+                labels=batch["label_ids"], logits=tf.cast(outputs["logits"], tf.float32)
+            )
+        )
+    }
 
 
 def _hf_model(model_class, tmp_path, **overrides):
-    model = hf_reference.random_hf_model(model_class, hidden_dropout_prob=0.0,
-                                         attention_probs_dropout_prob=0.0, **overrides)
+    model = hf_reference.random_hf_model(
+        model_class, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, **overrides
+    )
     model.save_pretrained(tmp_path / "hf", safe_serialization=True)
     model.train()  # dropout is 0: train mode computes what eval mode does
     return model
@@ -109,14 +126,27 @@ def _our_losses(tmp_path, model_type, batches, loss_fn, num_labels=None, **train
     with strategy.scope():
         model = build_model(model_type, BertEncoder(config), num_labels)
         load_pretrained(model, str(tmp_path / "hf"))
-        optimizer = create_optimizer("adamw", LEARNING_RATE, STEPS, WARMUP,
-                                     adam_bias_correction=trainer_options.pop("bias", False))
-    trainer = Trainer(strategy, model, optimizer, loss_fn, str(tmp_path / "ours"),
-                      global_batch_size=BATCH, steps_per_loop=1, log_steps=STEPS,
-                      save_checkpoints_steps=STEPS * 10, **trainer_options)
+        optimizer = create_optimizer(
+            "adamw",
+            LEARNING_RATE,
+            STEPS,
+            WARMUP,
+            adam_bias_correction=trainer_options.pop("bias", False),
+        )
+    trainer = Trainer(
+        strategy,
+        model,
+        optimizer,
+        loss_fn,
+        str(tmp_path / "ours"),
+        global_batch_size=BATCH,
+        steps_per_loop=1,
+        log_steps=STEPS,
+        save_checkpoints_steps=STEPS * 10,
+        **trainer_options,
+    )
     stacked = {k: np.concatenate([b[k] for b in batches]) for k in batches[0]}
-    dataset_fn = lambda batch_size, _: tf.data.Dataset.from_tensor_slices(stacked).batch(
-        batch_size)
+    dataset_fn = lambda batch_size, _: tf.data.Dataset.from_tensor_slices(stacked).batch(batch_size)
     iterator = iter(trainer.distribute_dataset(dataset_fn))
     return [float(trainer.run_steps(iterator, 1)[0]["loss"]) for _ in batches]
 
@@ -146,10 +176,17 @@ def test_bias_corrected_adam_does_not_follow_it(pretraining_reference):
 @pytest.mark.parametrize("accumulation", [1, 2])
 def test_classifier_fine_tuning_follows_the_original_update(tmp_path, accumulation):
     """With 2 micro-batches of 4 the update is that of the whole batch of 8 (mean loss)."""
-    hf_model = _hf_model(transformers.BertForSequenceClassification, tmp_path,
-                         num_labels=NUM_LABELS)
+    hf_model = _hf_model(
+        transformers.BertForSequenceClassification, tmp_path, num_labels=NUM_LABELS
+    )
     batches = _classifier_batches(np.random.default_rng(1))
     expected = _reference_losses(hf_model, batches, _original_classifier_loss)
-    got = _our_losses(tmp_path, "classifier", batches, _classifier_loss, NUM_LABELS,
-                      gradient_accumulation_steps=accumulation)
+    got = _our_losses(
+        tmp_path,
+        "classifier",
+        batches,
+        _classifier_loss,
+        NUM_LABELS,
+        gradient_accumulation_steps=accumulation,
+    )
     np.testing.assert_allclose(got, expected, atol=TOLERANCE, rtol=0)
