@@ -25,7 +25,7 @@ options = FinetuningOptions(bert_config_file=config, output_dir=out, max_seq_len
 finetuner = Finetuner(task, options)
 assert finetuner.strategy.num_replicas_in_sync == (2 if strategy == "mirrored" else 1)
 tf.train.Checkpoint(model=finetuner.model).read(sys.argv[6]).assert_existing_objects_matched()
-examples, features, outputs = finetuner._outputs("dev", 4)
+examples, features, outputs = finetuner._outputs("dev", 4, step=0)
 np.save(out + "/logits.npy", outputs["logits"])
 print(json.dumps(task.evaluate(examples, features, outputs)))
 """
