@@ -161,9 +161,9 @@ def create_pretraining_data(input_files, output_files, options, num_workers=None
       output_files: list of TFRecord paths; instances are dealt round-robin across them.
       options: Options.
       num_workers: parallel workers; defaults to the CPU count. The output does not depend on it.
-      workers: "threads" (no start-up cost, but about a third of a pass holds the GIL, so they
-        scale to 2-3 cores), "processes" (spawned processes that load no TensorFlow: ~0.2 s of CPU
-        and ~80 MB each, and they scale with the cores), or "auto": threads up to 2 workers.
+      workers: "threads" (no start-up cost, but part of a pass holds the GIL, so they scale to
+        a few cores), "processes" (spawned processes that load no TensorFlow: cheap to start, and
+        they scale with the cores), or "auto": threads up to 2 workers.
 
     Returns:
       Summary of the whole run.

@@ -69,9 +69,8 @@ class SelfAttention(keras.layers.Layer):
             return ops.transpose(projected, (0, 2, 1, 3))
 
         # Three [hidden, width] products, as the original: one [hidden, 3 * width] product
-        # would copy the three kernels into one on every call, which costs a fifth of a
-        # BERT-Base batch-1 forward under XLA and gains nothing in a training step
-        # (measured in turns, batch 8, with and without XLA).
+        # would copy the three kernels into one on every call, a cost in serving with no gain
+        # in a training step (README, Benchmarks: the serving row).
         query, key, value = heads(self.query), heads(self.key), heads(self.value)
         # [batch, heads, from_seq, to_seq]
         scores = ops.matmul(query, ops.swapaxes(key, -1, -2))

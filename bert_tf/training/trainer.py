@@ -23,7 +23,8 @@ from bert_tf.progress import progress_bar
 from bert_tf.training.strategy import is_chief
 
 # What tensorboard.summary.scalar attaches to a scalar, written with TF's own
-# tf.summary.write so that training does not need the tensorboard package.
+# tf.summary.write: the step imports nothing of the tensorboard package, which is installed
+# for its viewer (`tensorboard --logdir`).
 _SCALAR_METADATA = summary_pb2.SummaryMetadata(
     plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")
 ).SerializeToString()
