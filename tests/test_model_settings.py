@@ -163,7 +163,7 @@ def test_the_override_flag_lets_a_contradicting_flag_win(finetuned, tmp_path):
     assert set(_serve(tmp_path / "export" / "1")["label"]) <= {b"negative", b"positive"}
 
 
-@pytest.mark.slow
+@pytest.mark.long  # the HF-directory runs of test_real_weights*.py read settings the same way
 def test_fine_tuning_from_a_model_directory_takes_its_config_and_vocab(finetuned, tmp_path):
     data = tmp_path / "data"
     data.mkdir()

@@ -142,7 +142,8 @@ def test_served_windows_and_answers_equal_the_python_path(tmp_path, tokenizer, m
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("version_2", [False, True])
+# v1.1 takes the same path as v2.0 without the null answer: long, to keep make test in 15 minutes.
+@pytest.mark.parametrize("version_2", [pytest.param(False, marks=pytest.mark.long), True])
 def test_saved_model_answers_equal_run_squad_predictions_json(tmp_path, tiny_vocab_file, version_2):
     """run_squad --do_train --do_predict, then export_saved_model of its checkpoint: the
     SavedModel's answer to every question of the predict file is predictions.json's."""
