@@ -121,19 +121,24 @@ class ModelSettings:
         if not tf.io.gfile.exists(config_file):
             return None
         vocab_file = os.path.join(directory, VOCAB_NAME)
-        tokenizer_config = os.path.join(directory, HF_TOKENIZER_CONFIG_NAME)
-        do_lower_case = None
-        if tf.io.gfile.exists(tokenizer_config):
-            try:
-                do_lower_case = json.loads(read_text(tokenizer_config)).get("do_lower_case")
-            except (json.JSONDecodeError, AttributeError):
-                raise ConfigError(f"{tokenizer_config}: expected a JSON object") from None
         return cls(
             bert_config_file=config_file,
             vocab_file=vocab_file if tf.io.gfile.exists(vocab_file) else None,
-            do_lower_case=do_lower_case if isinstance(do_lower_case, bool) else None,
+            do_lower_case=huggingface_casing(directory),
             directory=directory,
         )
+
+
+def huggingface_casing(directory):
+    """`do_lower_case` of the tokenizer_config.json in a Hugging Face directory, or None."""
+    tokenizer_config = os.path.join(directory, HF_TOKENIZER_CONFIG_NAME)
+    if not tf.io.gfile.exists(tokenizer_config):
+        return None
+    try:
+        value = json.loads(read_text(tokenizer_config)).get("do_lower_case")
+    except (json.JSONDecodeError, AttributeError):
+        raise ConfigError(f"{tokenizer_config}: expected a JSON object") from None
+    return value if isinstance(value, bool) else None
 
 
 def model_directory(path):

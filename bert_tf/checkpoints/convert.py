@@ -10,7 +10,13 @@ from bert_tf.checkpoints import huggingface, native, tf1
 from bert_tf.config import BertConfig
 from bert_tf.errors import CheckpointError, ConfigError
 from bert_tf.file_io import atomic_output
-from bert_tf.model_settings import CONFIG_NAME, VOCAB_NAME, ModelSettings
+from bert_tf.model_settings import (
+    CONFIG_NAME,
+    VOCAB_NAME,
+    ModelSettings,
+    huggingface_casing,
+    model_directory,
+)
 from bert_tf.models import head_of
 
 FORMATS = ("tf1", "huggingface")
@@ -95,16 +101,6 @@ def _copy_vocab(input_path, directory):
         shutil.copyfile(vocab, os.path.join(directory, VOCAB_NAME))
 
 
-def _huggingface_casing(path, checkpoint_format):
-    """do_lower_case of the Hugging Face tokenizer_config.json beside the weights, or None."""
-    if checkpoint_format != "huggingface":
-        return None
-    settings = ModelSettings.read_huggingface(
-        path if os.path.isdir(path) else os.path.dirname(path)
-    )
-    return settings and settings.do_lower_case
-
-
 def convert_to_ours(path, checkpoint_format, bert_config_file, output_dir):
     """Writes a model directory (bert_tf.model_settings) from a foreign checkpoint.
 
@@ -124,7 +120,11 @@ def convert_to_ours(path, checkpoint_format, bert_config_file, output_dir):
         ModelSettings(
             bert_config_file=config_file,
             vocab_file=_beside(path, VOCAB_NAME),
-            do_lower_case=_huggingface_casing(path, checkpoint_format),
+            do_lower_case=(
+                huggingface_casing(model_directory(path))
+                if checkpoint_format == "huggingface"
+                else None
+            ),
             model_type=head.model_type if head else "encoder",
         ).write(tmp)
     return os.path.join(output_dir, MODEL_CHECKPOINT_NAME), unused
