@@ -39,8 +39,6 @@ import json
 import os
 import re
 import statistics
-import subprocess
-import sys
 import time
 
 from absl import app, flags, logging
@@ -48,7 +46,7 @@ from absl import app, flags, logging
 from bench.real_checkpoint import INSTALL, minilm_directory
 from bert_tf.file_io import write_text_atomically
 from bert_tf.hardware import describe as describe_cpu
-from recipes import heldout_data
+from recipes import commands, heldout_data
 
 flags.DEFINE_string("shared_data", None, "The data folder: glue/, conll2003/, squad/.")
 flags.DEFINE_string(
@@ -66,7 +64,7 @@ flags.DEFINE_integer("threads", 1, "Threads of each run (ops and PyTorch).")
 flags.DEFINE_string("pytorch_run", None, "Internal: TASK:SEED, one PyTorch run in this process.")
 FLAGS = flags.FLAGS
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = commands.ROOT
 SYSTEMS = {"ours": "ours", "pytorch": "PyTorch", "random": "random init"}
 EVAL_BATCH_SIZE = 64
 LOG_STEPS = 5
@@ -182,8 +180,8 @@ def _log_step_seconds(log_path):
     return statistics.median(FLAGS.train_batch_size / r for r in rates[1:] or rates)
 
 
-def _run_logged(command, log_path):
-    logging.info("%s", " ".join(command))
+def _run_logged(args, log_path):
+    """`python -m args...` with this benchmark's thread count."""
     threads = str(FLAGS.threads)
     env = dict(
         os.environ,
@@ -191,12 +189,7 @@ def _run_logged(command, log_path):
         TF_NUM_INTRAOP_THREADS=threads,
         TF_NUM_INTEROP_THREADS=threads,
     )
-    with open(log_path, "a", encoding="utf-8") as log:
-        result = subprocess.run(
-            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, check=False, env=env
-        )
-    if result.returncode:
-        raise RuntimeError(f"{command[2]} failed (exit {result.returncode}); see {log_path}")
+    commands.run_module(args, log_path, env)
 
 
 def run_script(task, system, seed, checkpoint):
@@ -215,8 +208,6 @@ def run_script(task, system, seed, checkpoint):
     log_path = os.path.join(out, "log.txt")
     _run_logged(
         [
-            sys.executable,
-            "-m",
             f"bert_tf.{spec['script']}",
             *spec["flags"],
             *_data_flags(task),
@@ -383,8 +374,6 @@ def run(task, system, seed, checkpoint):
             os.makedirs(out, exist_ok=True)
             _run_logged(
                 [
-                    sys.executable,
-                    "-m",
                     "bench.finetune_real_weights",
                     f"--pytorch_run={task}:{seed}",
                     f"--work_dir={FLAGS.work_dir}",

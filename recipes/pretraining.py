@@ -25,13 +25,11 @@ import os
 import random
 import re
 import statistics
-import subprocess
-import sys
 
-from absl import app, flags, logging
+from absl import app, flags
 
 from bert_tf.file_io import write_text_atomically
-from recipes import heldout_data
+from recipes import commands, heldout_data
 
 flags.DEFINE_string("shared_data", None, "The data folder: corpus/, glue/, conll2003/.")
 flags.DEFINE_string(
@@ -58,7 +56,7 @@ flags.DEFINE_integer("parallel_runs", os.cpu_count() or 1, "Scripts run at once.
 flags.mark_flag_as_required("shared_data")
 FLAGS = flags.FLAGS
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = commands.ROOT
 MAX_SEQ_LENGTH = 128
 MAX_PREDICTIONS = 20
 HELDOUT_WIKI_DOCUMENTS = 10
@@ -90,18 +88,7 @@ def _path(*parts):
 
 
 def _run(args, log_name):
-    """Runs `python -m args...` from the repository root, its output in work_dir/logs/."""
-    command = [sys.executable, "-m", *args]
-    logging.info("%s", " ".join(command))
-    os.makedirs(_path("logs"), exist_ok=True)
-    with open(_path("logs", log_name + ".log"), "a") as log:
-        result = subprocess.run(
-            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, check=False
-        )
-    if result.returncode:
-        raise RuntimeError(
-            f"{args[0]} failed (exit {result.returncode}); see {_path('logs', log_name + '.log')}"
-        )
+    commands.run_module(args, _path("logs", log_name + ".log"))
 
 
 def prepare_text():
