@@ -20,7 +20,7 @@ def test_gelu_exact_is_the_erf_form_and_differs_from_tanh():
 
 @pytest.mark.parametrize("name, reference", [("gelu", gelu_tanh), ("gelu_exact", gelu_erf)])
 def test_gelu_gradient_is_the_derivative_of_the_reference(name, reference):
-    # Central differences of the float64 numpy formula against the hand-written derivative.
+    # Central differences of the float64 numpy formula against the gradient.
     x64 = X.astype(np.float64)
     h = 1e-5
     expected = (reference(x64 + h) - reference(x64 - h)) / (2 * h)
