@@ -24,17 +24,11 @@ import tensorflow as tf
 from absl import app, flags
 from keras import ops
 
-from bench import train_step
 from bert_tf import hardware
 from bert_tf.config import BertConfig
 from bert_tf.layers import embeddings, masked_lm_head, self_attention, transformer_block
 from bert_tf.models.bert_encoder import BertEncoder
 
-# bench.train_step's flags (--bert_config_file, --seq_length, --batch_size, --dtype,
-# --enable_xla, --max_predictions_per_seq, --warmup_steps, --steps).
-flags.DEFINE_integer("rounds", 3, "Rounds over the two forms; best and median count.")
-flags.DEFINE_list("modes", ["train"], "train (the training step), serve (forward, no dropout).")
-flags.DEFINE_list("serve_batch_sizes", ["1", "8"], "Batch sizes of the serving forward.")
 FLAGS = flags.FLAGS
 
 
@@ -117,8 +111,22 @@ def compare(label, fns, rounds):
     return ratios
 
 
+def _define_flags():
+    # Defined when this is the script, not on import: bench.train_step's flags
+    # (--bert_config_file, --seq_length, --batch_size, --dtype, --enable_xla,
+    # --max_predictions_per_seq, --warmup_steps, --steps) would collide with bert_tf's in a
+    # process that imports both (the tests).
+    from bench import train_step  # noqa: F401
+
+    flags.DEFINE_integer("rounds", 3, "Rounds over the two forms; best and median count.")
+    flags.DEFINE_list("modes", ["train"], "train (the training step), serve (forward, no dropout).")
+    flags.DEFINE_list("serve_batch_sizes", ["1", "8"], "Batch sizes of the serving forward.")
+
+
 def main(argv):
     del argv
+    from bench import train_step
+
     config = BertConfig.from_json_file(FLAGS.bert_config_file)
     print(
         f"CPU: {hardware.describe()}  ISA features: {', '.join(hardware.isa_features())}  "
@@ -172,4 +180,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    _define_flags()
     app.run(main)
