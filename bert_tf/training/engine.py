@@ -10,7 +10,13 @@ from bert_tf import hardware
 from bert_tf.file_io import write_text_atomically
 from bert_tf.optimization import OPTIMIZERS, create_optimizer
 from bert_tf.options import NON_NEGATIVE, POSITIVE, Options, option
-from bert_tf.training.strategy import DTYPES, STRATEGIES, get_strategy, set_precision
+from bert_tf.training.strategy import (
+    DTYPES,
+    STRATEGIES,
+    device_type,
+    get_strategy,
+    set_precision,
+)
 from bert_tf.training.trainer import Trainer
 
 
@@ -115,12 +121,6 @@ def start(options):
     strategy = get_strategy(options.distribution_strategy, options.num_gpus, options.tpu)
     logging.info("%s", describe_path(options, strategy))
     return strategy
-
-
-def device_type(strategy):
-    """ "cpu", "gpu" or "tpu": the device the strategy's replicas run on."""
-    device = tf.DeviceSpec.from_string(strategy.extended.worker_devices[0]).device_type
-    return (device or "cpu").lower()
 
 
 def use_xla(options, strategy):

@@ -4,11 +4,13 @@ import numpy as np
 import tensorflow as tf
 
 from bert_tf.progress import progress_bar
+from bert_tf.training.strategy import distribute_dataset
 
 
 def _distribute(strategy, dataset_fn, global_batch_size):
-    return strategy.distribute_datasets_from_function(
-        lambda context: dataset_fn(context.get_per_replica_batch_size(global_batch_size), context)
+    return distribute_dataset(
+        strategy,
+        lambda context: dataset_fn(context.get_per_replica_batch_size(global_batch_size), context),
     )
 
 

@@ -68,18 +68,24 @@ def _model_inputs(features):
 
 
 def _dataset_fn(arrays, is_training, seed=None):
+    # Batches of arrays in memory: a fixed prefetch keeps the steps fed, and without tf.data's
+    # autotuning thread the deletion of a finished iterator does not wait for it to wake
+    # (bert_tf.training.strategy.distribute_dataset).
+    options = tf.data.Options()
+    options.autotune.enabled = False
+
     def dataset_fn(batch_size, input_context=None):
-        dataset = tf.data.Dataset.from_tensor_slices(arrays)
+        dataset = tf.data.Dataset.from_tensor_slices(arrays).with_options(options)
         if not is_training:
             # Every worker predicts every example: the task scores all of them at once.
-            return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+            return dataset.batch(batch_size).prefetch(2)
         if input_context and input_context.num_input_pipelines > 1:
             dataset = dataset.shard(
                 input_context.num_input_pipelines, input_context.input_pipeline_id
             )
         size = len(next(iter(arrays.values())))
         dataset = dataset.shuffle(size, seed=seed, reshuffle_each_iteration=True).repeat()
-        return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+        return dataset.batch(batch_size, drop_remainder=True).prefetch(2)
 
     return dataset_fn
 

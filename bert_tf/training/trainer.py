@@ -20,7 +20,7 @@ from tensorflow.core.framework import summary_pb2
 from bert_tf.errors import ConfigError, NonFiniteLossError, Preempted
 from bert_tf.file_io import no_room_error, remove_path
 from bert_tf.progress import progress_bar
-from bert_tf.training.strategy import is_chief
+from bert_tf.training.strategy import distribute_dataset, is_chief
 
 # What tensorboard.summary.scalar attaches to a scalar, written with TF's own
 # tf.summary.write: the step imports nothing of the tensorboard package, which is installed
@@ -323,7 +323,7 @@ class Trainer:
                 dataset = dataset.batch(self.accumulation_steps, drop_remainder=True)
             return dataset
 
-        return self.strategy.distribute_datasets_from_function(per_worker)
+        return distribute_dataset(self.strategy, per_worker)
 
     def current_learning_rate(self):
         rate = self.optimizer.learning_rate

@@ -2,6 +2,7 @@
 
 import collections
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -10,8 +11,9 @@ from bert_tf.checkpoints.native import write_checkpoint
 from bert_tf.config import BertConfig
 from bert_tf.models import BertEncoder
 from bert_tf.tasks.glue import GlueTask
-from bert_tf.training import evaluation
+from bert_tf.training import evaluation, finetuning
 from bert_tf.training.finetuning import Finetuner
+from bert_tf.training.strategy import distribute_dataset
 from tests.tasks.conftest import tiny_vocab_file, tokenizer  # noqa: F401 (fixtures)
 from tests.tasks.test_end_to_end import options, write_config
 from tests.tasks.test_glue import GLUE_FILES, write_files
@@ -118,3 +120,16 @@ def test_eval_and_predict_after_training_read_the_final_checkpoint_once(
     assert reads == {final: 2}
     assert runs == [finetuner._dataset_fns["dev"], finetuner._dataset_fns["test"]]
     assert results["global_step"] == int(final.rsplit("-", 1)[-1])
+
+
+def test_one_cpu_replica_reads_its_dataset_itself_without_autotuning():
+    # tf.distribute's MultiDeviceIterator runs its own autotuned pipeline, and deleting an
+    # autotuned iterator waits for the autotuning thread to wake (strategy.distribute_dataset):
+    # a one-CPU fine-tuning loop reads the dataset itself, and the dataset does not autotune.
+    dataset_fn = finetuning._dataset_fn({"x": np.arange(8)}, True, seed=0)
+    strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
+    dataset = distribute_dataset(strategy, lambda context: dataset_fn(4, context))
+    assert isinstance(dataset, tf.data.Dataset)
+    assert not dataset.options().autotune.enabled
+    batch = strategy.run(lambda batch: batch["x"] * 2, args=(next(iter(dataset)),))
+    assert batch.shape == (4,) and set(batch.numpy()) <= set(range(0, 16, 2))
