@@ -80,9 +80,9 @@ def distribute_dataset(strategy, dataset_fn):
 
     tf.distribute wraps a dataset in a MultiDeviceIterator, for one device too, whose own
     per-device pipeline runs tf.data's autotuning; in TensorFlow 2.21, deleting such an iterator
-    waits for the autotuning thread to wake from a sleep that grows the longer it ran (2.4 to 35
-    s were measured at the end of a fine-tuning run: README, Fine-tuning). On one CPU replica
-    the batches are already where the step runs, and strategy.run takes them as they are.
+    waits for the autotuning thread to wake from a sleep that grows the longer it ran (seconds
+    at the end of a fine-tuning run: README, Fine-tuning). On one CPU replica the batches are
+    already where the step runs, and strategy.run takes them as they are.
 
     Args:
         strategy: a tf.distribute.Strategy.
