@@ -17,7 +17,6 @@ import functools
 import os
 import statistics
 import tempfile
-import time
 
 import keras
 import tensorflow as tf
@@ -80,12 +79,6 @@ def plain_keras():
     finally:
         for (module, name), kernel in kernels.items():
             setattr(module, name, kernel)
-
-
-def _timed(fn):
-    start, cpu_start = time.perf_counter(), time.process_time()
-    fn()
-    return time.perf_counter() - start, time.process_time() - cpu_start
 
 
 def compare(label, fns, rounds):
@@ -171,7 +164,9 @@ def main(argv):
                             jit_compile=jit_compile,
                         )
                         forward(inputs)
-                    fns[name] = functools.partial(_timed, lambda f=forward, x=inputs: f(x).numpy())
+                    fns[name] = functools.partial(
+                        train_step.seconds_per_step, lambda _, f=forward, x=inputs: f(x).numpy(), 1
+                    )
                 compare(
                     f"serving forward (s/call), batch {batch_size}, jit_compile={jit_compile}",
                     fns,
