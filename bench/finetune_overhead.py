@@ -3,8 +3,8 @@
 A run should take its training steps, one dev evaluation per checkpoint and its start-up
 (reading data, building the model, tracing and compiling the first loop), nothing more: the
 rest (checkpoint saves, best/ copies, summaries, the final evaluation, checkpoint reads, the
-deletion of the training iterator when Trainer.train returns) is the
-overhead, printed as a share of the training time (target: <= 10%). Runs SST-2 on
+deletion of the training iterator when Trainer.train returns) is the overhead, printed as a
+share of the training time (target: <= 10%). Runs SST-2 on
 sample_data/sentiment with demo.sh's settings, for demo.sh's model shape and for BERT-Tiny,
 in this process; the vocabulary is made of the sample's words (and single characters).
 
