@@ -114,14 +114,6 @@ def load_pretrained(model, path, heads="require"):
     )
 
 
-def _read_in_full(path):
-    """Raises CheckpointError naming `path` unless every tensor of the checkpoint reads."""
-    with tf1.reading(path):
-        reader = tf.train.load_checkpoint(path)
-        for name in reader.get_variable_to_shape_map():
-            reader.get_tensor(name)
-
-
 def _index_reads(path):
     try:
         with tf1.reading(path):
@@ -135,34 +127,94 @@ def _one_line(error):
     return " ".join(str(error.__cause__ or error).split())
 
 
-def choose_resume_checkpoint(output_dir):
-    """The checkpoint of output_dir a run continues from: the newest that reads in full.
+def _rewrite_state(output_dir, state, kept):
+    """Writes output_dir's `checkpoint` file as CheckpointManager does: kept[-1] the latest.
 
-    A newer one that cannot be read in full (a run killed while the file system was writing
-    it, a damaged disk, files deleted by hand) is skipped with one warning line naming it.
-    The `checkpoint` state file is then rewritten to name the chosen one as the latest, after
-    the older ones whose index still reads, so that tf.train.CheckpointManager (its max_to_keep
-    list, `latest_checkpoint`), the preemption handler and later runs all see the same choice.
-    The skipped files stay on disk, listed nowhere; a later save at their step replaces them.
+    Older checkpoints stay listed (for max_to_keep) if their index reads; a later run resumes
+    from one of them only if it restores.
+    """
+    paths, timestamps = state.all_model_checkpoint_paths, state.all_model_checkpoint_timestamps
+    stamped = dict(zip(paths, timestamps)) if len(paths) == len(timestamps) else {}
+    kept = [path for path in kept[:-1] if _index_reads(path)] + kept[-1:]
+    checkpoint_management.update_checkpoint_state_internal(
+        output_dir,
+        kept[-1],
+        all_model_checkpoint_paths=kept,
+        save_relative_paths=True,
+        all_model_checkpoint_timestamps=[stamped[path] for path in kept] if stamped else None,
+        last_preserved_timestamp=state.last_preserved_timestamp,
+    )
+
+
+def _check_same_model(model, output_dir, shapes):
+    """Refuses to resume `model` from a checkpoint of output_dir (its `native.object_shapes`)
+    that holds another model: a run of another size, or of another task, given the same
+    output_dir."""
+    differences = native.model_differences(model, shapes)
+    if not differences:
+        return
+    held = native.describe_shapes(shapes)
+    wanted = native.describe_model(model)
+    if native.describe_shapes(shapes, head_of(model)) == wanted:  # differing in what words omit
+        held = f"{held} with {differences[0]}"
+    raise CheckpointError(
+        f"{output_dir}: its checkpoints hold {held}; this run trains {wanted} "
+        "— use another output_dir"
+    )
+
+
+def resume_or_initialize(model, output_dir, init_checkpoint=None, heads="require", checkpoint=None):
+    """The one decision every script makes before training, evaluating or predicting.
+
+    A run whose output_dir holds a checkpoint continues from the newest one it can restore, and
+    restores it here: the restore is the check, so the file is read once. A newer one that
+    cannot be read (a run killed while the file system was writing it, a damaged disk, files
+    deleted by hand: a missing file, a short one, or bytes that fail the checksums TensorFlow
+    stores for every tensor) is skipped with one warning line naming it. The `checkpoint` state
+    file is then rewritten to name the chosen one as the latest, after the older ones whose
+    index still reads, so that tf.train.CheckpointManager (its max_to_keep list,
+    `latest_checkpoint`), the preemption handler and later runs all see the same choice. The
+    skipped files stay on disk, listed nowhere; a later save at their step replaces them.
+
+    Only a fresh run reads init_checkpoint, in any of the three formats.
 
     Args:
+        model: see `load_pretrained`.
         output_dir: str, the run's checkpoint directory.
+        init_checkpoint: optional str, see `checkpoint_format`.
+        heads: see `load_pretrained`; fine-tuning passes "ignore" (fresh task heads).
+        checkpoint: optional tf.train.Checkpoint with `model` as its `model`: what the run
+            restores, as it saves it (the Trainer's: the optimizer state and the step too),
+            every one of its objects found in the file. None: the weights alone, for an
+            evaluation or a prediction, which then needs only them to read.
 
     Returns:
-        str, the checkpoint prefix, or None when output_dir lists no checkpoint.
+        str, the checkpoint of output_dir restored, which its `checkpoint` state file now
+        names as the latest, or None (init_checkpoint, if any, was loaded into model).
 
     Raises:
-        CheckpointError when output_dir lists checkpoints and none of them can be read.
+        CheckpointError when output_dir has checkpoints and none of them can be read, or when
+        they hold another model (another head or size).
+        AssertionError when the checkpoint read lacks one of `checkpoint`'s objects (the
+        slots of another optimizer).
     """
+    checkpoint = checkpoint or tf.train.Checkpoint(model=model)
     state = tf.train.get_checkpoint_state(output_dir)
     saved = list(state.all_model_checkpoint_paths) if state else []
     skipped = []
     for path in reversed(saved):
         try:
-            _read_in_full(path)
+            shapes = native.object_shapes(path)  # its index
         except CheckpointError as error:
             skipped.append((path, error))
             continue
+        _check_same_model(model, output_dir, shapes)
+        try:
+            status = checkpoint.restore(path)
+        except tf.errors.OpError as error:  # its data
+            skipped.append((path, error))
+            continue
+        status.assert_existing_objects_matched().expect_partial()
         for damaged, error in skipped:
             logging.warning(
                 "Not resuming from %s, which cannot be read (%s); resuming from %s, "
@@ -179,70 +231,6 @@ def choose_resume_checkpoint(output_dir):
             f"{output_dir}: none of its checkpoints ({', '.join(saved)}) "
             "can be read; move them away to start afresh"
         )
-    return None
-
-
-def _rewrite_state(output_dir, state, kept):
-    """Writes output_dir's `checkpoint` file as CheckpointManager does: kept[-1] the latest.
-
-    Older checkpoints stay listed (for max_to_keep) if their index reads; a later run reads
-    any of them in full before it resumes from it.
-    """
-    paths, timestamps = state.all_model_checkpoint_paths, state.all_model_checkpoint_timestamps
-    stamped = dict(zip(paths, timestamps)) if len(paths) == len(timestamps) else {}
-    kept = [path for path in kept[:-1] if _index_reads(path)] + kept[-1:]
-    checkpoint_management.update_checkpoint_state_internal(
-        output_dir,
-        kept[-1],
-        all_model_checkpoint_paths=kept,
-        save_relative_paths=True,
-        all_model_checkpoint_timestamps=[stamped[path] for path in kept] if stamped else None,
-        last_preserved_timestamp=state.last_preserved_timestamp,
-    )
-
-
-def _check_same_model(model, output_dir, path):
-    """Refuses to resume `model` from `path`, output_dir's checkpoint, when it holds another
-    model: a run of another size, or of another task, given the same output_dir."""
-    shapes = native.object_shapes(path)
-    differences = native.model_differences(model, shapes)
-    if not differences:
-        return
-    held = native.describe_shapes(shapes)
-    wanted = native.describe_model(model)
-    if native.describe_shapes(shapes, head_of(model)) == wanted:  # differing in what words omit
-        held = f"{held} with {differences[0]}"
-    raise CheckpointError(
-        f"{output_dir}: its checkpoints hold {held}; this run trains {wanted} "
-        "— use another output_dir"
-    )
-
-
-def resume_or_initialize(model, output_dir, init_checkpoint=None, heads="require"):
-    """The one decision every script makes before training, evaluating or predicting.
-
-    A run whose output_dir holds a checkpoint continues from the newest one that can be read
-    (`choose_resume_checkpoint`; same weights, optimizer state and step); only a fresh run
-    reads init_checkpoint, in any of the three formats.
-
-    Args:
-        model: see `load_pretrained`.
-        output_dir: str, the run's checkpoint directory.
-        init_checkpoint: optional str, see `checkpoint_format`.
-        heads: see `load_pretrained`; fine-tuning passes "ignore" (fresh task heads).
-
-    Returns:
-        str, the checkpoint of output_dir to resume from, which its `checkpoint` state file
-        now names as the latest (the Trainer restores it), or None (init_checkpoint, if any,
-        is then loaded into model).
-
-    Raises:
-        CheckpointError when output_dir has checkpoints and none of them can be read, or when
-        they hold another model (another head or size).
-    """
-    resume_from = choose_resume_checkpoint(output_dir)
-    if resume_from is not None:
-        _check_same_model(model, output_dir, resume_from)
-    if resume_from is None and init_checkpoint:
+    if init_checkpoint:
         load_pretrained(model, init_checkpoint, heads)
-    return resume_from
+    return None

@@ -158,7 +158,8 @@ def create_trainer(
     global_batch_size,
     num_train_steps,
     num_warmup_steps,
-    resume_from=None,
+    init_checkpoint=None,
+    heads="require",
 ):
     """A Trainer for `model` with the optimizer and schedule the options name.
 
@@ -168,7 +169,7 @@ def create_trainer(
         model, loss_fn: as for Trainer.
         global_batch_size: int, examples per update.
         num_train_steps, num_warmup_steps: int, the learning-rate schedule.
-        resume_from: optional str, the checkpoint of output_dir to continue from.
+        init_checkpoint, heads: as for Trainer: the weights a fresh run starts from.
     """
     with strategy.scope():
         optimizer = create_optimizer(
@@ -193,7 +194,8 @@ def create_trainer(
         save_checkpoints_steps=options.save_checkpoints_steps,
         keep_checkpoint_max=options.keep_checkpoint_max,
         enable_xla=use_xla(options, strategy)[0],
-        resume_from=resume_from,
+        init_checkpoint=init_checkpoint,
+        heads=heads,
     )
 
 

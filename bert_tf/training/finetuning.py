@@ -26,7 +26,7 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from bert_tf.checkpoints import read_checkpoint, resume_or_initialize
+from bert_tf.checkpoints import resume_or_initialize
 from bert_tf.config import BertConfig
 from bert_tf.errors import ConfigError
 from bert_tf.model_settings import ModelSettings
@@ -38,6 +38,8 @@ from bert_tf.training.strategy import is_chief
 from bert_tf.training.trainer import describe
 
 BEST_DIR = "best"
+# Fine-tuning starts its task head fresh: only the encoder of init_checkpoint is read.
+_INIT_HEADS = "ignore"
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -219,7 +221,8 @@ class Finetuner:
             options.train_batch_size,
             num_train_steps,
             num_warmup_steps,
-            resume_from=self._resume_or_initialize(),
+            options.init_checkpoint,
+            heads=_INIT_HEADS,
         )
         if is_chief(self.strategy):
             self.settings().write(options.output_dir)
@@ -272,24 +275,19 @@ class Finetuner:
         )
         return results
 
-    def _resume_or_initialize(self):
-        # Fine-tuning starts its task head fresh: only the encoder of init_checkpoint is read.
-        return resume_or_initialize(
-            self.model, self.options.output_dir, self.options.init_checkpoint, heads="ignore"
-        )
-
     def _restore_final_model(self):
         """Makes the model hold the checkpoint of output_dir a resumed run would start from
-        (the newest that reads in full), else the pretrained encoder; returns its step.
+        (the newest that reads), else the pretrained encoder; returns its step.
 
         Once per run: training leaves it in memory (its last checkpoint), and a predict after
         an evaluate finds it there.
         """
         if self._model_step is not None:
             return self._model_step
-        latest = self._resume_or_initialize()
+        latest = resume_or_initialize(
+            self.model, self.options.output_dir, self.options.init_checkpoint, _INIT_HEADS
+        )
         if latest:
-            read_checkpoint(self.model, latest)
             self._model_step = int(latest.rsplit("-", 1)[-1])
         else:
             logging.warning(

@@ -8,7 +8,6 @@ import os
 import tensorflow as tf
 from absl import logging
 
-from bert_tf.checkpoints import resume_or_initialize
 from bert_tf.config import BertConfig
 from bert_tf.data_prep import documents, dynamic_masking, pretraining_data
 from bert_tf.errors import ConfigError, InputError
@@ -135,7 +134,6 @@ def run_pretraining(options):
     strategy = start(options)
     with strategy.scope():
         model = BertPretrainer(BertEncoder(config))
-    resume_from = resume_or_initialize(model, options.output_dir, options.init_checkpoint)
     trainer = create_trainer(
         options,
         strategy,
@@ -144,7 +142,7 @@ def run_pretraining(options):
         options.train_batch_size,
         options.num_train_steps,
         options.num_warmup_steps,
-        resume_from,
+        options.init_checkpoint,
     )
 
     if options.do_train and is_chief(strategy):

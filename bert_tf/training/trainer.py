@@ -17,6 +17,7 @@ import tensorflow as tf
 from absl import logging
 from tensorflow.core.framework import summary_pb2
 
+from bert_tf.checkpoints import resume_or_initialize
 from bert_tf.errors import ConfigError, NonFiniteLossError, Preempted
 from bert_tf.file_io import no_room_error, remove_path
 from bert_tf.progress import progress_bar
@@ -43,15 +44,12 @@ class _ManagerThatDoesNotRestore(tf.train.CheckpointManager):
     tf.distribute's PreemptionCheckpointHandler calls it on construction to restore the
     manager's latest checkpoint, unchecked, and only on some platforms; a non-chief worker's
     manager writes to a private directory, with nothing to restore. The Trainer restores
-    `resume_from` once instead, on every worker, checking that each object found its value.
+    once instead, on every worker (bert_tf.checkpoints.resume_or_initialize), checking that
+    each object found its value.
     """
 
     def restore_or_initialize(self):
         return None
-
-
-def _absolute(path):
-    return os.path.abspath(path) if path else None
 
 
 def describe(results, first=None):
@@ -65,9 +63,10 @@ class Trainer:
 
     Build the model and the optimizer inside `strategy.scope()` (after
     `set_precision`); for mixed_float16 wrap the optimizer in
-    keras.optimizers.LossScaleOptimizer. On construction the trainer restores
-    `resume_from` if given: weights, optimizer state and step (hence the same
-    learning-rate schedule position).
+    keras.optimizers.LossScaleOptimizer. On construction the trainer continues from the
+    newest checkpoint of output_dir that reads: weights, optimizer state and step (hence
+    the same learning-rate schedule position); a fresh run reads init_checkpoint's weights
+    instead (bert_tf.checkpoints.resume_or_initialize, the one decision).
 
     Args:
         strategy: a tf.distribute.Strategy.
@@ -89,9 +88,9 @@ class Trainer:
             all-reduce, clipping and update run outside it, so every strategy's
             collectives work, XLA:CPU having none).
         clip_norm: float, global gradient norm clip (the original's 1.0).
-        resume_from: optional str, the checkpoint of output_dir to continue from, which
-            its `checkpoint` state file must name as the latest (None: it must name none),
-            as bert_tf.checkpoints.resume_or_initialize leaves it.
+        init_checkpoint: optional str, the weights a fresh run starts from (any format of
+            bert_tf.checkpoints.checkpoint_format).
+        heads: which heads of init_checkpoint to read, see bert_tf.checkpoints.load_pretrained.
 
     Attributes:
         checkpoint_step: int, the step of the checkpoint whose weights the model holds (the
@@ -115,7 +114,8 @@ class Trainer:
         keep_checkpoint_max=5,
         enable_xla=True,
         clip_norm=1.0,
-        resume_from=None,
+        init_checkpoint=None,
+        heads="require",
     ):
         self.strategy = strategy
         self.model = model
@@ -159,6 +159,22 @@ class Trainer:
             if self.is_chief
             else os.path.join(output_dir, f".tmp_worker_{resolver.task_type}_{resolver.task_id}")
         )
+        if self.is_chief and tf.io.gfile.isdir(output_dir):
+            # What a save killed part-way (SIGKILL, a crash) left: TensorFlow's ckpt-N_temp/.
+            for entry in tf.io.gfile.listdir(output_dir):
+                if _TEMPORARY_CHECKPOINT.fullmatch(entry.rstrip("/")):
+                    remove_path(os.path.join(output_dir, entry.rstrip("/")))
+        # Before the manager reads the state file, which the decision may rewrite; the
+        # preemption handler's run counter, added to the checkpoint below, is then restored
+        # as it is created.
+        resumed_from = resume_or_initialize(
+            model, output_dir, init_checkpoint, heads, checkpoint=self.checkpoint
+        )
+        # The step of the checkpoint whose weights the model holds, or None (trained since).
+        self.checkpoint_step = None
+        if resumed_from:
+            self.checkpoint_step = int(self.global_step.numpy())
+            logging.info("Resumed from %s at step %d", resumed_from, self.checkpoint_step)
         self.manager = _ManagerThatDoesNotRestore(
             self.checkpoint,
             self._write_dir,
@@ -166,17 +182,6 @@ class Trainer:
             step_counter=self.global_step,
             checkpoint_name="ckpt",
         )
-        if self.is_chief and tf.io.gfile.isdir(output_dir):
-            # What a save killed part-way (SIGKILL, a crash) left: TensorFlow's ckpt-N_temp/.
-            for entry in tf.io.gfile.listdir(output_dir):
-                if _TEMPORARY_CHECKPOINT.fullmatch(entry.rstrip("/")):
-                    remove_path(os.path.join(output_dir, entry.rstrip("/")))
-        if self.is_chief and _absolute(self.manager.latest_checkpoint) != _absolute(resume_from):
-            raise ValueError(
-                f"resume_from is {resume_from}, but the checkpoint state file of "
-                f"{output_dir} names {self.manager.latest_checkpoint} as the latest; "
-                "decide with bert_tf.checkpoints.resume_or_initialize"
-            )
         with strategy.scope():
             # Installs a SIGTERM handler; save_checkpoint_if_preempted() between loops then
             # saves and raises Preempted (the scripts exit with status 42). An empty cluster
@@ -188,13 +193,6 @@ class Trainer:
                     exit_fn=self._stop_after_preemption, save_fn=self._save_on_preemption
                 ),
             )
-        # The step of the checkpoint whose weights the model holds, or None (trained since).
-        self.checkpoint_step = None
-        if resume_from:
-            # After the handler, which adds its run counter to the checkpoint's objects.
-            self.checkpoint.restore(resume_from).assert_existing_objects_matched()
-            self.checkpoint_step = int(self.global_step.numpy())
-            logging.info("Resumed from %s at step %d", resume_from, self.checkpoint_step)
         if self.is_chief:
             self.train_writer = tf.summary.create_file_writer(os.path.join(output_dir, "train"))
             self.eval_writer = tf.summary.create_file_writer(os.path.join(output_dir, "eval"))

@@ -154,15 +154,37 @@ def test_a_checkpoint_of_the_same_depth_loads_in_every_format(kind, tmp_path):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
-def test_a_resume_skips_a_damaged_latest_checkpoint_for_the_newest_intact_one(tmp_path, caplog):
+def _flip_a_byte(path):
+    with open(path, "r+b") as f:
+        f.seek(f.seek(0, 2) // 2)
+        byte = f.read(1)
+        f.seek(-1, 1)
+        f.write(bytes([byte[0] ^ 0xFF]))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [_truncate, _flip_a_byte, os.remove],
+    ids=["data truncated", "a byte of data changed", "data deleted"],
+)
+def test_a_resume_skips_a_damaged_latest_checkpoint_for_the_newest_intact_one(
+    damage, tmp_path, caplog
+):
     run = str(tmp_path / "run")
-    manager = tf.train.CheckpointManager(
-        tf.train.Checkpoint(model=BertEncoder(tiny_config())), run, max_to_keep=3
-    )
-    first, second, third = (manager.save(checkpoint_number=step) for step in (100, 200, 300))
-    _truncate(third + ".data-00000-of-00001")
+    model = BertEncoder(tiny_config())
+    manager = tf.train.CheckpointManager(tf.train.Checkpoint(model=model), run, max_to_keep=3)
+    saved = []
+    for step in (100, 200, 300):
+        for variable in model.weights:
+            variable.assign(tf.fill(variable.shape, float(step)))
+        saved.append(manager.save(checkpoint_number=step))
+    first, second, third = saved
+    damage(third + ".data-00000-of-00001")
+    resumed = BertEncoder(tiny_config())
     with caplog.at_level(logging.WARNING):
-        assert resume_or_initialize(BertEncoder(tiny_config()), run) == second
+        assert resume_or_initialize(resumed, run) == second
+    for variable in resumed.weights:  # restored, the read being the check
+        np.testing.assert_array_equal(variable.numpy(), np.full(variable.shape, 200.0))
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and warnings[0].startswith(f"Not resuming from {third}, "), warnings
     assert "\n" not in warnings[0] and f"resuming from {second}" in warnings[0]

@@ -1,7 +1,8 @@
-"""The Trainer resumes from the checkpoint it is given, once, and only if output_dir's state file
-names it (as bert_tf.checkpoints.resume_or_initialize leaves it)."""
+"""The Trainer continues from the newest checkpoint of output_dir that reads, reading it once,
+and its CheckpointManager continues the list that decision leaves in the state file."""
 
 import keras
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -22,7 +23,7 @@ CONFIG = BertConfig(
 )
 
 
-def _trainer(output_dir, optimizer=keras.optimizers.Adam, resume_from=None):
+def _trainer(output_dir, optimizer=keras.optimizers.Adam, keep_checkpoint_max=5):
     strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
     with strategy.scope():
         model = BertPretrainer(BertEncoder(CONFIG))
@@ -35,40 +36,58 @@ def _trainer(output_dir, optimizer=keras.optimizers.Adam, resume_from=None):
         str(output_dir),
         global_batch_size=2,
         enable_xla=False,
-        resume_from=resume_from,
+        keep_checkpoint_max=keep_checkpoint_max,
     )
 
 
 def _saved(output_dir, step, optimizer=keras.optimizers.Adam):
-    trainer = _trainer(output_dir, optimizer, tf.train.latest_checkpoint(str(output_dir)))
+    trainer = _trainer(output_dir, optimizer)
     trainer.global_step.assign(step)
+    for variable in trainer.model.weights:  # weights of this step: a resume must find them
+        variable.assign(tf.fill(variable.shape, tf.cast(step, variable.dtype)))
     trainer.save()
     return trainer.manager.latest_checkpoint
 
 
-def test_a_trainer_restores_resume_from_once(tmp_path, monkeypatch):
+def _flip_a_byte(path):
+    with open(path, "r+b") as f:
+        f.seek(f.seek(0, 2) // 2)
+        byte = f.read(1)
+        f.seek(-1, 1)
+        f.write(bytes([byte[0] ^ 0xFF]))
+
+
+def test_a_trainer_restores_the_newest_checkpoint_reading_it_once(tmp_path, monkeypatch):
+    _saved(tmp_path, 3)
     path = _saved(tmp_path, 7)
-    restores = []
-    original = tf.train.Checkpoint.restore
+    reads = []
+    original = tf.train.Checkpoint.read  # what Checkpoint.restore calls
     monkeypatch.setattr(
         tf.train.Checkpoint,
-        "restore",
-        lambda self, *args, **kwargs: restores.append(args) or original(self, *args, **kwargs),
+        "read",
+        lambda self, *args, **kwargs: reads.append(args) or original(self, *args, **kwargs),
     )
-    assert int(_trainer(tmp_path, resume_from=path).global_step.numpy()) == 7
-    assert restores == [(path,)]
+    trainer = _trainer(tmp_path)
+    assert reads == [(path,)]
+    assert (int(trainer.global_step.numpy()), trainer.checkpoint_step) == (7, 7)
+    for variable in trainer.model.weights:
+        np.testing.assert_array_equal(variable.numpy(), np.full(variable.shape, 7))
 
 
-def test_a_trainer_refuses_a_resume_from_the_state_file_does_not_name(tmp_path):
-    first = _saved(tmp_path, 1)
-    _saved(tmp_path, 2)
-    with pytest.raises(ValueError, match=f"resume_from is {first}, but .* names .*ckpt-2 as"):
-        _trainer(tmp_path, resume_from=first)
-    with pytest.raises(ValueError, match="resume_from is None, but .* names .*ckpt-2 as"):
-        _trainer(tmp_path)
+def test_a_trainer_skips_a_damaged_latest_and_its_manager_continues_the_list(tmp_path):
+    first, second, third = (_saved(tmp_path, step) for step in (1, 2, 3))
+    _flip_a_byte(third + ".data-00000-of-00001")  # fails the checksum of one tensor
+    trainer = _trainer(tmp_path, keep_checkpoint_max=3)
+    assert int(trainer.global_step.numpy()) == 2
+    assert trainer.manager.checkpoints == [first, second]
+    trainer.global_step.assign(4)
+    trainer.save()
+    fourth = trainer.manager.latest_checkpoint
+    state = tf.train.get_checkpoint_state(str(tmp_path))
+    assert list(state.all_model_checkpoint_paths) == [first, second, fourth]
 
 
 def test_a_trainer_refuses_a_checkpoint_lacking_some_of_its_objects(tmp_path):
-    path = _saved(tmp_path, 3, optimizer=keras.optimizers.SGD)  # no Adam moments
+    _saved(tmp_path, 3, optimizer=keras.optimizers.SGD)  # no Adam moments
     with pytest.raises(AssertionError):
-        _trainer(tmp_path, resume_from=path)
+        _trainer(tmp_path)
