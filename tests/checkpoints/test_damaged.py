@@ -154,7 +154,8 @@ def test_a_checkpoint_of_the_same_depth_loads_in_every_format(kind, tmp_path):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
-def _flip_a_byte(path):
+def flip_a_byte(path):
+    """Changes one byte in the middle of `path`: the file keeps its size, a checksum fails."""
     with open(path, "r+b") as f:
         f.seek(f.seek(0, 2) // 2)
         byte = f.read(1)
@@ -164,7 +165,7 @@ def _flip_a_byte(path):
 
 @pytest.mark.parametrize(
     "damage",
-    [_truncate, _flip_a_byte, os.remove],
+    [_truncate, flip_a_byte, os.remove],
     ids=["data truncated", "a byte of data changed", "data deleted"],
 )
 def test_a_resume_skips_a_damaged_latest_checkpoint_for_the_newest_intact_one(

@@ -11,6 +11,7 @@ from bert_tf.losses import pretraining_losses
 from bert_tf.models.bert_encoder import BertEncoder
 from bert_tf.models.bert_pretrainer import BertPretrainer
 from bert_tf.training.trainer import Trainer
+from tests.checkpoints.test_damaged import flip_a_byte
 
 CONFIG = BertConfig(
     vocab_size=30,
@@ -49,14 +50,6 @@ def _saved(output_dir, step, optimizer=keras.optimizers.Adam):
     return trainer.manager.latest_checkpoint
 
 
-def _flip_a_byte(path):
-    with open(path, "r+b") as f:
-        f.seek(f.seek(0, 2) // 2)
-        byte = f.read(1)
-        f.seek(-1, 1)
-        f.write(bytes([byte[0] ^ 0xFF]))
-
-
 def test_a_trainer_restores_the_newest_checkpoint_reading_it_once(tmp_path, monkeypatch):
     _saved(tmp_path, 3)
     path = _saved(tmp_path, 7)
@@ -76,7 +69,7 @@ def test_a_trainer_restores_the_newest_checkpoint_reading_it_once(tmp_path, monk
 
 def test_a_trainer_skips_a_damaged_latest_and_its_manager_continues_the_list(tmp_path):
     first, second, third = (_saved(tmp_path, step) for step in (1, 2, 3))
-    _flip_a_byte(third + ".data-00000-of-00001")  # fails the checksum of one tensor
+    flip_a_byte(third + ".data-00000-of-00001")  # fails the checksum of one tensor
     trainer = _trainer(tmp_path, keep_checkpoint_max=3)
     assert int(trainer.global_step.numpy()) == 2
     assert trainer.manager.checkpoints == [first, second]
